@@ -1,0 +1,10 @@
+namespace WorkloadProfiles.Domain.Profiles;
+
+/// <summary>The Learning → Stable rule: Stable at <see cref="StableSnapshotCount"/> snapshots or <see cref="StableAfter"/>
+/// since the first snapshot was processed, whichever comes first (DESIGN "Stable rule").</summary>
+public sealed record ProfilePolicy
+{
+    public int StableSnapshotCount { get; init; } = 200;
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromHours(48);
+    public static ProfilePolicy Default { get; } = new();
+}

@@ -1,0 +1,59 @@
+using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Identity;
+
+namespace WorkloadProfiles.Domain.Profiles;
+
+public enum ProfileStatus { Learning = 0, Stable = 1 }
+
+/// <summary>One behaviour of a profile with its commonality.</summary>
+public sealed record ProfileNode
+{
+    public required ulong Id { get; init; }
+    public required ulong ParentId { get; init; }
+    public required NodeKind Kind { get; init; }
+    public required string Key { get; init; }
+    /// <summary>sₙ: snapshots containing this node.</summary>
+    public long SnapshotCount { get; init; }
+    /// <summary>Distinct containers whose snapshots contained this node.</summary>
+    public long ContainerCount { get; init; }
+    public long EventCount { get; init; }
+    public long FirstSeenUs { get; init; }
+    public long LastSeenUs { get; init; }
+    public FileAccessMode Access { get; init; }
+    /// <summary>sₙ / S.</summary>
+    public double Commonality { get; init; }
+    /// <summary>containersₙ / containers — so one noisy container cannot dominate.</summary>
+    public double ContainerCommonality { get; init; }
+}
+
+/// <summary>
+/// The behaviour model of one image@version — the value of the compacted <c>wp.profiles</c> topic.
+/// Immutable snapshot of the aggregate; <see cref="ProfileAggregate"/> (in the merge code) is the mutable state.
+/// </summary>
+public sealed record SecurityProfile
+{
+    public required ProfileKey Key { get; init; }
+    public ProfileStatus Status { get; init; }
+    /// <summary>S: snapshots merged.</summary>
+    public long SnapshotCount { get; init; }
+    public long ContainerCount { get; init; }
+    public long HostCount { get; init; }
+    /// <summary>Snapshots that arrived after the profile turned Stable: counted, not applied.</summary>
+    public long RejectedSnapshots { get; init; }
+    /// <summary>Snapshots whose id had already been merged (replays): counted, not applied.</summary>
+    public long DuplicateSnapshots { get; init; }
+    /// <summary>Wall-clock time the first snapshot was processed (starts the 48 h clock).</summary>
+    public long FirstProcessedUs { get; init; }
+    public long LastUpdatedUs { get; init; }
+    public long? StableSinceUs { get; init; }
+    /// <summary>Pooled overlap of all snapshot pairs: Σ sₙ(sₙ−1) / ((S−1) Σ sₙ); 1.0 when S = 1.</summary>
+    public double Commonality { get; init; }
+    /// <summary>Increases with every applied change; the ClickHouse ReplacingMergeTree version.</summary>
+    public long Revision { get; init; }
+    public required IReadOnlyList<ProfileNode> Nodes { get; init; }
+    /// <summary>Ids of the snapshots merged, in merge order (at most the Stable threshold).</summary>
+    public required IReadOnlyList<string> SnapshotIds { get; init; }
+    /// <summary>Ids of the distinct containers merged.</summary>
+    public required IReadOnlyList<string> ContainerIds { get; init; }
+    public required IReadOnlyList<string> HostNames { get; init; }
+}

@@ -1,0 +1,1 @@
+namespace WorkloadProfiles.Domain.Tests; public class Placeholder { [Fact] public void Builds() => Assert.True(true); }
