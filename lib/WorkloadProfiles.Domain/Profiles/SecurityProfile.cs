@@ -24,6 +24,12 @@ public sealed record ProfileNode
     public double Commonality { get; init; }
     /// <summary>containersₙ / containers — so one noisy container cannot dominate.</summary>
     public double ContainerCommonality { get; init; }
+    /// <summary>
+    /// Which containers contributed: bit i (byte i / 8, least significant bit first) is set when the container
+    /// <see cref="SecurityProfile.ContainerIds"/>[i] had a snapshot containing this node. Kept so that a profile restored from its
+    /// published form counts a container's later snapshots correctly; 25 bytes for 200 containers.
+    /// </summary>
+    public byte[] ContainerBits { get; init; } = [];
 }
 
 /// <summary>
@@ -44,16 +50,19 @@ public sealed record SecurityProfile
     public long DuplicateSnapshots { get; init; }
     /// <summary>Wall-clock time the first snapshot was processed (starts the 48 h clock).</summary>
     public long FirstProcessedUs { get; init; }
+    /// <summary>Wall-clock time the behaviour model or the status last changed (counting a rejected or duplicate snapshot does not move it).</summary>
     public long LastUpdatedUs { get; init; }
     public long? StableSinceUs { get; init; }
-    /// <summary>Pooled overlap of all snapshot pairs: Σ sₙ(sₙ−1) / ((S−1) Σ sₙ); 1.0 when S = 1.</summary>
+    /// <summary>Pooled overlap of all snapshot pairs: Σ sₙ(sₙ−1) / ((S−1) Σ sₙ); 1.0 when S = 1 or when every snapshot was empty; 0 when S = 0.</summary>
     public double Commonality { get; init; }
-    /// <summary>Increases with every applied change; the ClickHouse ReplacingMergeTree version.</summary>
+    /// <summary>Increases whenever the published form changes (merge, status change, rejected or duplicate count); the ClickHouse ReplacingMergeTree version.</summary>
     public long Revision { get; init; }
     public required IReadOnlyList<ProfileNode> Nodes { get; init; }
-    /// <summary>Ids of the snapshots merged, in merge order (at most the Stable threshold).</summary>
+    /// <summary>Ids of the snapshots merged, sorted ordinally so the same set merged in any order publishes the same profile
+    /// (at most the Stable threshold); also what recognises replays.</summary>
     public required IReadOnlyList<string> SnapshotIds { get; init; }
-    /// <summary>Ids of the distinct containers merged.</summary>
+    /// <summary>Ids of the distinct containers merged, sorted ordinally; <see cref="ProfileNode.ContainerBits"/> indexes into it.</summary>
     public required IReadOnlyList<string> ContainerIds { get; init; }
+    /// <summary>Distinct host names, sorted ordinally.</summary>
     public required IReadOnlyList<string> HostNames { get; init; }
 }

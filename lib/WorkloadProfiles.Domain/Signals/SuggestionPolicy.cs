@@ -1,3 +1,8 @@
+using System.Globalization;
+using System.Text;
+using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Identity;
+using WorkloadProfiles.Domain.Normalization;
 using WorkloadProfiles.Domain.Profiles;
 
 namespace WorkloadProfiles.Domain.Signals;
@@ -11,14 +16,169 @@ public sealed record SuggestionPolicy
     public int MinLearningSnapshots { get; init; } = 50;
     /// <summary>Path of the explorer's profile page; {image} and {tag} are URL-escaped.</summary>
     public string ProfileLinkTemplate { get; init; } = "/profiles/{image}/{tag}";
+    /// <summary>The key cap the snapshots were built with (<see cref="Snapshots.SnapshotLimits.MaxKeyLength"/>), so long keys hash alike.</summary>
+    public int MaxKeyLength { get; init; } = NodeIdentity.DefaultMaxKeyLength;
     public static SuggestionPolicy Default { get; } = new();
 }
 
 /// <summary>Matches a signal against a profile: profile context always (when a profile exists), a suggestion when the policy allows.</summary>
+/// <remarks>
+/// The behaviour maps to a node id exactly as the snapshot builder computes it. For a file the matcher also tries the
+/// sibling pattern (<see cref="SiblingCollapse.PatternFor"/>) under the same process when the exact path is not in the profile,
+/// since snapshots collapse many same-shaped files into <c>dir/*.ext</c>; the suggestion is then scoped to that pattern node.
+/// Thread-safe: holds only the policy; profile indexes are cached per <see cref="SecurityProfile"/> instance.
+/// </remarks>
 public sealed class SuggestionMatcher
 {
-    public SuggestionMatcher(SuggestionPolicy? policy = null) => throw new NotImplementedException();
+    public SuggestionMatcher(SuggestionPolicy? policy = null)
+    {
+        Policy = policy ?? SuggestionPolicy.Default;
+        if (Policy.MinNodeCommonality is < 0 or > 1 || double.IsNaN(Policy.MinNodeCommonality))
+            throw new ArgumentOutOfRangeException(nameof(policy), Policy.MinNodeCommonality, "MinNodeCommonality must be within [0, 1]");
+        ArgumentOutOfRangeException.ThrowIfNegative(Policy.MinLearningSnapshots, "policy.MinLearningSnapshots");
+    }
+
+    public SuggestionPolicy Policy { get; }
 
     /// <param name="profile">The profile of the signal's image@version, or null when none exists yet.</param>
-    public EnrichedSignal Enrich(SecuritySignal signal, SecurityProfile? profile, long nowUs) => throw new NotImplementedException();
+    public EnrichedSignal Enrich(SecuritySignal signal, SecurityProfile? profile, long nowUs) =>
+        Enrich(signal, profile is null ? null : ProfileIndex.For(profile), nowUs);
+
+    /// <param name="profile">The indexed profile of the signal's image@version, or null when none exists yet.</param>
+    public EnrichedSignal Enrich(SecuritySignal signal, ProfileIndex? profile, long nowUs)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        var container = signal.Container;
+        if (profile is null)
+        {
+            return new EnrichedSignal
+            {
+                Signal = signal,
+                NoSuggestionReason = container.HasImage ? $"no profile for {container.ProfileKey}" : $"no profile: the image of container {container.Id} is unresolved",
+                EnrichedAtUs = nowUs,
+            };
+        }
+
+        var p = profile.Profile;
+        if (container.ProfileKey is not { } key || key != p.Key)
+        {
+            return new EnrichedSignal
+            {
+                Signal = signal,
+                NoSuggestionReason = $"profile {p.Key} is not the profile of the signal's image {container.ImageName}@{container.ImageTag}",
+                EnrichedAtUs = nowUs,
+            };
+        }
+
+        var behaviour = signal.Behaviour;
+        var process = NodeIdentity.ProcessNodeOf(behaviour.Ancestry, Policy.MaxKeyLength);
+        var leafKey = NodeIdentity.LeafKeyOf(behaviour);
+        var nodeId = leafKey is null ? process : NodeIdentity.Compute(process, behaviour.Kind, NodeIdentity.TruncateKey(leafKey, Policy.MaxKeyLength));
+        if (!profile.TryGetNode(nodeId, out var node) && behaviour.Kind == NodeKind.File && leafKey is not null)
+        {
+            var patternId = NodeIdentity.Compute(process, NodeKind.File, NodeIdentity.TruncateKey(SiblingCollapse.PatternFor(leafKey), Policy.MaxKeyLength));
+            if (profile.TryGetNode(patternId, out node)) nodeId = patternId;
+        }
+
+        var context = new ProfileContext
+        {
+            ImageName = p.Key.ImageName,
+            ImageTag = p.Key.ImageTag,
+            Status = p.Status,
+            SnapshotCount = p.SnapshotCount,
+            ProfileCommonality = p.Commonality,
+            LastUpdatedUs = p.LastUpdatedUs,
+            BehaviourInProfile = node is not null,
+            NodeId = nodeId,
+            NodeCommonality = node?.Commonality,
+            NodeContainerCommonality = node?.ContainerCommonality,
+            NodeFirstSeenUs = node?.FirstSeenUs,
+            NodeLastSeenUs = node?.LastSeenUs,
+            ProfileLink = ProfileLink(p.Key),
+        };
+        var reason = WhyNot(behaviour, node, p);
+        return new EnrichedSignal
+        {
+            Signal = signal,
+            Profile = context,
+            Suggestion = reason is null ? Suggest(signal, node!, p) : null,
+            NoSuggestionReason = reason,
+            EnrichedAtUs = nowUs,
+        };
+    }
+
+    /// <summary>The explorer path of a profile, from <see cref="SuggestionPolicy.ProfileLinkTemplate"/>.</summary>
+    public string ProfileLink(ProfileKey key) => Policy.ProfileLinkTemplate
+        .Replace("{image}", Uri.EscapeDataString(key.ImageName), StringComparison.Ordinal)
+        .Replace("{tag}", Uri.EscapeDataString(key.ImageTag), StringComparison.Ordinal);
+
+    /// <summary>The suppression expression for one node of one image: exactly that node, never broader.</summary>
+    public static string Expression(string imageName, ulong nodeId) =>
+        $"container.image.name == \"{EscapeLiteral(imageName)}\" && behaviour.node_id == \"{NodeIdentity.Format(nodeId)}\"";
+
+    private string? WhyNot(Behaviour behaviour, ProfileNode? node, SecurityProfile profile)
+    {
+        if (node is null)
+            return $"behaviour not in profile: {Describe(behaviour)} was not seen in any of {profile.SnapshotCount} snapshots";
+        if (profile.Status == ProfileStatus.Learning && profile.SnapshotCount < Policy.MinLearningSnapshots)
+            return string.Create(CultureInfo.InvariantCulture,
+                $"profile is still learning with {profile.SnapshotCount} snapshots; suggestions need a Stable profile or at least {Policy.MinLearningSnapshots}");
+        if (node.Commonality < Policy.MinNodeCommonality)
+            return string.Create(CultureInfo.InvariantCulture,
+                $"node commonality {node.Commonality:0.###} is below the threshold {Policy.MinNodeCommonality:0.###} ({node.SnapshotCount} of {profile.SnapshotCount} snapshots)");
+        if (behaviour.Kind == NodeKind.File && behaviour.Access.HasFlag(FileAccessMode.Write) && !node.Access.HasFlag(FileAccessMode.Write))
+            return $"the profile only saw read access to {node.Key}; this signal is a write";
+        return null;
+    }
+
+    private static SuppressionSuggestion Suggest(SecuritySignal signal, ProfileNode node, SecurityProfile profile) => new()
+    {
+        RuleId = signal.RuleId,
+        ImageName = profile.Key.ImageName,
+        NodeId = node.Id,
+        Expression = Expression(profile.Key.ImageName, node.Id),
+        Description = Describe(signal.Behaviour, node),
+        Evidence = new SuggestionEvidence(node.Commonality, node.ContainerCommonality, profile.SnapshotCount, node.FirstSeenUs, node.LastSeenUs),
+    };
+
+    /// <summary><c>/usr/sbin/nginx › /bin/sh -c * › open /etc/nginx/*.conf</c>; the leaf uses the matched node's key (it may be a pattern).</summary>
+    private static string Describe(Behaviour behaviour, ProfileNode? node = null)
+    {
+        var text = new StringBuilder();
+        foreach (var process in behaviour.Ancestry)
+        {
+            if (text.Length > 0) text.Append(" › ");
+            text.Append(NodeIdentity.ProcessKey(process.ExecutablePath, process.Args));
+        }
+        if (behaviour.Kind == NodeKind.Process) return text.Length == 0 ? "(no process)" : text.ToString();
+        if (text.Length > 0) text.Append(" › ");
+        text.Append(behaviour.Kind switch
+        {
+            NodeKind.File => behaviour.Access.HasFlag(FileAccessMode.Write) ? "write " : "open ",
+            NodeKind.Dns => "resolve ",
+            _ => "connect ",
+        });
+        text.Append(node?.Key ?? NodeIdentity.LeafKeyOf(behaviour));
+        return text.ToString();
+    }
+
+    // A double-quoted literal of the expression language: backslash, quote and control characters escaped.
+    private static string EscapeLiteral(string value)
+    {
+        var text = new StringBuilder(value.Length + 2);
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '\\': text.Append(@"\\"); break;
+                case '"': text.Append("\\\""); break;
+                case '\n': text.Append(@"\n"); break;
+                case '\r': text.Append(@"\r"); break;
+                case '\t': text.Append(@"\t"); break;
+                case < ' ': text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"); break;
+                default: text.Append(c); break;
+            }
+        }
+        return text.ToString();
+    }
 }

@@ -40,6 +40,10 @@ public sealed record ActivitySnapshot
     public long DroppedNodes { get; init; }
     /// <summary>Events lost before they reached the builder (kernel ring buffer, agent), summed from the batches.</summary>
     public long DroppedEvents { get; init; }
+    /// <summary>Events the builder skipped because a kind-specific field was missing (see <see cref="SnapshotBuilder.Validate"/>).</summary>
+    public long InvalidEvents { get; init; }
+    /// <summary>Node keys longer than <see cref="SnapshotLimits.MaxKeyLength"/> that were truncated (deterministically, so ids stay stable).</summary>
+    public long TruncatedKeys { get; init; }
     public required IReadOnlyList<SnapshotNode> Nodes { get; init; }
 
     public static string MakeId(string containerId, long windowStartUs) => $"{containerId}:{windowStartUs}";

@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Identity;
 using WorkloadProfiles.Domain.Signals;
 
 namespace WorkloadProfiles.Domain.Snapshots;
@@ -6,19 +8,86 @@ namespace WorkloadProfiles.Domain.Snapshots;
 /// <summary>
 /// The live process lineage of one container, built from Exec/Fork/Exit events (and /proc-sourced Exec events for
 /// processes that predate profiling). Fork: the child inherits the parent's current process node. Exec: the process moves
-/// to a new node whose parent is its previous node. Unknown pids hang under the container root, keyed by comm.
-/// Used by the snapshot builder (node ids) and by detection (a signal's ancestry).
+/// to a new node whose parent is its previous node (or, for a pid not seen before, its parent pid's node, else the root).
+/// Exit: the pid is forgotten (its nodes stay, other pids may act as them). Unknown pids hang under the container root,
+/// keyed by comm. Used by the snapshot builder (node ids) and by detection (a signal's ancestry).
 /// </summary>
 public sealed class ProcessTable
 {
+    private readonly Dictionary<int, ulong> _nodeOfPid = [];
+    private readonly Dictionary<ulong, ProcessNode> _nodes = [];
+
+    /// <param name="maxKeyLength">Process keys longer than this are truncated (<see cref="NodeIdentity.TruncateKey"/>).</param>
+    public ProcessTable(int maxKeyLength = NodeIdentity.DefaultMaxKeyLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxKeyLength, 32);
+        MaxKeyLength = maxKeyLength;
+    }
+
+    public int MaxKeyLength { get; }
+
+    /// <summary>Live pids tracked.</summary>
+    public int Count => _nodeOfPid.Count;
+
+    /// <summary>Distinct process nodes known (live or not).</summary>
+    public int NodeCount => _nodes.Count;
+
+    /// <summary>Process keys that were longer than <see cref="MaxKeyLength"/> and got truncated.</summary>
+    public long TruncatedKeys { get; private set; }
+
     /// <summary>Applies a lineage event (Exec, Fork, Exit); other kinds are ignored.</summary>
-    public void Apply(RawEvent e) => throw new NotImplementedException();
+    public void Apply(RawEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        switch (e.Kind)
+        {
+            case EventKind.Exec:
+                var parent = _nodeOfPid.TryGetValue(e.Pid, out var current) ? current
+                    : e.Ppid > 0 && _nodeOfPid.TryGetValue(e.Ppid, out var parentOfPid) ? parentOfPid
+                    : NodeIdentity.Root;
+                _nodeOfPid[e.Pid] = Register(parent, new ProcessRef(e.ExecutablePath ?? e.Comm, e.Args ?? []));
+                break;
+            case EventKind.Fork when e.ChildPid > 0:
+                _nodeOfPid[e.ChildPid] = NodeOf(e.Pid, e.Comm);
+                break;
+            case EventKind.Exit:
+                _nodeOfPid.Remove(e.Pid);
+                break;
+        }
+    }
 
     /// <summary>The process node id a pid currently acts as (registers an unknown pid under the root).</summary>
-    public ulong NodeOf(int pid, string comm) => throw new NotImplementedException();
+    public ulong NodeOf(int pid, string comm)
+    {
+        if (_nodeOfPid.TryGetValue(pid, out var node)) return node;
+        comm ??= "";
+        return _nodeOfPid[pid] = Register(NodeIdentity.Root, new ProcessRef(comm, [comm]));
+    }
 
     /// <summary>Root-first ancestry of a pid's current process node, the pid's own process last.</summary>
-    public IReadOnlyList<ProcessRef> Ancestry(int pid, string comm) => throw new NotImplementedException();
+    public IReadOnlyList<ProcessRef> Ancestry(int pid, string comm)
+    {
+        var chain = new List<ProcessRef>();
+        for (var id = NodeOf(pid, comm); id != NodeIdentity.Root; id = _nodes[id].ParentId) chain.Add(_nodes[id].Process);
+        chain.Reverse();
+        return chain;
+    }
 
-    public int Count => throw new NotImplementedException();
+    internal bool TryGetNode(ulong id, [MaybeNullWhen(false)] out ProcessNode node) => _nodes.TryGetValue(id, out node);
+
+    private ulong Register(ulong parent, ProcessRef process)
+    {
+        var key = NodeIdentity.ProcessKey(process.ExecutablePath, process.Args);
+        if (key.Length > MaxKeyLength)
+        {
+            key = NodeIdentity.TruncateKey(key, MaxKeyLength);
+            TruncatedKeys++;
+        }
+        var id = NodeIdentity.Compute(parent, NodeKind.Process, key);
+        _nodes.TryAdd(id, new ProcessNode(id, parent, key, process));
+        return id;
+    }
+
+    /// <summary>A process node: its place in the tree, its key and the first process seen acting as it.</summary>
+    internal sealed record ProcessNode(ulong Id, ulong ParentId, string Key, ProcessRef Process);
 }

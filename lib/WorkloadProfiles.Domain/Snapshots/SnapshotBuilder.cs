@@ -1,12 +1,18 @@
+using System.Runtime.InteropServices;
 using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Identity;
+using WorkloadProfiles.Domain.Normalization;
 
 namespace WorkloadProfiles.Domain.Snapshots;
 
 /// <summary>Caps that bound one snapshot; hitting one sets <see cref="ActivitySnapshot.Truncated"/>, never drops silently.</summary>
 public sealed record SnapshotLimits
 {
+    /// <summary>Most nodes in one snapshot; further new nodes are dropped and counted in <see cref="ActivitySnapshot.DroppedNodes"/>.</summary>
     public int MaxNodes { get; init; } = 20_000;
-    public int MaxKeyLength { get; init; } = 1_024;
+    /// <summary>Longest node key; longer keys are truncated deterministically and counted in <see cref="ActivitySnapshot.TruncatedKeys"/>.</summary>
+    public int MaxKeyLength { get; init; } = NodeIdentity.DefaultMaxKeyLength;
+    /// <summary>See <see cref="SiblingCollapse.Threshold"/>.</summary>
     public int SiblingCollapseThreshold { get; init; } = 16;
     public static SnapshotLimits Default { get; } = new();
 }
@@ -16,17 +22,325 @@ public sealed record SnapshotLimits
 /// exec/fork lineage with file, DNS and network nodes under the process that did them, counts and first/last seen.
 /// One builder per container-window; the <see cref="ProcessTable"/> may be carried over between windows of a container.
 /// </summary>
+/// <remarks>
+/// An event falls on one node: Exec on the new process node, Fork and Exit on the acting process's node, Open/Dns/Connect on
+/// the leaf under the acting process (whose first/last seen it also extends). A node is only ever added together with its
+/// ancestors, so the snapshot is always a connected tree, also when <see cref="SnapshotLimits.MaxNodes"/> drops nodes.
+/// This is the hot path of the snapshot job: leaf keys are normalized and hashed once per (process node, raw value) and
+/// steady-state events allocate nothing.
+/// </remarks>
 public sealed class SnapshotBuilder
 {
+    // open(2) flags that mean the file may be modified.
+    private const int WriteFlags = 0x1 /* O_WRONLY */ | 0x2 /* O_RDWR */ | 0x40 /* O_CREAT */ | 0x200 /* O_TRUNC */;
+    private const int MaxCachedLeaves = 65_536;
+
+    private readonly ContainerRef _container;
+    private readonly string _hostName;
+    private readonly long _windowStartUs;
+    private readonly long _windowEndUs;
+    private readonly SnapshotLimits _limits;
+    private readonly Dictionary<ulong, NodeStats> _nodes = [];
+    private readonly HashSet<ulong> _droppedNodes = [];
+    private readonly Dictionary<LeafSource, Leaf> _leaves = [];
+    private long _eventCount;
+    private long _droppedEvents;
+    private long _invalidEvents;
+    private long _truncatedLeafKeys;
+    private long _firstEventUs = long.MaxValue;
+    private long _lastEventUs = long.MinValue;
+    private bool _containerExited;
+
     public SnapshotBuilder(ContainerRef container, string hostName, long windowStartUs, long windowEndUs,
-        SnapshotLimits? limits = null, ProcessTable? processes = null) => throw new NotImplementedException();
+        SnapshotLimits? limits = null, ProcessTable? processes = null)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        ArgumentNullException.ThrowIfNull(hostName);
+        if (windowEndUs < windowStartUs) throw new ArgumentException($"window end {windowEndUs} is before its start {windowStartUs}", nameof(windowEndUs));
+        _container = container;
+        _hostName = hostName;
+        _windowStartUs = windowStartUs;
+        _windowEndUs = windowEndUs;
+        _limits = limits ?? SnapshotLimits.Default;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_limits.MaxNodes, "limits.MaxNodes");
+        Processes = processes ?? new ProcessTable(_limits.MaxKeyLength);
+        _processTruncatedKeysAtStart = Processes.TruncatedKeys;
+    }
 
-    public ProcessTable Processes => throw new NotImplementedException();
-    public long EventCount => throw new NotImplementedException();
+    private readonly long _processTruncatedKeysAtStart;
 
-    public void Add(RawEvent e) => throw new NotImplementedException();
-    public void AddRange(IEnumerable<RawEvent> events) { foreach (var e in events) Add(e); }
-    public void AddDropped(long droppedEvents) => throw new NotImplementedException();
+    public ProcessTable Processes { get; }
 
-    public ActivitySnapshot Build(bool closedByExit = false) => throw new NotImplementedException();
+    /// <summary>Valid events added.</summary>
+    public long EventCount => _eventCount;
+
+    /// <summary>Events rejected by <see cref="Validate"/> (missing kind-specific fields): skipped and counted.</summary>
+    public long InvalidEvents => _invalidEvents;
+
+    /// <summary>Nodes currently in the snapshot (before sibling collapse).</summary>
+    public int NodeCount => _nodes.Count;
+
+    /// <summary>Why an event cannot be used, or null when it can. The snapshot job dead-letters such events with this reason.</summary>
+    public static string? Validate(RawEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Kind switch
+        {
+            _ when e.Pid < 0 => $"{e.Kind} event with negative pid {e.Pid}",
+            EventKind.Exec when string.IsNullOrEmpty(e.ExecutablePath) => "exec event without process.executable.path",
+            EventKind.Fork when e.ChildPid <= 0 => "fork event without a child pid",
+            EventKind.Open when string.IsNullOrEmpty(e.FilePath) => "open event without file.path",
+            EventKind.Dns when string.IsNullOrEmpty(e.DnsQuestionName) => "dns event without dns.question.name",
+            EventKind.Connect when e.DestinationPort is < 0 or > 65_535 => $"connect event with destination.port {e.DestinationPort} out of range",
+            EventKind.Exec or EventKind.Fork or EventKind.Exit or EventKind.Open or EventKind.Connect or EventKind.Dns or EventKind.ContainerExit => null,
+            _ => $"unknown event kind {(int)e.Kind}",
+        };
+    }
+
+    public void Add(RawEvent e)
+    {
+        if (Validate(e) is not null)
+        {
+            _invalidEvents++;
+            return;
+        }
+        _eventCount++;
+        var at = e.TimestampUs;
+        if (at < _firstEventUs) _firstEventUs = at;
+        if (at > _lastEventUs) _lastEventUs = at;
+
+        switch (e.Kind)
+        {
+            case EventKind.Exec:
+                Processes.Apply(e);
+                CountOn(ProcessStats(Processes.NodeOf(e.Pid, e.Comm), at), at);
+                break;
+            case EventKind.Fork:
+                CountOn(ProcessStats(Processes.NodeOf(e.Pid, e.Comm), at), at);
+                Processes.Apply(e);
+                break;
+            case EventKind.Exit:
+                CountOn(ProcessStats(Processes.NodeOf(e.Pid, e.Comm), at), at);
+                Processes.Apply(e);
+                break;
+            case EventKind.Open:
+                var access = (e.FileFlags & WriteFlags) != 0 ? FileAccessMode.Write : FileAccessMode.Read;
+                var file = LeafStats(e, NodeKind.File, e.FilePath!, 0);
+                if (file is not null)
+                {
+                    CountOn(file, at);
+                    file.Access |= access;
+                }
+                break;
+            case EventKind.Dns:
+                CountOn(LeafStats(e, NodeKind.Dns, e.DnsQuestionName!, 0), at);
+                break;
+            case EventKind.Connect:
+                CountOn(LeafStats(e, NodeKind.Network, e.DestinationAddress ?? "", (e.DestinationPort << 2) | ((int)e.Transport & 3)), at);
+                break;
+            case EventKind.ContainerExit:
+                _containerExited = true;
+                break;
+        }
+    }
+
+    public void AddRange(IEnumerable<RawEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var e in events) Add(e);
+    }
+
+    /// <summary>Adds the events lost before the builder (a batch's <see cref="RawEventBatch.DroppedEvents"/>).</summary>
+    public void AddDropped(long droppedEvents)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(droppedEvents);
+        _droppedEvents += droppedEvents;
+    }
+
+    /// <summary>Adds one batch of this container: its events and its dropped-event count.</summary>
+    public void AddBatch(RawEventBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        AddDropped(batch.DroppedEvents);
+        foreach (var e in batch.Events) Add(e);
+    }
+
+    /// <summary>The snapshot so far (the builder stays usable). Nodes are sorted by id; sibling collapse is applied here.</summary>
+    /// <param name="closedByExit">The window closed because the container exited (also set by a ContainerExit event).</param>
+    public ActivitySnapshot Build(bool closedByExit = false)
+    {
+        var nodes = CollapseSiblings();
+        nodes.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        return new ActivitySnapshot
+        {
+            SnapshotId = ActivitySnapshot.MakeId(_container.Id, _windowStartUs),
+            Container = _container,
+            HostName = _hostName,
+            WindowStartUs = _windowStartUs,
+            WindowEndUs = _windowEndUs,
+            FirstEventUs = _eventCount == 0 ? 0 : _firstEventUs,
+            LastEventUs = _eventCount == 0 ? 0 : _lastEventUs,
+            EventCount = _eventCount,
+            ClosedByExit = closedByExit || _containerExited,
+            Truncated = _droppedNodes.Count > 0,
+            DroppedNodes = _droppedNodes.Count,
+            DroppedEvents = _droppedEvents,
+            InvalidEvents = _invalidEvents,
+            TruncatedKeys = _truncatedLeafKeys + Processes.TruncatedKeys - _processTruncatedKeysAtStart,
+            Nodes = nodes,
+        };
+    }
+
+    private static void CountOn(NodeStats? node, long at)
+    {
+        if (node is null) return;
+        node.EventCount++;
+        node.Seen(at);
+    }
+
+    /// <summary>The stats of a process node, adding it and its missing ancestors; null if the node cap dropped it.</summary>
+    private NodeStats? ProcessStats(ulong id, long at)
+    {
+        if (_nodes.TryGetValue(id, out var stats))
+        {
+            stats.Seen(at);
+            return stats;
+        }
+        if (_droppedNodes.Contains(id) || !Processes.TryGetNode(id, out var process)) return null;
+        if (process.ParentId != NodeIdentity.Root && ProcessStats(process.ParentId, at) is null) return Drop(id);
+        if (_nodes.Count >= _limits.MaxNodes) return Drop(id);
+        return _nodes[id] = new NodeStats(id, process.ParentId, NodeKind.Process, process.Key, at);
+    }
+
+    private NodeStats? LeafStats(RawEvent e, NodeKind kind, string raw, int detail)
+    {
+        var parent = Processes.NodeOf(e.Pid, e.Comm);
+        if (_leaves.Count >= MaxCachedLeaves && !_leaves.ContainsKey(new LeafSource(parent, kind, raw, detail))) _leaves.Clear();
+        ref var leaf = ref CollectionsMarshal.GetValueRefOrAddDefault(_leaves, new LeafSource(parent, kind, raw, detail), out var cached);
+        if (!cached) leaf = MakeLeaf(parent, kind, raw, e);
+
+        if (_nodes.TryGetValue(leaf.Id, out var stats))
+        {
+            ProcessStats(parent, e.TimestampUs);
+            return stats;
+        }
+        if (_droppedNodes.Contains(leaf.Id) || ProcessStats(parent, e.TimestampUs) is null || _nodes.Count >= _limits.MaxNodes)
+            return Drop(leaf.Id);
+        if (leaf.Truncated) _truncatedLeafKeys++;
+        return _nodes[leaf.Id] = new NodeStats(leaf.Id, parent, kind, leaf.Key, e.TimestampUs);
+    }
+
+    private Leaf MakeLeaf(ulong parent, NodeKind kind, string raw, RawEvent e)
+    {
+        var key = kind switch
+        {
+            NodeKind.File => NodeIdentity.FileKey(raw),
+            NodeKind.Dns => NodeIdentity.DnsKey(raw),
+            _ => NodeIdentity.NetworkKey(e.Transport, e.DestinationPort, e.DestinationAddress),
+        };
+        var truncated = key.Length > _limits.MaxKeyLength;
+        if (truncated) key = NodeIdentity.TruncateKey(key, _limits.MaxKeyLength);
+        return new Leaf(NodeIdentity.Compute(parent, kind, key), key, truncated);
+    }
+
+    private NodeStats? Drop(ulong id)
+    {
+        _droppedNodes.Add(id);
+        return null;
+    }
+
+    /// <summary>Snapshot nodes with <see cref="SiblingCollapse"/> applied to the file nodes under each process node.</summary>
+    private List<SnapshotNode> CollapseSiblings()
+    {
+        var result = new List<SnapshotNode>(_nodes.Count);
+        Dictionary<ulong, List<NodeStats>>? filesByParent = null;
+        foreach (var stats in _nodes.Values)
+        {
+            if (stats.Kind == NodeKind.File)
+            {
+                filesByParent ??= [];
+                if (!filesByParent.TryGetValue(stats.ParentId, out var files)) filesByParent[stats.ParentId] = files = [];
+                files.Add(stats);
+            }
+            else result.Add(stats.ToNode());
+        }
+        if (filesByParent is null) return result;
+
+        var collapse = new SiblingCollapse(_limits.SiblingCollapseThreshold);
+        foreach (var (parent, files) in filesByParent)
+        {
+            if (files.Count <= collapse.Threshold)
+            {
+                foreach (var file in files) result.Add(file.ToNode());
+                continue;
+            }
+            var patterns = collapse.Collapse(files.Select(static f => f.Key));
+            if (patterns.Count == 0)
+            {
+                foreach (var file in files) result.Add(file.ToNode());
+                continue;
+            }
+            // Collapsed members fold into one node per pattern (which may also exist already, e.g. as "/tmp/*.log").
+            var merged = new Dictionary<ulong, NodeStats>();
+            foreach (var file in files)
+            {
+                var key = patterns.GetValueOrDefault(file.Key, file.Key);
+                var id = ReferenceEquals(key, file.Key) ? file.Id : NodeIdentity.Compute(parent, NodeKind.File, key);
+                if (merged.TryGetValue(id, out var into)) into.Absorb(file);
+                else merged[id] = file.CopyAs(id, key);
+            }
+            foreach (var file in merged.Values) result.Add(file.ToNode());
+        }
+        return result;
+    }
+
+    /// <summary>Where a leaf came from: the acting process node, the kind, the raw value and a kind-specific detail (port, transport).</summary>
+    private readonly record struct LeafSource(ulong Parent, NodeKind Kind, string Raw, int Detail);
+
+    private readonly record struct Leaf(ulong Id, string Key, bool Truncated);
+
+    private sealed class NodeStats(ulong id, ulong parentId, NodeKind kind, string key, long at)
+    {
+        public ulong Id { get; } = id;
+        public ulong ParentId { get; } = parentId;
+        public NodeKind Kind { get; } = kind;
+        public string Key { get; } = key;
+        public long EventCount { get; set; }
+        public long FirstSeenUs { get; private set; } = at;
+        public long LastSeenUs { get; private set; } = at;
+        public FileAccessMode Access { get; set; }
+
+        public void Seen(long at)
+        {
+            if (at < FirstSeenUs) FirstSeenUs = at;
+            if (at > LastSeenUs) LastSeenUs = at;
+        }
+
+        public void Absorb(NodeStats other)
+        {
+            EventCount += other.EventCount;
+            Seen(other.FirstSeenUs);
+            Seen(other.LastSeenUs);
+            Access |= other.Access;
+        }
+
+        public NodeStats CopyAs(ulong id, string key)
+        {
+            var copy = new NodeStats(id, ParentId, Kind, key, FirstSeenUs);
+            copy.Absorb(this);
+            return copy;
+        }
+
+        public SnapshotNode ToNode() => new()
+        {
+            Id = Id,
+            ParentId = ParentId,
+            Kind = Kind,
+            Key = Key,
+            EventCount = EventCount,
+            FirstSeenUs = FirstSeenUs,
+            LastSeenUs = LastSeenUs,
+            Access = Access,
+        };
+    }
 }

@@ -1,0 +1,168 @@
+using WorkloadProfiles.Domain.Normalization;
+
+namespace WorkloadProfiles.Domain.Identity;
+
+/// <summary>
+/// Builds process keys. Arguments of ordinary programs are ignored (they are too variable to be identity), but for shells
+/// and interpreters the way they were asked to run code is what matters, so "bash" in a profile never whitelists
+/// "bash -c &lt;anything&gt;". The key is the normalized executable path followed by:
+/// <list type="bullet">
+/// <item><c>-c *</c> for inline code: shells' <c>-c</c> (also in clusters such as <c>-ec</c>), python's <c>-c</c>, perl/ruby/lua's
+/// <c>-e</c>/<c>-E</c> (normalized to <c>-e *</c>), node's <c>-e</c>/<c>-p</c>/<c>--eval</c>/<c>--print</c> (<c>-e *</c>), php's
+/// <c>-r</c> (<c>-r *</c>);</item>
+/// <item><c>-m &lt;module&gt;</c> for <c>python -m module</c>;</item>
+/// <item>the normalized script path for <c>sh script.sh</c>, <c>python app.py</c>, …;</item>
+/// <item><c>-i</c> for an interactive shell or interpreter;</item>
+/// <item>nothing for a bare interpreter reading stdin.</item>
+/// </list>
+/// busybox is a multi-call binary: its applet (argv[0]'s name, or argv[1] when argv[0] is busybox) follows the path,
+/// e.g. <c>/bin/busybox wget</c>, <c>/bin/busybox sh -c *</c>, and shell applets get the shell rules.
+/// Interpreters are recognized by the executable's file name: sh, bash, dash, ash, zsh, ksh, mksh, yash, fish, python*,
+/// perl*, ruby*, node, nodejs, php*, lua*.
+/// </summary>
+internal static class ProcessKeys
+{
+    private enum Interpreter { None, Shell, Python, Perl, Ruby, Node, Php, Lua }
+
+    public static string Build(string executablePath, IReadOnlyList<string>? args)
+    {
+        ArgumentNullException.ThrowIfNull(executablePath);
+        var path = PathNormalizer.Normalize(executablePath);
+        var name = FileName(path);
+        var first = 1;
+        var prefix = path;
+        if (name is "busybox")
+        {
+            var applet = args is { Count: > 0 } && FileName(args[0]) is var a && a is not ("busybox" or "") ? a
+                : args is { Count: > 1 } ? FileName(args[1]) : "";
+            if (args is { Count: > 1 } && FileName(args[0]) is "busybox" or "") first = 2;
+            if (applet.Length == 0) return path;
+            prefix = string.Concat(path, " ", applet);
+            name = applet;
+            if (InterpreterOf(applet) != Interpreter.Shell) return prefix;
+        }
+
+        var interpreter = InterpreterOf(name);
+        if (interpreter == Interpreter.None || args is null) return prefix;
+        var pattern = interpreter == Interpreter.Shell ? ShellPattern(args, first) : InterpreterPattern(interpreter, args, first);
+        return pattern is null ? prefix : string.Concat(prefix, " ", pattern);
+    }
+
+    private static Interpreter InterpreterOf(string name) => name switch
+    {
+        "sh" or "bash" or "dash" or "ash" or "zsh" or "ksh" or "mksh" or "yash" or "fish" or "rbash" => Interpreter.Shell,
+        "node" or "nodejs" => Interpreter.Node,
+        _ when IsVersioned(name, "python") => Interpreter.Python,
+        _ when IsVersioned(name, "perl") => Interpreter.Perl,
+        _ when IsVersioned(name, "ruby") => Interpreter.Ruby,
+        _ when IsVersioned(name, "php") => Interpreter.Php,
+        _ when IsVersioned(name, "lua") || IsVersioned(name, "luajit") => Interpreter.Lua,
+        _ => Interpreter.None,
+    };
+
+    // "python", "python3", "python3.11", "php8.2" — a base name followed only by digits and dots.
+    private static bool IsVersioned(string name, string stem)
+    {
+        if (!name.StartsWith(stem, StringComparison.Ordinal)) return false;
+        foreach (var c in name.AsSpan(stem.Length))
+            if (!char.IsAsciiDigit(c) && c != '.') return false;
+        return true;
+    }
+
+    private static string? ShellPattern(IReadOnlyList<string> args, int first)
+    {
+        var interactive = false;
+        for (var i = first; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "--") return i + 1 < args.Count ? Script(args[i + 1]) : Bare(interactive);
+            if (arg.Length > 1 && (arg[0] == '-' || arg[0] == '+'))
+            {
+                if (arg.StartsWith("--", StringComparison.Ordinal))
+                {
+                    // GNU long options; bash's --rcfile/--init-file take a value.
+                    if (arg is "--rcfile" or "--init-file") i++;
+                    continue;
+                }
+                var cluster = arg.AsSpan(1);
+                if (arg[0] == '-' && cluster.Contains('c')) return "-c *";
+                if (arg[0] == '-' && cluster.Contains('i')) interactive = true;
+                // -o/+o and -O/+O take an option name.
+                if (cluster.Length == 1 && cluster[0] is 'o' or 'O') i++;
+                continue;
+            }
+            return Script(arg);
+        }
+        return Bare(interactive);
+    }
+
+    private static string? InterpreterPattern(Interpreter interpreter, IReadOnlyList<string> args, int first)
+    {
+        var interactive = false;
+        for (var i = first; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "-") return Bare(interactive);
+            if (arg is "--") return i + 1 < args.Count ? Script(args[i + 1]) : Bare(interactive);
+            if (arg.Length > 1 && arg[0] == '-')
+            {
+                switch (interpreter)
+                {
+                    case Interpreter.Node when arg is "-e" or "-p" or "--eval" or "--print" or "-pe":
+                        return "-e *";
+                    case Interpreter.Node when arg.StartsWith("--eval=", StringComparison.Ordinal) || arg.StartsWith("--print=", StringComparison.Ordinal):
+                        return "-e *";
+                    case Interpreter.Node when arg is "-r" or "--require" or "--import" or "--loader":
+                        i++;
+                        continue;
+                    case Interpreter.Node when arg is "-i" or "--interactive":
+                        interactive = true;
+                        continue;
+                    case Interpreter.Node:
+                        continue;
+                    case Interpreter.Python when arg is "-m":
+                        return i + 1 < args.Count ? "-m " + args[i + 1] : Bare(interactive);
+                    case Interpreter.Python when arg.StartsWith("-m", StringComparison.Ordinal) && !arg.StartsWith("--", StringComparison.Ordinal):
+                        return "-m " + arg[2..];
+                    case Interpreter.Python when arg is "-W" or "-X" or "--check-hash-based-pycs":
+                        i++;
+                        continue;
+                    case Interpreter.Php when arg is "-r":
+                        return "-r *";
+                    case Interpreter.Php when arg is "-c" or "-d" or "-z":
+                        i++;
+                        continue;
+                    case Interpreter.Php when arg is "-f":
+                        return i + 1 < args.Count ? Script(args[i + 1]) : Bare(interactive);
+                    case Interpreter.Php when arg is "-a":
+                        interactive = true;
+                        continue;
+                    case Interpreter.Perl or Interpreter.Ruby when arg is "-I" or "-r" or "-x":
+                        i++;
+                        continue;
+                    case Interpreter.Lua when arg is "-l":
+                        i++;
+                        continue;
+                }
+                if (arg.StartsWith("--", StringComparison.Ordinal)) continue;
+                var cluster = arg.AsSpan(1);
+                if (interpreter == Interpreter.Python && cluster.Contains('c')) return "-c *";
+                if (interpreter is Interpreter.Perl or Interpreter.Ruby or Interpreter.Lua && (cluster.Contains('e') || cluster.Contains('E'))) return "-e *";
+                if (cluster.Contains('i')) interactive = true;
+                continue;
+            }
+            return Script(arg);
+        }
+        return Bare(interactive);
+    }
+
+    private static string Script(string path) => PathNormalizer.Normalize(path);
+
+    private static string? Bare(bool interactive) => interactive ? "-i" : null;
+
+    private static string FileName(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return slash < 0 ? path : path[(slash + 1)..];
+    }
+}
