@@ -1,0 +1,146 @@
+using WorkloadProfiles.Detection.Rules;
+using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Signals;
+
+namespace WorkloadProfiles.Detection;
+
+/// <summary>
+/// Evaluates rules over raw event batches and returns the signals that are not suppressed.
+/// <para>
+/// Per container it keeps a <see cref="Domain.Snapshots.ProcessTable"/> fed with exec/fork/exit, so every signal carries the
+/// root-first ancestry of the acting process (the same lineage the snapshot builder gives the profile). Rules are bucketed
+/// by event kind, so events no rule watches cost a table lookup and nothing else; a condition is a compiled delegate over
+/// fields rebound in place, so an event that matches nothing allocates nothing.
+/// </para>
+/// <para>
+/// Not thread-safe: use one engine per stream task (partition), which also keeps each container's lineage on one thread.
+/// <see cref="Counters"/> and <see cref="Suppressions"/> may be used from other threads.
+/// </para>
+/// </summary>
+public sealed class DetectionEngine
+{
+    // Indexed by EventKind; empty for kinds no enabled rule watches.
+    private readonly CompiledRule[][] _byKind;
+    private readonly int[][] _ruleIndexByKind;
+    private readonly DetectionOptions _options;
+    private readonly DetectionMetrics _metrics;
+    private readonly ContainerLineages _lineages;
+    private readonly EventFields _fields = new();
+
+    public DetectionEngine(RuleSet rules, SuppressionSet? suppressions = null, DetectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        _options = options ?? DetectionOptions.Default;
+        _options.Validate();
+        Rules = rules;
+        Suppressions = suppressions ?? new SuppressionSet();
+        _metrics = new DetectionMetrics(rules.Compiled);
+        _lineages = new ContainerLineages(_options, _metrics);
+
+        var kinds = Enum.GetValues<EventKind>();
+        _byKind = new CompiledRule[kinds.Max(k => (int)k) + 1][];
+        _ruleIndexByKind = new int[_byKind.Length][];
+        for (var k = 0; k < _byKind.Length; k++)
+        {
+            var watched = rules.Compiled
+                .Select((rule, index) => (rule, index))
+                .Where(r => r.rule.Rule.Enabled && EventOf(r.rule.Rule.Event) == (EventKind)k)
+                .ToArray();
+            _byKind[k] = [.. watched.Select(r => r.rule)];
+            _ruleIndexByKind[k] = [.. watched.Select(r => r.index)];
+        }
+    }
+
+    public RuleSet Rules { get; }
+
+    /// <summary>The live suppressions; apply <c>wp.suppressions</c> updates here.</summary>
+    public SuppressionSet Suppressions { get; }
+
+    public DetectionCounters Counters => _metrics.Snapshot(_lineages.Count);
+
+    /// <summary>
+    /// Applies the batch's lineage events and evaluates its events in order. Returns the signals not suppressed, in event
+    /// order (an empty list, not allocated, when there are none).
+    /// </summary>
+    public IReadOnlyList<SecuritySignal> Evaluate(RawEventBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var container = batch.Container;
+        var events = batch.Events;
+        _metrics.Batch(events.Count);
+
+        List<SecuritySignal>? signals = null;
+        var processes = _lineages.For(container.Id);
+        long evaluated = 0;
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            switch (e.Kind)
+            {
+                case EventKind.ContainerExit:
+                    _lineages.Exited(container.Id);
+                    // Anything after the exit (unusual: a reused id) starts a fresh lineage.
+                    if (i + 1 < events.Count) processes = _lineages.For(container.Id);
+                    continue;
+                case EventKind.Fork or EventKind.Exit or EventKind.Exec:
+                    processes.Apply(e);
+                    if (e.Kind != EventKind.Exit && processes.Count > _options.MaxProcessesPerContainer)
+                        processes = _lineages.Reset(container.Id);
+                    break;
+            }
+
+            if ((uint)e.Kind >= (uint)_byKind.Length) continue;
+            var rules = _byKind[(int)e.Kind];
+            if (rules.Length == 0) continue;
+
+            evaluated++;
+            _fields.Bind(e, container, batch.HostName, processes);
+            Behaviour? behaviour = null;
+            for (var r = 0; r < rules.Length; r++)
+            {
+                if (!Matches(rules[r], _ruleIndexByKind[(int)e.Kind][r])) continue;
+
+                var ruleIndex = _ruleIndexByKind[(int)e.Kind][r];
+                var rule = rules[r].Rule;
+                _metrics.Matched(ruleIndex);
+                behaviour ??= SignalFactory.BehaviourOf(e, _fields.Ancestry);
+                if (Suppressions.Match(rule.Id, container.ImageName, behaviour) is not null)
+                {
+                    _metrics.Suppressed(ruleIndex);
+                    continue;
+                }
+                (signals ??= []).Add(SignalFactory.Create(rule, e, container, batch.HostName, behaviour));
+            }
+        }
+
+        _metrics.Evaluated(evaluated);
+        if (signals is null) return [];
+        _metrics.Signals(signals.Count);
+        return signals;
+    }
+
+    private bool Matches(CompiledRule rule, int ruleIndex)
+    {
+        var f = _fields;
+        try
+        {
+            return rule.Condition(f.process, f.file, f.dns, f.destination, f.network, f.container, f.user, f.host);
+        }
+        catch (Exception)
+        {
+            // A condition that throws (e.g. an index past argv) does not match; counted so a broken rule is visible.
+            _metrics.RuleError(ruleIndex);
+            return false;
+        }
+    }
+
+    private static EventKind EventOf(RuleEvent kind) => kind switch
+    {
+        RuleEvent.Exec => EventKind.Exec,
+        RuleEvent.Open => EventKind.Open,
+        RuleEvent.Dns => EventKind.Dns,
+        RuleEvent.Connect => EventKind.Connect,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+}

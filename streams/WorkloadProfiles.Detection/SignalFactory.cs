@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using WorkloadProfiles.Detection.Rules;
+using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Identity;
+using WorkloadProfiles.Domain.Signals;
+
+namespace WorkloadProfiles.Detection;
+
+/// <summary>Turns a matching event into the signal's behaviour, id and message.</summary>
+internal static class SignalFactory
+{
+    public const string Source = "rules";
+
+    /// <summary>
+    /// The behaviour in profile terms: the raw (un-normalized) detail, so <see cref="NodeIdentity.ForBehaviour"/> applies the
+    /// same normalization the snapshot builder applied when the profile learnt the node.
+    /// </summary>
+    public static Behaviour BehaviourOf(RawEvent e, IReadOnlyList<ProcessRef> ancestry) => e.Kind switch
+    {
+        EventKind.Open => new Behaviour
+        {
+            Kind = NodeKind.File,
+            Ancestry = ancestry,
+            FilePath = e.FilePath ?? "",
+            Access = AccessOf(e.FileFlags),
+        },
+        EventKind.Dns => new Behaviour
+        {
+            Kind = NodeKind.Dns,
+            Ancestry = ancestry,
+            DnsQuestionName = e.DnsQuestionName ?? "",
+            DestinationAddress = e.DestinationAddress,
+            DestinationPort = e.DestinationPort,
+            Transport = e.Transport,
+        },
+        EventKind.Connect => new Behaviour
+        {
+            Kind = NodeKind.Network,
+            Ancestry = ancestry,
+            Transport = e.Transport,
+            DestinationAddress = e.DestinationAddress,
+            DestinationPort = e.DestinationPort,
+        },
+        _ => new Behaviour { Kind = NodeKind.Process, Ancestry = ancestry },
+    };
+
+    /// <summary>open(2) flags to access: O_ACCMODE 0 = read, 1 = write, 2 = both; O_CREAT/O_TRUNC imply write.</summary>
+    public static FileAccessMode AccessOf(int flags)
+    {
+        var mode = (flags & 0x3) switch
+        {
+            0 => FileAccessMode.Read,
+            1 => FileAccessMode.Write,
+            _ => FileAccessMode.Read | FileAccessMode.Write,
+        };
+        return (flags & (0x40 | 0x200)) != 0 ? mode | FileAccessMode.Write : mode;
+    }
+
+    public static SecuritySignal Create(Rule rule, RawEvent e, ContainerRef container, string hostName, Behaviour behaviour)
+    {
+        var detail = Detail(e, behaviour);
+        return new SecuritySignal
+        {
+            SignalId = MakeId(rule.Id, container.Id, e.TimestampUs, e.Pid, KeyOf(e)),
+            RuleId = rule.Id,
+            RuleName = rule.Name,
+            Severity = rule.Severity,
+            TimestampUs = e.TimestampUs,
+            Source = Source,
+            Container = container,
+            HostName = hostName,
+            Message = $"{rule.Name}: {detail} (container {ShortId(container.Id)}, image {ImageOf(container)})",
+            Tags = rule.Tags,
+            Behaviour = behaviour,
+        };
+    }
+
+    /// <summary>
+    /// Deterministic id: SHA-256 of (rule, container, event time, pid, event key), first 128 bits as hex. A replayed batch
+    /// yields the same ids, so consumers can de-duplicate; two distinct events of one process in the same microsecond
+    /// differ by key.
+    /// </summary>
+    public static string MakeId(string ruleId, string containerId, long timestampUs, int pid, string key)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"{ruleId}\n{containerId}\n{timestampUs}\n{pid}\n{key}");
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(text), hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
+
+    private static string KeyOf(RawEvent e) => e.Kind switch
+    {
+        EventKind.Exec => e.ExecutablePath ?? e.Comm,
+        EventKind.Open => e.FilePath ?? "",
+        EventKind.Dns => e.DnsQuestionName ?? "",
+        EventKind.Connect => string.Create(CultureInfo.InvariantCulture, $"{e.Transport}/{e.DestinationAddress}/{e.DestinationPort}"),
+        _ => e.Kind.ToString(),
+    };
+
+    private static string Detail(RawEvent e, Behaviour b)
+    {
+        var actor = b.Ancestry.Count > 0 ? b.Ancestry[^1] : null;
+        var exe = actor?.ExecutablePath is { Length: > 0 } p ? p : e.Comm;
+        var parent = b.Ancestry.Count > 1 ? b.Ancestry[^2].ExecutablePath : null;
+        return e.Kind switch
+        {
+            EventKind.Exec => $"exec `{string.Join(' ', e.Args ?? actor?.Args ?? [])}` ({e.ExecutablePath ?? exe}, pid {e.Pid}"
+                              + (parent is null ? ")" : $", parent {parent})"),
+            EventKind.Open => $"{exe} (pid {e.Pid}) opened {e.FilePath} for {(b.Access.HasFlag(FileAccessMode.Write) ? "write" : "read")}",
+            EventKind.Dns => $"{exe} (pid {e.Pid}) resolved {e.DnsQuestionName}",
+            EventKind.Connect => $"{exe} (pid {e.Pid}) connected to {e.Transport.ToString().ToLowerInvariant()} {e.DestinationAddress}:{e.DestinationPort}",
+            _ => $"{exe} (pid {e.Pid})",
+        };
+    }
+
+    private static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
+
+    private static string ImageOf(ContainerRef c) => c.HasImage ? $"{c.ImageName}:{c.ImageTag}" : "unresolved";
+}
