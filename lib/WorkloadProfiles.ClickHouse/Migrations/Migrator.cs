@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace WorkloadProfiles.ClickHouse.Migrations;
+
+/// <summary>What one <see cref="Migrator.MigrateAsync"/> run did.</summary>
+public sealed record MigrationReport(
+    ServerVersion ServerVersion,
+    IReadOnlyList<Migration> Applied,
+    IReadOnlyList<Migration> AlreadyApplied,
+    IReadOnlyList<Migration> SkippedForServerVersion);
+
+/// <summary>
+/// Brings a database to the latest schema: creates it if missing, applies every migration not yet recorded in
+/// <c>schema_migrations</c> in version order, and records each one after all its statements succeeded.
+/// Safe to run repeatedly and from several processes: every statement is idempotent (CREATE … IF NOT EXISTS), and a
+/// migration recorded twice collapses in the ReplacingMergeTree. Production-only migrations whose minimum server
+/// version the server does not reach are skipped and not recorded, so they run once the server is upgraded.
+/// </summary>
+public sealed class Migrator
+{
+    public const string HistoryTable = "schema_migrations";
+
+    private readonly ClickHouseDatabase database;
+    private readonly IReadOnlyList<Migration> migrations;
+    private readonly ILogger logger;
+
+    public Migrator(ClickHouseDatabase database, IReadOnlyList<Migration>? migrations = null, ILogger<Migrator>? logger = null)
+    {
+        this.database = database;
+        this.migrations = (migrations ?? Migration.LoadEmbedded()).OrderBy(m => m.Version).ToList();
+        this.logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    public async Task<MigrationReport> MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        var serverVersion = await database.GetServerVersionAsync(cancellationToken);
+        await database.CreateIfMissingAsync(cancellationToken);
+        await database.ExecuteAsync(
+            $"""
+            CREATE TABLE IF NOT EXISTS {ClickHouseLiteral.Identifier(HistoryTable)}
+            (
+                version    UInt32,
+                name       String,
+                checksum   String,
+                applied_at DateTime('UTC')
+            )
+            ENGINE = ReplacingMergeTree(applied_at)
+            ORDER BY version
+            """, cancellationToken);
+
+        var recorded = (await database.QueryListAsync<AppliedMigration>(
+                $"SELECT version, argMax(checksum, applied_at) AS checksum FROM {ClickHouseLiteral.Identifier(HistoryTable)} GROUP BY version",
+                cancellationToken))
+            .ToDictionary(m => m.Version, m => m.Checksum);
+
+        var applied = new List<Migration>();
+        var alreadyApplied = new List<Migration>();
+        var skipped = new List<Migration>();
+        foreach (var migration in migrations)
+        {
+            if (recorded.TryGetValue(migration.Version, out var checksum))
+            {
+                if (checksum != migration.Checksum)
+                {
+                    throw new InvalidOperationException(
+                        $"Migration {migration.Version:000}_{migration.Name} was changed after it was applied to database '{database.Name}' " +
+                        $"(recorded checksum {checksum}, file {migration.Checksum}). Add a new migration instead of editing an applied one.");
+                }
+                alreadyApplied.Add(migration);
+                continue;
+            }
+            if (migration.MinServerVersion is { } minimum && serverVersion < minimum)
+            {
+                logger.LogInformation(
+                    "Skipping production-only migration {Version:000}_{Name}: server {ServerVersion} is older than {Minimum}",
+                    migration.Version, migration.Name, serverVersion, minimum);
+                skipped.Add(migration);
+                continue;
+            }
+            await ApplyAsync(migration, cancellationToken);
+            applied.Add(migration);
+        }
+        return new MigrationReport(serverVersion, applied, alreadyApplied, skipped);
+    }
+
+    private async Task ApplyAsync(Migration migration, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Applying migration {Version:000}_{Name} to {Database}", migration.Version, migration.Name, database.Name);
+        foreach (var statement in migration.Statements)
+        {
+            try
+            {
+                await database.ExecuteAsync(statement, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new InvalidOperationException(
+                    $"Migration {migration.Version:000}_{migration.Name} failed on database '{database.Name}': {ex.Message}", ex);
+            }
+        }
+        await database.ExecuteAsync(
+            $"INSERT INTO {ClickHouseLiteral.Identifier(HistoryTable)} (version, name, checksum, applied_at) VALUES " +
+            $"({ClickHouseLiteral.Number(migration.Version)}, {ClickHouseLiteral.String(migration.Name)}, " +
+            $"{ClickHouseLiteral.String(migration.Checksum)}, now())",
+            cancellationToken);
+    }
+
+    private sealed record AppliedMigration(int Version, string Checksum);
+}
