@@ -85,7 +85,8 @@ public sealed class DetectionEngine
                     continue;
                 case EventKind.Fork or EventKind.Exit or EventKind.Exec:
                     processes.Apply(e);
-                    if (e.Kind != EventKind.Exit && processes.Count > _options.MaxProcessesPerContainer)
+                    if (e.Kind != EventKind.Exit
+                        && (processes.Count > _options.MaxProcessesPerContainer || processes.NodeCount > _options.MaxProcessesPerContainer))
                         processes = _lineages.Reset(container.Id);
                     break;
             }
@@ -96,12 +97,13 @@ public sealed class DetectionEngine
 
             evaluated++;
             _fields.Bind(e, container, batch.HostName, processes);
+            var indexes = _ruleIndexByKind[(int)e.Kind];
             Behaviour? behaviour = null;
             for (var r = 0; r < rules.Length; r++)
             {
-                if (!Matches(rules[r], _ruleIndexByKind[(int)e.Kind][r])) continue;
+                var ruleIndex = indexes[r];
+                if (!Matches(rules[r], ruleIndex)) continue;
 
-                var ruleIndex = _ruleIndexByKind[(int)e.Kind][r];
                 var rule = rules[r].Rule;
                 _metrics.Matched(ruleIndex);
                 behaviour ??= SignalFactory.BehaviourOf(e, _fields.Ancestry);

@@ -18,8 +18,8 @@ public sealed record DetectionOptions
     public int MaxContainers { get; init; } = 4_096;
 
     /// <summary>
-    /// Processes kept per container. A table that grows past it (lost exit events) is reset (counted) rather than
-    /// growing without bound.
+    /// Live pids, and distinct process nodes, kept per container. A table that grows past it (lost exit events, endless
+    /// distinct command lines) is reset (counted) rather than growing without bound.
     /// </summary>
     public int MaxProcessesPerContainer { get; init; } = 16_384;
 

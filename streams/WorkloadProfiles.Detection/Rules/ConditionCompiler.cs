@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using DynamicExpresso;
 using DynamicExpresso.Exceptions;
 
@@ -47,6 +48,7 @@ internal sealed class ConditionCompiler
     {
         // No EnableReflection/assignment: conditions can read fields and call the referenced helpers, nothing else.
         _interpreter = new Interpreter(InterpreterOptions.Default).Reference(typeof(ConditionFunctions));
+        _interpreter.Visitors.Add(new ConstantArrayFolding());
         foreach (var (name, values) in lists) _interpreter.SetVariable<string[]>(name, values);
     }
 
@@ -80,5 +82,22 @@ internal sealed class ConditionCompiler
 
         error = null;
         return lambda.Compile<Condition>();
+    }
+}
+
+/// <summary>
+/// Turns <c>new[] { "a", "b" }</c> built from constants (the params array of <c>x.In("a", "b")</c>) into one constant array,
+/// so a condition allocates nothing per evaluation. Safe because the helpers never write to their arguments.
+/// </summary>
+internal sealed class ConstantArrayFolding : ExpressionVisitor
+{
+    protected override Expression VisitNewArray(NewArrayExpression node)
+    {
+        var visited = (NewArrayExpression)base.VisitNewArray(node);
+        if (visited.NodeType != ExpressionType.NewArrayInit || !visited.Expressions.All(e => e is ConstantExpression)) return visited;
+
+        var array = Array.CreateInstance(visited.Type.GetElementType()!, visited.Expressions.Count);
+        for (var i = 0; i < array.Length; i++) array.SetValue(((ConstantExpression)visited.Expressions[i]).Value, i);
+        return Expression.Constant(array, visited.Type);
     }
 }

@@ -1,4 +1,5 @@
 using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Identity;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
 
@@ -172,16 +173,10 @@ internal sealed class DnsQuestionFields(EventFields e)
 
     internal void Reset() => _name = null;
 
-    /// <summary>The question name, lower-case and without the trailing root dot (as the profile's DNS nodes).</summary>
-    public string name => _name ??= Normalize(e.Event.DnsQuestionName ?? "");
+    /// <summary>The question name as the profile's DNS nodes key it: ASCII lower-case, no trailing root dot.</summary>
+    public string name => _name ??= NodeIdentity.DnsKey(e.Event.DnsQuestionName ?? "");
     /// <summary>Numeric QTYPE (1 = A, 28 = AAAA).</summary>
     public int type => e.Event.DnsQuestionType;
-
-    internal static string Normalize(string name)
-    {
-        var trimmed = name.EndsWith('.') ? name[..^1] : name;
-        return trimmed.ToLowerInvariant();
-    }
 }
 
 /// <summary><c>destination.*</c> (connect and dns rules; for dns the resolver).</summary>
