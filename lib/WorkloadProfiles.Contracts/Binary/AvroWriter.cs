@@ -43,6 +43,9 @@ internal sealed class AvroWriter
 
     public void Reset() => _length = 0;
 
+    /// <summary>Drops what was written after <paramref name="length"/> (undoes a partially written record).</summary>
+    public void Truncate(int length) => _length = length;
+
     public byte[] ToArray() => WrittenSpan.ToArray();
 
     public void WriteRaw(ReadOnlySpan<byte> bytes)
