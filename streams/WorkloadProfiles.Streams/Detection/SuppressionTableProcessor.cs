@@ -1,0 +1,52 @@
+using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
+using WorkloadProfiles.Detection;
+using WorkloadProfiles.Domain.Signals;
+using WorkloadProfiles.Streams.Plumbing;
+
+namespace WorkloadProfiles.Streams.Detection;
+
+/// <summary>
+/// Keeps the global <c>wp.suppressions</c> store and the engines' shared <see cref="SuppressionSet"/> in step. Streamiz
+/// re-runs this processor over the topic when it restores the global store, so the set is complete after a restart.
+/// A suppression that cannot be decoded is counted and skipped: the topic is a table, dead-lettering it on every
+/// restore would repeat it.
+/// </summary>
+internal sealed class SuppressionTableProcessor(SuppressionSet suppressions, StreamsMetrics metrics) : IProcessor<string, Decoded<Suppression>>
+{
+    public const string StoreName = "suppressions-global";
+
+    IKeyValueStore<string, byte[]> _store = null!;
+
+    public static IStoreBuilder<IKeyValueStore<string, byte[]>> StoreBuilder() =>
+        Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new StringSerDes(), new ByteArraySerDes())
+            .WithLoggingDisabled();
+
+    public void Init(ProcessorContext<string, Decoded<Suppression>> context) =>
+        _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
+
+    public void Process(Record<string, Decoded<Suppression>> record)
+    {
+        var decoded = record.Value;
+        if (decoded.IsTombstone)
+        {
+            suppressions.Remove(record.Key);
+            _store.Delete(record.Key);
+            return;
+        }
+
+        if (decoded.Value is null)
+        {
+            metrics.SkippedRecords.WithLabels("suppressions", decoded.FailureReason ?? "undecodable").Inc();
+            return;
+        }
+
+        suppressions.Apply(decoded.Value);
+        _store.Put(record.Key, decoded.Raw!);
+    }
+
+    public void Close()
+    {
+    }
+}

@@ -1,0 +1,111 @@
+using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
+using WorkloadProfiles.Domain.Profiles;
+using WorkloadProfiles.Domain.Signals;
+using WorkloadProfiles.Kafka;
+using WorkloadProfiles.Streams.Plumbing;
+
+namespace WorkloadProfiles.Streams.Enrichment;
+
+/// <summary>
+/// <c>wp.signals</c> ⨝ <c>wp.profiles</c> → <c>wp.signals.enriched</c>: every signal gets its profile's context and, when
+/// <see cref="SuggestionMatcher"/> says so, a suppression suggestion; a signal with no profile passes through with none.
+/// </summary>
+/// <remarks>
+/// The profile side is kept as a view of decoded profiles in memory (the store, changelog-backed, holds the encoded
+/// bytes for restarts), so a signal costs a dictionary lookup and the matcher, never a profile decode.
+/// Both topics are keyed by image@version and partitioned alike, so a task sees every profile its signals need.
+/// </remarks>
+internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, PipelineCodecs codecs, StreamsMetrics metrics)
+    : ITransformer<string, EnrichmentInput, string, Outgoing>
+{
+    public const string StoreName = "enrichment-profiles";
+    const string Job = "enrichment";
+
+    readonly DeadLetterSink _deadLetters = new("enrichment-job", codecs.DeadLetters, metrics);
+    readonly SuggestionMatcher _matcher = new(options.Policy);
+    readonly Dictionary<string, SecurityProfile> _profiles = new(StringComparer.Ordinal);
+    ProcessorContext<string, Outgoing> _context = null!;
+    IKeyValueStore<string, byte[]> _store = null!;
+
+    public static IStoreBuilder StoreBuilder() =>
+        Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new StringSerDes(), new ByteArraySerDes());
+
+    public void Init(ProcessorContext<string, Outgoing> context)
+    {
+        _context = context;
+        _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
+        foreach (var (key, value) in _store.All())
+        {
+            _profiles[key] = codecs.Profiles.Deserialize(value);
+        }
+    }
+
+    public Record<string, Outgoing> Process(Record<string, EnrichmentInput> record)
+    {
+        metrics.RecordsIn.WithLabels(Job).Inc();
+        if (record.Value.IsProfile)
+        {
+            OnProfile(record, record.Value.Profile);
+        }
+        else
+        {
+            OnSignal(record, record.Value.Signal);
+        }
+
+        return null!;
+    }
+
+    public void Close()
+    {
+    }
+
+    void OnProfile(Record<string, EnrichmentInput> record, Decoded<SecurityProfile> profile)
+    {
+        if (profile.IsTombstone)
+        {
+            _profiles.Remove(record.Key);
+            _store.Delete(record.Key);
+            return;
+        }
+
+        if (profile.Value is null)
+        {
+            DeadLetter(record, profile.Raw, profile.FailureReason!, profile.FailureDetail!);
+            return;
+        }
+
+        var key = profile.Value.Key.ToString();
+        if (_profiles.TryGetValue(key, out var known) && known.Revision > profile.Value.Revision)
+        {
+            return; // an older revision redelivered after a newer one: the view keeps the newest
+        }
+
+        _profiles[key] = profile.Value;
+        _store.Put(key, profile.Raw!);
+    }
+
+    void OnSignal(Record<string, EnrichmentInput> record, Decoded<SecuritySignal> signal)
+    {
+        if (signal.Value is null)
+        {
+            DeadLetter(record, signal.Raw, signal.FailureReason ?? "empty-record", signal.FailureDetail ?? "A signal record without a value.");
+            return;
+        }
+
+        var key = signal.Value.Container.ProfileKey?.ToString() ?? record.Key;
+        _profiles.TryGetValue(key, out var profile);
+        var enriched = _matcher.Enrich(signal.Value, profile, _context.WallClockTime * 1000);
+        metrics.Enriched.WithLabels(enriched.Profile is null ? "none" : "found", enriched.Suggestion is null ? "no" : "yes").Inc();
+        _context.Forward(key, new Outgoing(PipelineTopics.EnrichedSignals.Name, codecs.EnrichedSignals.Serialize(enriched)));
+        metrics.RecordsOut.WithLabels(Job, PipelineTopics.EnrichedSignals.Name).Inc();
+    }
+
+    void DeadLetter(Record<string, EnrichmentInput> record, byte[]? raw, string reason, string detail)
+    {
+        var (key, value) = _deadLetters.Create(record.TopicPartitionOffset, record.Key, raw, reason, detail, _context.WallClockTime);
+        _context.Forward(key, value);
+        metrics.RecordsOut.WithLabels(Job, PipelineTopics.DeadLetter.Name).Inc();
+    }
+}

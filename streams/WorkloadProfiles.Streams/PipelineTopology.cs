@@ -1,0 +1,136 @@
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.Stream;
+using WorkloadProfiles.Detection;
+using WorkloadProfiles.Detection.Rules;
+using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Profiles;
+using WorkloadProfiles.Domain.Signals;
+using WorkloadProfiles.Domain.Snapshots;
+using WorkloadProfiles.Kafka;
+using WorkloadProfiles.Streams.Detection;
+using WorkloadProfiles.Streams.Enrichment;
+using WorkloadProfiles.Streams.Plumbing;
+using WorkloadProfiles.Streams.Profiles;
+using WorkloadProfiles.Streams.Snapshots;
+
+namespace WorkloadProfiles.Streams;
+
+/// <summary>
+/// Builds the Streamiz topology of the selected jobs. Every job reads through never-throwing decoding serdes and writes
+/// <see cref="Outgoing"/> records through one dynamic-topic sink, so results and dead letters share a path.
+/// </summary>
+public sealed class PipelineTopology
+{
+    readonly StreamsJobOptions _options;
+    readonly PipelineCodecs _codecs;
+    readonly StreamsMetrics _metrics;
+
+    public PipelineTopology(StreamsJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics)
+    {
+        _options = options;
+        _codecs = codecs;
+        _metrics = metrics;
+        Suppressions = new SuppressionSet();
+    }
+
+    /// <summary>The live suppression set shared by the detection tasks (fed by the <c>wp.suppressions</c> global store).</summary>
+    public SuppressionSet Suppressions { get; }
+
+    /// <summary>Source topics the topology reads (to pre-create on brokers that cannot auto-create).</summary>
+    public IReadOnlyList<string> SourceTopics
+    {
+        get
+        {
+            var jobs = _options.Jobs;
+            var topics = new List<string>();
+            if ((jobs & (StreamJobs.Snapshots | StreamJobs.Detection)) != 0) topics.Add(PipelineTopics.RawEvents.Name);
+            if ((jobs & StreamJobs.Profiles) != 0) topics.Add(PipelineTopics.Snapshots.Name);
+            if ((jobs & StreamJobs.Detection) != 0) topics.AddRange([PipelineTopics.Suppressions.Name, _options.Detection.FalcoTopic]);
+            if ((jobs & StreamJobs.Enrichment) != 0) topics.AddRange([PipelineTopics.Signals.Name, PipelineTopics.Profiles.Name]);
+            return topics;
+        }
+    }
+
+    public Topology Build()
+    {
+        var jobs = _options.Jobs;
+        if (jobs == StreamJobs.None)
+        {
+            throw new ArgumentException("No stream job selected.", nameof(_options));
+        }
+
+        var builder = new StreamBuilder();
+        var keys = new SourceKeySerDes();
+
+        if ((jobs & (StreamJobs.Snapshots | StreamJobs.Detection)) != 0)
+        {
+            var raw = builder.Stream(PipelineTopics.RawEvents.Name, keys, new DecodingSerDes<RawEventBatch>(_codecs.Batches), "raw-events");
+            if ((jobs & StreamJobs.Snapshots) != 0)
+            {
+                var snapshots = _options.Snapshots;
+                Sink(raw.Transform(
+                    TaskTransformer<string, Decoded<RawEventBatch>, string, Outgoing>.Supplier(
+                        () => new SnapshotWindowProcessor(snapshots, _codecs, _metrics), SnapshotWindowProcessor.StoreBuilder()),
+                    "snapshot-windows"), "snapshot-sink");
+            }
+
+            if ((jobs & StreamJobs.Detection) != 0)
+            {
+                AddDetection(builder, raw, deadLetterUndecodable: (jobs & StreamJobs.Snapshots) == 0);
+            }
+        }
+
+        if ((jobs & StreamJobs.Profiles) != 0)
+        {
+            var profiles = _options.Profiles;
+            var snapshots = builder.Stream(PipelineTopics.Snapshots.Name, keys,
+                new DecodingSerDes<ActivitySnapshot>(_codecs.Snapshots), "snapshots");
+            Sink(snapshots.Transform(
+                TaskTransformer<string, Decoded<ActivitySnapshot>, string, Outgoing>.Supplier(
+                    () => new ProfileAggregationProcessor(profiles, _codecs, _metrics), ProfileAggregationProcessor.StoreBuilder()),
+                "profile-aggregation"), "profile-sink");
+        }
+
+        if ((jobs & StreamJobs.Enrichment) != 0)
+        {
+            var enrichment = _options.Enrichment;
+            var profileUpdates = builder
+                .Stream(PipelineTopics.Profiles.Name, keys, new DecodingSerDes<SecurityProfile>(_codecs.Profiles), "profiles")
+                .MapValues<EnrichmentInput>((profile, _) => EnrichmentInput.ForProfile(profile), "profile-updates");
+            var signals = builder
+                .Stream(PipelineTopics.Signals.Name, keys, new DecodingSerDes<SecuritySignal>(_codecs.Signals), "signals")
+                .MapValues<EnrichmentInput>((signal, _) => EnrichmentInput.ForSignal(signal), "signal-inputs");
+            Sink(profileUpdates.Merge(signals, "enrichment-input").Transform(
+                TaskTransformer<string, EnrichmentInput, string, Outgoing>.Supplier(
+                    () => new SignalEnrichmentProcessor(enrichment, _codecs, _metrics), SignalEnrichmentProcessor.StoreBuilder()),
+                "signal-enrichment"), "enrichment-sink");
+        }
+
+        return builder.Build();
+    }
+
+    void AddDetection(StreamBuilder builder, IKStream<string, Decoded<RawEventBatch>> raw, bool deadLetterUndecodable)
+    {
+        var detection = _options.Detection;
+        var rules = RuleSet.Load(detection.Engine);
+        var suppressions = Suppressions;
+
+        builder.AddGlobalStore(SuppressionTableProcessor.StoreBuilder(), PipelineTopics.Suppressions.Name,
+            TaskProcessor<string, Decoded<Suppression>>.Supplier(() => new SuppressionTableProcessor(suppressions, _metrics)),
+            new SourceKeySerDes(), new DecodingSerDes<Suppression>(_codecs.Suppressions), named: "suppressions");
+
+        Sink(raw.Transform(
+            TaskTransformer<string, Decoded<RawEventBatch>, string, Outgoing>.Supplier(
+                () => new DetectionProcessor(detection, rules, suppressions, _codecs, _metrics, deadLetterUndecodable)),
+            "detection"), "detection-sink");
+
+        var falco = builder.Stream(detection.FalcoTopic, new SourceKeySerDes(), new ByteArraySerDes(), "falco-alerts");
+        Sink(falco.Transform(
+            TaskTransformer<string, byte[], string, Outgoing>.Supplier(() => new FalcoBridgeProcessor(suppressions, _codecs, _metrics)),
+            "falco-bridge"), "falco-sink");
+    }
+
+    static void Sink(IKStream<string, Outgoing> results, string name) =>
+        results.To((_, value, _) => value.Topic, new StringSerDes(), new OutgoingSerDes(), name);
+}

@@ -1,0 +1,51 @@
+using Prometheus;
+
+namespace WorkloadProfiles.Streams.Plumbing;
+
+/// <summary>
+/// The stream jobs' Prometheus metrics. One instance per pipeline; tests give each pipeline its own registry so the
+/// counters they read belong to that run alone.
+/// </summary>
+public sealed class StreamsMetrics
+{
+    public StreamsMetrics(CollectorRegistry? registry = null)
+    {
+        var factory = Metrics.WithCustomRegistry(registry ?? Metrics.DefaultRegistry);
+        RecordsIn = factory.CreateCounter("wp_streams_records_in_total", "Records consumed by a job.", "job");
+        RecordsOut = factory.CreateCounter("wp_streams_records_out_total", "Records produced by a job, per topic.", "job", "topic");
+        EventsIn = factory.CreateCounter("wp_streams_events_in_total", "Raw events inside the consumed batches.", "job");
+        DeadLetters = factory.CreateCounter("wp_streams_dead_letters_total", "Records sent to the dead-letter topic, per reason.", "job", "reason");
+        SkippedRecords = factory.CreateCounter("wp_streams_skipped_records_total",
+            "Records a job could not use and could not dead-letter (global-table updates), per reason.", "job", "reason");
+        WindowCloses = factory.CreateCounter("wp_streams_window_closes_total",
+            "Snapshot windows closed, by cause (stream-time, container-exit, idle).", "cause");
+        LateEvents = factory.CreateCounter("wp_streams_late_events_total", "Events that arrived after their window had closed.");
+        ReplayedBatches = factory.CreateCounter("wp_streams_replayed_batches_total",
+            "Raw batches skipped because their effect was already in the restored state (redelivery after a restart).");
+        HeldBatches = factory.CreateGauge("wp_streams_held_batches", "Raw batches waiting for their container's image to resolve.");
+        Punctuations = factory.CreateCounter("wp_streams_punctuations_total", "Punctuator runs, per job.", "job");
+        ProfileMerges = factory.CreateCounter("wp_streams_profile_merges_total", "Snapshots offered to a profile, by outcome.", "outcome");
+        ProfilesStabilised = factory.CreateCounter("wp_streams_profiles_stabilised_total",
+            "Profiles that turned Stable through the time rule (wall-clock punctuator).");
+        Signals = factory.CreateCounter("wp_streams_signals_total", "Signals produced, by source (rules, falco).", "source");
+        SuppressedSignals = factory.CreateCounter("wp_streams_suppressed_signals_total", "Signals a suppression stopped.");
+        Enriched = factory.CreateCounter("wp_streams_enriched_signals_total",
+            "Signals enriched, by whether a profile was found and a suppression suggested.", "profile", "suggestion");
+    }
+
+    public Counter RecordsIn { get; }
+    public Counter RecordsOut { get; }
+    public Counter EventsIn { get; }
+    public Counter DeadLetters { get; }
+    public Counter SkippedRecords { get; }
+    public Counter WindowCloses { get; }
+    public Counter LateEvents { get; }
+    public Counter ReplayedBatches { get; }
+    public Gauge HeldBatches { get; }
+    public Counter Punctuations { get; }
+    public Counter ProfileMerges { get; }
+    public Counter ProfilesStabilised { get; }
+    public Counter Signals { get; }
+    public Counter SuppressedSignals { get; }
+    public Counter Enriched { get; }
+}

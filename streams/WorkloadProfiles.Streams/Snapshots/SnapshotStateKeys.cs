@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text;
+using WorkloadProfiles.Domain.Events;
+
+namespace WorkloadProfiles.Streams.Snapshots;
+
+/// <summary>
+/// Layout of the snapshot job's changelog-backed store (one store per input partition):
+/// <list type="bullet">
+/// <item><c>b|{container}|{offset}</c> → raw batch bytes feeding a still-open window (the journal);</item>
+/// <item><c>h|{container}|{offset}</c> → wall-clock receipt time + raw batch bytes held for image resolution;</item>
+/// <item><c>m|{container}</c> → <see cref="ContainerMeta"/>: resolved image, closed watermark, last offset.</item>
+/// </list>
+/// Storing the input bytes (not a serialized builder) keeps the per-batch cost at one put of bytes the job already has,
+/// and a restart rebuilds open windows by replaying them: keys are input offsets, so a redelivered batch overwrites
+/// itself instead of counting twice.
+/// </summary>
+internal static class SnapshotStateKeys
+{
+    public const char Journal = 'b';
+    public const char Held = 'h';
+    public const char Meta = 'm';
+
+    public static string JournalKey(string containerId, long offset) => Compose(Journal, containerId, offset);
+
+    public static string HeldKey(string containerId, long offset) => Compose(Held, containerId, offset);
+
+    public static string MetaKey(string containerId) => $"{Meta}|{containerId}";
+
+    static string Compose(char kind, string containerId, long offset) =>
+        string.Create(CultureInfo.InvariantCulture, $"{kind}|{containerId}|{offset:D20}");
+
+    /// <summary>Splits a store key into its kind, container id and (for journal and held keys) offset.</summary>
+    public static bool TryParse(string key, out char kind, out string containerId, out long offset)
+    {
+        kind = default;
+        containerId = "";
+        offset = -1;
+        if (key.Length < 3 || key[1] != '|')
+        {
+            return false;
+        }
+
+        kind = key[0];
+        if (kind == Meta)
+        {
+            containerId = key[2..];
+            return true;
+        }
+
+        var split = key.LastIndexOf('|');
+        if (split <= 2 || !long.TryParse(key.AsSpan(split + 1), NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+        {
+            return false;
+        }
+
+        containerId = key[2..split];
+        return kind is Journal or Held;
+    }
+
+    public static byte[] EncodeHeld(long receivedWallMs, byte[] raw)
+    {
+        var value = new byte[8 + raw.Length];
+        BitConverter.TryWriteBytes(value, receivedWallMs);
+        raw.CopyTo(value, 8);
+        return value;
+    }
+
+    public static (long ReceivedWallMs, byte[] Raw) DecodeHeld(byte[] value) =>
+        (BitConverter.ToInt64(value, 0), value[8..]);
+}
+
+/// <summary>What must survive a restart about a container beyond its journal.</summary>
+internal sealed record ContainerMeta(ContainerRef? Container, string HostName, long ClosedUpToUs, long LastOffset)
+{
+    const byte Version = 1;
+
+    public byte[] Encode()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Version);
+            writer.Write(Container?.Id ?? "");
+            writer.Write(Container?.ImageName ?? "");
+            writer.Write(Container?.ImageTag ?? "");
+            writer.Write(HostName);
+            writer.Write(ClosedUpToUs);
+            writer.Write(LastOffset);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static ContainerMeta Decode(byte[] value)
+    {
+        using var reader = new BinaryReader(new MemoryStream(value), Encoding.UTF8);
+        var version = reader.ReadByte();
+        if (version != Version)
+        {
+            throw new InvalidDataException($"Unknown snapshot-job container state version {version}.");
+        }
+
+        var id = reader.ReadString();
+        var image = reader.ReadString();
+        var tag = reader.ReadString();
+        var host = reader.ReadString();
+        var closedUpTo = reader.ReadInt64();
+        var lastOffset = reader.ReadInt64();
+        var container = image.Length > 0 && tag.Length > 0 ? new ContainerRef(id, image, tag) : null;
+        return new ContainerMeta(container, host, closedUpTo, lastOffset);
+    }
+}

@@ -1,0 +1,413 @@
+using Confluent.Kafka;
+using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.State;
+using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Snapshots;
+using WorkloadProfiles.Kafka;
+using WorkloadProfiles.Streams.Plumbing;
+
+namespace WorkloadProfiles.Streams.Snapshots;
+
+/// <summary>
+/// The snapshot job's processor: event-time tumbling windows per container over <c>wp.events.raw</c> batches, one final
+/// <see cref="ActivitySnapshot"/> per container-window on <c>wp.snapshots</c>.
+/// </summary>
+/// <remarks>
+/// Work is per batch, not per event: a batch is decoded once, its events go straight into the in-memory
+/// <see cref="SnapshotBuilder"/> of their window, and the batch's own bytes are journaled in the store (one put) so a
+/// restart can rebuild the open windows. A window closes when stream time (the highest event time seen by this task)
+/// passes its end plus grace, when the container's exit event arrives, or when the container has been quiet for
+/// <see cref="SnapshotJobOptions.IdleClose"/> of wall-clock time.
+/// </remarks>
+internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<RawEventBatch>, string, Outgoing>
+{
+    public const string StoreName = "snapshot-windows";
+    const string Job = "snapshots";
+
+    readonly SnapshotJobOptions _options;
+    readonly PipelineCodecs _codecs;
+    readonly StreamsMetrics _metrics;
+    readonly DeadLetterSink _deadLetters;
+    readonly long _windowUs;
+    readonly long _graceUs;
+    readonly Dictionary<string, ContainerActivity> _containers = new(StringComparer.Ordinal);
+    readonly SortedSet<(long CloseAtUs, string ContainerId, long WindowStartUs)> _closeQueue = [];
+    ProcessorContext<string, Outgoing> _context = null!;
+    IKeyValueStore<string, byte[]> _store = null!;
+    long _streamTimeUs = long.MinValue;
+    int _held;
+
+    public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics)
+    {
+        if (options.Window <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Window, "The snapshot window must be positive.");
+        }
+
+        _options = options;
+        _codecs = codecs;
+        _metrics = metrics;
+        _deadLetters = new DeadLetterSink("snapshot-job", codecs.DeadLetters, metrics);
+        _windowUs = (long)options.Window.TotalMicroseconds;
+        _graceUs = Math.Max(0, (long)options.Grace.TotalMicroseconds);
+    }
+
+    public static IStoreBuilder StoreBuilder() =>
+        Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new Streamiz.Kafka.Net.SerDes.StringSerDes(),
+            new Streamiz.Kafka.Net.SerDes.ByteArraySerDes());
+
+    public void Init(ProcessorContext<string, Outgoing> context)
+    {
+        _context = context;
+        _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
+        Recover();
+        context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, OnWallClock);
+    }
+
+    public Record<string, Outgoing> Process(Record<string, Decoded<RawEventBatch>> record)
+    {
+        _metrics.RecordsIn.WithLabels(Job).Inc();
+        var decoded = record.Value;
+        if (decoded.IsFailure || decoded.Value is null)
+        {
+            DeadLetter(record.TopicPartitionOffset, record.Key, decoded.Raw,
+                decoded.FailureReason ?? "empty-record", decoded.FailureDetail ?? "A raw event record without a value.");
+            return null!;
+        }
+
+        var batch = decoded.Value;
+        _metrics.EventsIn.WithLabels(Job).Inc(batch.Events.Count);
+        var offset = record.TopicPartitionOffset.Offset.Value;
+        var container = Activity(batch.Container.Id);
+        if (offset <= container.LastOffset)
+        {
+            // Redelivered after a restart: the store already holds its effect (journal, held or closed window).
+            _metrics.ReplayedBatches.Inc();
+            return null!;
+        }
+
+        container.LastOffset = offset;
+        container.LastSeenWallMs = _context.WallClockTime;
+
+        if (container.Container is null)
+        {
+            if (!batch.Container.HasImage)
+            {
+                Hold(container, offset, decoded.Raw!, batch);
+                return null!;
+            }
+
+            Resolve(container, batch);
+        }
+
+        Apply(container, batch, offset, decoded.Raw!, record.TopicPartitionOffset, record.Key, replaying: false);
+        CloseDue();
+        return null!;
+    }
+
+    public void Close()
+    {
+    }
+
+    ContainerActivity Activity(string containerId)
+    {
+        if (!_containers.TryGetValue(containerId, out var container))
+        {
+            container = new ContainerActivity(containerId) { LastSeenWallMs = _context.WallClockTime };
+            _containers.Add(containerId, container);
+        }
+
+        return container;
+    }
+
+    void Hold(ContainerActivity container, long offset, byte[] raw, RawEventBatch batch)
+    {
+        var now = _context.WallClockTime;
+        container.Held.Add(new HeldBatch(offset, now, raw, batch));
+        _store.Put(SnapshotStateKeys.HeldKey(container.ContainerId, offset), SnapshotStateKeys.EncodeHeld(now, raw));
+        _metrics.HeldBatches.Set(++_held);
+    }
+
+    /// <summary>The first batch carrying the image resolves the container; batches held for it are applied first, in order.</summary>
+    void Resolve(ContainerActivity container, RawEventBatch batch)
+    {
+        container.Container = batch.Container;
+        container.HostName = batch.HostName;
+        PersistMeta(container);
+        foreach (var held in container.Held)
+        {
+            _store.Delete(SnapshotStateKeys.HeldKey(container.ContainerId, held.Offset));
+            Apply(container, held.Batch, held.Offset, held.Raw,
+                new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, held.Offset), container.ContainerId,
+                replaying: false);
+        }
+
+        _held -= container.Held.Count;
+        _metrics.HeldBatches.Set(_held);
+        container.Held.Clear();
+    }
+
+    /// <summary>Adds a batch's events to their windows, journals the batch, dead-letters it if some events were late.</summary>
+    void Apply(ContainerActivity container, RawEventBatch batch, long offset, byte[] raw, TopicPartitionOffset source,
+        string key, bool replaying)
+    {
+        var late = 0;
+        var lastWindow = long.MinValue;
+        var exitWindow = long.MinValue;
+        SnapshotBuilder? builder = null;
+        var builderWindow = long.MinValue;
+        var events = batch.Events;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            var windowStart = WindowStart(e.TimestampUs);
+            if (windowStart != builderWindow)
+            {
+                if (windowStart < container.ClosedUpToUs || (!replaying && windowStart + _windowUs + _graceUs <= _streamTimeUs
+                        && !container.Windows.ContainsKey(windowStart)))
+                {
+                    late++;
+                    continue;
+                }
+
+                builder = Window(container, windowStart);
+                builderWindow = windowStart;
+            }
+
+            builder!.Add(e);
+            lastWindow = Math.Max(lastWindow, windowStart);
+            if (e.TimestampUs > _streamTimeUs)
+            {
+                _streamTimeUs = e.TimestampUs;
+            }
+
+            if (e.Kind == EventKind.ContainerExit)
+            {
+                exitWindow = windowStart;
+            }
+        }
+
+        if (builder is not null && batch.DroppedEvents > 0)
+        {
+            builder.AddDropped(batch.DroppedEvents);
+        }
+
+        if (lastWindow != long.MinValue)
+        {
+            container.Journal.Add((offset, lastWindow));
+            if (!replaying)
+            {
+                _store.Put(SnapshotStateKeys.JournalKey(container.ContainerId, offset), raw);
+            }
+        }
+
+        if (replaying)
+        {
+            return;
+        }
+
+        if (late > 0)
+        {
+            _metrics.LateEvents.Inc(late);
+            DeadLetter(source, key, raw, "late-events",
+                $"{late} of {events.Count} events fall in windows of container {container.ContainerId} that already closed " +
+                "(stream time minus grace passed their end); the rest of the batch was applied.");
+        }
+
+        if (exitWindow != long.MinValue)
+        {
+            CloseThrough(container, exitWindow, "container-exit");
+            container.ResetProcesses();
+        }
+    }
+
+    SnapshotBuilder Window(ContainerActivity container, long windowStart)
+    {
+        if (!container.Windows.TryGetValue(windowStart, out var builder))
+        {
+            builder = new SnapshotBuilder(container.Container!, container.HostName, windowStart, windowStart + _windowUs,
+                _options.Limits, container.Processes);
+            container.Windows.Add(windowStart, builder);
+            _closeQueue.Add((windowStart + _windowUs + _graceUs, container.ContainerId, windowStart));
+        }
+
+        return builder;
+    }
+
+    long WindowStart(long timestampUs) => timestampUs - (((timestampUs % _windowUs) + _windowUs) % _windowUs);
+
+    /// <summary>Closes every window whose end plus grace stream time has passed, oldest first.</summary>
+    void CloseDue()
+    {
+        while (_closeQueue.Count > 0)
+        {
+            var due = _closeQueue.Min;
+            if (due.CloseAtUs > _streamTimeUs)
+            {
+                return;
+            }
+
+            var container = _containers[due.ContainerId];
+            CloseThrough(container, due.WindowStartUs, "stream-time");
+        }
+    }
+
+    /// <summary>Closes the container's open windows up to and including <paramref name="lastWindowStart"/>.</summary>
+    void CloseThrough(ContainerActivity container, long lastWindowStart, string cause)
+    {
+        while (container.Windows.Count > 0)
+        {
+            var (start, builder) = container.Windows.First();
+            if (start > lastWindowStart)
+            {
+                break;
+            }
+
+            container.Windows.Remove(start);
+            _closeQueue.Remove((start + _windowUs + _graceUs, container.ContainerId, start));
+            var byExit = cause == "container-exit" && start == lastWindowStart;
+            Emit(container, builder.Build(closedByExit: byExit));
+            container.ClosedUpToUs = Math.Max(container.ClosedUpToUs, start + _windowUs);
+            _metrics.WindowCloses.WithLabels(cause).Inc();
+        }
+
+        // Journal entries whose every window has closed are no longer needed for a rebuild.
+        container.Journal.RemoveAll(entry =>
+        {
+            if (entry.LastWindowStartUs >= container.ClosedUpToUs)
+            {
+                return false;
+            }
+
+            _store.Delete(SnapshotStateKeys.JournalKey(container.ContainerId, entry.Offset));
+            return true;
+        });
+        PersistMeta(container);
+    }
+
+    void Emit(ContainerActivity container, ActivitySnapshot snapshot)
+    {
+        var key = container.Container!.ProfileKey!.Value.ToString();
+        _context.Forward(key, new Outgoing(PipelineTopics.Snapshots.Name, _codecs.Snapshots.Serialize(snapshot)));
+        _metrics.RecordsOut.WithLabels(Job, PipelineTopics.Snapshots.Name).Inc();
+    }
+
+    void PersistMeta(ContainerActivity container) =>
+        _store.Put(SnapshotStateKeys.MetaKey(container.ContainerId),
+            new ContainerMeta(container.Container, container.HostName, container.ClosedUpToUs, container.LastOffset).Encode());
+
+    void OnWallClock(long nowMs)
+    {
+        _metrics.Punctuations.WithLabels(Job).Inc();
+        var holdMs = (long)_options.ImageHold.TotalMilliseconds;
+        var idleMs = (long)_options.EffectiveIdleClose.TotalMilliseconds;
+        List<string>? forgotten = null;
+        foreach (var container in _containers.Values)
+        {
+            ExpireHeld(container, nowMs, holdMs);
+            if (container.Windows.Count > 0 && nowMs - container.LastSeenWallMs >= idleMs)
+            {
+                CloseThrough(container, long.MaxValue, "idle");
+            }
+
+            // A container long gone costs memory and a store entry; a redelivery this late cannot happen.
+            if (container.IsIdle && nowMs - container.LastSeenWallMs >= 2 * idleMs)
+            {
+                (forgotten ??= []).Add(container.ContainerId);
+            }
+        }
+
+        foreach (var id in forgotten ?? [])
+        {
+            _containers.Remove(id);
+            _store.Delete(SnapshotStateKeys.MetaKey(id));
+        }
+    }
+
+    void ExpireHeld(ContainerActivity container, long nowMs, long holdMs)
+    {
+        if (container.Held.Count == 0 || nowMs - container.Held[0].ReceivedWallMs < holdMs)
+        {
+            return;
+        }
+
+        var expired = container.Held.TakeWhile(h => nowMs - h.ReceivedWallMs >= holdMs).ToList();
+        foreach (var held in expired)
+        {
+            _store.Delete(SnapshotStateKeys.HeldKey(container.ContainerId, held.Offset));
+            DeadLetter(new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, held.Offset),
+                container.ContainerId, held.Raw, "image-unresolved",
+                $"No batch of container {container.ContainerId} carried its image within {_options.ImageHold}.");
+        }
+
+        container.Held.RemoveRange(0, expired.Count);
+        _held -= expired.Count;
+        _metrics.HeldBatches.Set(_held);
+    }
+
+    void DeadLetter(TopicPartitionOffset? source, string key, byte[]? raw, string reason, string detail)
+    {
+        var (dlKey, value) = _deadLetters.Create(source, key, raw, reason, detail, _context.WallClockTime);
+        _context.Forward(dlKey, value);
+        _metrics.RecordsOut.WithLabels(Job, PipelineTopics.DeadLetter.Name).Inc();
+    }
+
+    /// <summary>
+    /// Rebuilds the in-memory windows from the restored store: container metadata first, then the journal replayed in
+    /// input order (the order the batches were first applied), then the held batches.
+    /// </summary>
+    void Recover()
+    {
+        var journal = new List<(long Offset, string ContainerId, byte[] Raw)>();
+        foreach (var (key, value) in _store.All())
+        {
+            if (!SnapshotStateKeys.TryParse(key, out var kind, out var containerId, out var offset))
+            {
+                continue;
+            }
+
+            var container = Activity(containerId);
+            switch (kind)
+            {
+                case SnapshotStateKeys.Meta:
+                    var meta = ContainerMeta.Decode(value);
+                    container.Container = meta.Container;
+                    container.HostName = meta.HostName;
+                    container.ClosedUpToUs = meta.ClosedUpToUs;
+                    container.LastOffset = Math.Max(container.LastOffset, meta.LastOffset);
+                    break;
+                case SnapshotStateKeys.Journal:
+                    journal.Add((offset, containerId, value));
+                    container.LastOffset = Math.Max(container.LastOffset, offset);
+                    break;
+                case SnapshotStateKeys.Held:
+                    var (received, raw) = SnapshotStateKeys.DecodeHeld(value);
+                    container.Held.Add(new HeldBatch(offset, received, raw, _codecs.Batches.Deserialize(raw)));
+                    container.LastOffset = Math.Max(container.LastOffset, offset);
+                    _held++;
+                    break;
+            }
+        }
+
+        foreach (var (offset, containerId, raw) in journal.OrderBy(j => j.Offset))
+        {
+            var container = _containers[containerId];
+            var batch = _codecs.Batches.Deserialize(raw);
+            if (container.Container is null && batch.Container.HasImage)
+            {
+                container.Container = batch.Container;
+                container.HostName = batch.HostName;
+            }
+
+            Apply(container, batch, offset, raw, new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, offset),
+                containerId, replaying: true);
+        }
+
+        foreach (var container in _containers.Values)
+        {
+            container.Held.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        }
+
+        _metrics.HeldBatches.Set(_held);
+    }
+}
