@@ -35,11 +35,16 @@ public sealed class AvroContract<T> : IAvroContract where T : class
     private readonly AvroItemReader<T> _read;
 
     internal AvroContract(string fileName, Action<AvroWriter, T> write, AvroItemReader<T> read)
+        : this(SchemaFiles.Read(fileName), SchemaFiles.History(fileName), write, read)
     {
-        SchemaJson = SchemaFiles.Read(fileName);
-        Schema = SchemaFiles.ParseRecord(SchemaJson, fileName);
+    }
+
+    private AvroContract(string schemaJson, IReadOnlyList<RecordSchema> history, Action<AvroWriter, T> write, AvroItemReader<T> read)
+    {
+        SchemaJson = schemaJson;
+        Schema = SchemaFiles.ParseRecord(schemaJson, typeof(T).Name);
         Fingerprint = SchemaFiles.FingerprintOf(Schema);
-        History = SchemaFiles.History(fileName);
+        History = history;
         _write = write;
         _read = read;
     }
@@ -108,6 +113,9 @@ public sealed class AvroContract<T> : IAvroContract where T : class
             throw Malformed(ex.Message);
         }
     }
+
+    /// <summary>This contract with extra earlier schema versions (tests exercise resolution before a real older version exists).</summary>
+    internal AvroContract<T> WithHistory(params RecordSchema[] older) => new(SchemaJson, [.. History, .. older], _write, _read);
 
     private ContractException Malformed(string detail) =>
         new(ContractErrorReasons.MalformedAvro, $"Malformed {Name} body: {detail}") { ExpectedSchema = Name };
