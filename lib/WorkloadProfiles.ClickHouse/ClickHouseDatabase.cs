@@ -114,7 +114,6 @@ public sealed class ClickHouseDatabase : IDisposable
             Database = Name,
             ColumnTypes = table.ColumnTypes,
             Compressor = insertCompressor,
-            BatchSize = int.MaxValue,
         };
         return client.InsertBinaryAsync(ClickHouseLiteral.Identifier(table.Name), table.ColumnNames, rows!, options, cancellationToken);
     }

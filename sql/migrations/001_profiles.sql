@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS profile_nodes
     parent_id             UInt64,                    -- 0 = the container root
     kind                  LowCardinality(String),    -- 'process' | 'file' | 'dns' | 'network'
     key                   String,                    -- the normalized key that was hashed
+    depth                 UInt16,                    -- 0 = a top-level process of the container
+    ancestry              Array(String),             -- keys from the top-level process down to this node:
+                                                     -- ORDER BY ancestry lists the tree depth-first
     snapshot_count        UInt64,                    -- snapshots containing the node
     container_count       UInt64,                    -- distinct containers whose snapshots contained it
     event_count           UInt64,

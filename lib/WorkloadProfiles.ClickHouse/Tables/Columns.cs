@@ -1,0 +1,52 @@
+using WorkloadProfiles.Domain.Identity;
+
+namespace WorkloadProfiles.ClickHouse.Tables;
+
+/// <summary>Column types and value conversions shared by the table mappings; one spelling per concept.</summary>
+internal static class Columns
+{
+    public const string LowCardinalityStringType = "LowCardinality(String)";
+    public const string StringType = "String";
+    public const string UInt8Type = "UInt8";
+    public const string UInt16Type = "UInt16";
+    public const string UInt64Type = "UInt64";
+    public const string Int64Type = "Int64";
+    public const string Float64Type = "Float64";
+    public const string DateTimeUtcType = "DateTime('UTC')";
+    public const string StringArrayType = "Array(String)";
+    public const string NullableInt64Type = "Nullable(Int64)";
+    public const string NullableUInt64Type = "Nullable(UInt64)";
+    public const string NullableFloat64Type = "Nullable(Float64)";
+
+    /// <summary>
+    /// The second-resolution DateTime next to an exact *_us column. DateTime is an unsigned 32-bit second count, so values
+    /// outside 1970..2106 clamp to its ends; the *_us column keeps the exact value.
+    /// </summary>
+    public static DateTimeOffset Time(long micros)
+    {
+        var seconds = Math.Clamp(micros / 1_000_000, 0L, uint.MaxValue);
+        return DateTimeOffset.FromUnixTimeSeconds(seconds);
+    }
+
+    /// <summary>Counts are never negative; a negative one would be a producer bug, stored as 0 rather than wrapped.</summary>
+    public static ulong Count(long value) => value < 0 ? 0UL : (ulong)value;
+
+    public static byte Flag(bool value) => value ? (byte)1 : (byte)0;
+
+    public static string Kind(NodeKind kind) => kind switch
+    {
+        NodeKind.Process => "process",
+        NodeKind.File => "file",
+        NodeKind.Dns => "dns",
+        NodeKind.Network => "network",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+
+    public static string Access(FileAccessMode access) => access switch
+    {
+        FileAccessMode.None => "",
+        FileAccessMode.Read => "r",
+        FileAccessMode.Write => "w",
+        _ => "rw",
+    };
+}
