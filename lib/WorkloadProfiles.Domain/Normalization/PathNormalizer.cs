@@ -69,12 +69,38 @@ public static class PathNormalizer
             if (absolute && segmentIndex == 0 && segment is "proc") underProc = true;
 
             if (underProc && segmentIndex > 0 && IsAllDigits(segment)) output[written++] = Wildcard;
-            else written += WriteSegment(segment, output[written..]);
+            else written += WriteStableSegment(segment, output[written..]);
             segmentIndex++;
         }
         // "/" alone, or a path of only slashes and dots.
         if (written == 0 && !path.IsEmpty) output[written++] = path[0] == '/' ? '/' : '.';
         return written;
+    }
+
+    /// <summary>
+    /// Applies the segment rules until nothing changes, so Normalize is idempotent by construction: replacing a digit run can
+    /// expose a hex token or a UUID (<c>g12345deadbeef-…</c>). Every change shortens the segment, so this terminates, and
+    /// almost every segment needs one pass.
+    /// </summary>
+    private static int WriteStableSegment(ReadOnlySpan<char> segment, Span<char> output)
+    {
+        var written = WriteSegment(segment, output);
+        if (output[..written].SequenceEqual(segment)) return written;
+        var scratch = ArrayPool<char>.Shared.Rent(written);
+        try
+        {
+            while (true)
+            {
+                output[..written].CopyTo(scratch);
+                var previous = scratch.AsSpan(0, written);
+                written = WriteSegment(previous, output);
+                if (output[..written].SequenceEqual(previous)) return written;
+            }
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(scratch);
+        }
     }
 
     private static int WriteSegment(ReadOnlySpan<char> segment, Span<char> output)
