@@ -1,0 +1,68 @@
+namespace WorkloadProfiles.Agent;
+
+/// <summary>
+/// The agent's configuration (section <c>Agent</c>: JSON config file, or environment variables such as
+/// <c>WP_Agent__MaxProfiledContainers</c>). Every option has a default that works on a development machine.
+/// </summary>
+public sealed class AgentOptions
+{
+    public const string Section = "Agent";
+
+    /// <summary>The compiled sensor; default: sensor.bpf.o next to the agent binary.</summary>
+    public string SensorObject { get; set; } = Path.Combine(AppContext.BaseDirectory, "sensor.bpf.o");
+
+    /// <summary>Kernel BTF the sensor's CO-RE relocations need.</summary>
+    public string BtfPath { get; set; } = "/sys/kernel/btf/vmlinux";
+
+    /// <summary>Ring buffer size in bytes (power of two, multiple of the page size).</summary>
+    public uint RingBufferBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Docker Engine API endpoint (Docker or `podman system service`).</summary>
+    public string ContainerRuntimeEndpoint { get; set; } = "unix:///var/run/docker.sock";
+
+    /// <summary>cgroup v2 mount; default: found in /proc/self/mountinfo.</summary>
+    public string? CgroupRoot { get; set; }
+
+    /// <summary>At most this many containers are profiled at once (bounds overhead).</summary>
+    public int MaxProfiledContainers { get; set; } = 5;
+
+    /// <summary>A profiling session lasts one snapshot interval, then the slot rotates if another container waits.</summary>
+    public TimeSpan SessionLength { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>A container's batch is published after this long even if it is not full.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A container's batch is published as soon as it holds this many events.</summary>
+    public int MaxBatchEvents { get; set; } = 512;
+
+    /// <summary>argv entries kept per exec (the kernel copies at most 1 KiB of argv).</summary>
+    public int MaxArgs { get; set; } = 32;
+
+    /// <summary>host.name stamped on batches and container records; default: the machine name.</summary>
+    public string HostName { get; set; } = Environment.MachineName;
+
+    /// <summary>Identifies this agent in batches (with the sequence, recognises replays and retries).</summary>
+    public string AgentId { get; set; } = $"{Environment.MachineName}-agent";
+
+    /// <summary>Only containers whose image (<c>name@tag</c>) matches this regular expression are profiled; empty = all.</summary>
+    public string ImageFilter { get; set; } = "";
+
+    /// <summary>Read profile statuses from wp.profiles to prefer Learning images and skip Stable ones.</summary>
+    public bool FollowProfiles { get; set; } = true;
+
+    /// <summary>Address of the Prometheus metrics listener (e.g. "127.0.0.1:9464"); empty disables it.</summary>
+    public string MetricsListen { get; set; } = "";
+
+    public void Validate()
+    {
+        if (MaxProfiledContainers < 1) throw new ArgumentException("Agent:MaxProfiledContainers must be at least 1");
+        if (SessionLength <= TimeSpan.Zero) throw new ArgumentException("Agent:SessionLength must be positive");
+        if (FlushInterval <= TimeSpan.Zero || FlushInterval > TimeSpan.FromSeconds(10))
+            throw new ArgumentException("Agent:FlushInterval must be in (0, 10s]");
+        if (MaxBatchEvents < 1) throw new ArgumentException("Agent:MaxBatchEvents must be at least 1");
+        if (MaxArgs < 1) throw new ArgumentException("Agent:MaxArgs must be at least 1");
+        if (RingBufferBytes < 4096 || (RingBufferBytes & (RingBufferBytes - 1)) != 0)
+            throw new ArgumentException("Agent:RingBufferBytes must be a power of two of at least 4096");
+        if (!string.IsNullOrEmpty(ImageFilter)) _ = new System.Text.RegularExpressions.Regex(ImageFilter);
+    }
+}

@@ -1,0 +1,3 @@
+using WorkloadProfiles.Agent;
+
+return await AgentCommandLine.RunAsync(args);

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace WorkloadProfiles.Agent.Sensor;
+
+/// <summary>
+/// Checks what the sensor needs before libbpf gets a chance to fail obscurely: kernel BTF (CO-RE relocations),
+/// privilege (root, or CAP_BPF + CAP_PERFMON; CAP_SYS_RESOURCE on kernels that still charge BPF memory to
+/// RLIMIT_MEMLOCK), and a mounted tracefs (tracepoint ids are read from it).
+/// </summary>
+internal static partial class SensorPrerequisites
+{
+    public const string DefaultBtfPath = "/sys/kernel/btf/vmlinux";
+    private const int CapSysAdmin = 21, CapSysResource = 24, CapPerfmon = 38, CapBpf = 39;
+    private static readonly string[] TracefsRoots = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+
+    public static void Check(string btfPath = DefaultBtfPath)
+    {
+        if (!File.Exists(btfPath))
+            throw new SensorUnavailableException(
+                $"Kernel BTF not found at {btfPath}: the sensor is CO-RE and needs a kernel built with CONFIG_DEBUG_INFO_BTF=y.");
+
+        var effective = EffectiveCapabilities();
+        bool Has(int cap) => (effective & (1UL << cap)) != 0;
+        var canBpf = Has(CapSysAdmin) || (Has(CapBpf) && Has(CapPerfmon));
+        if (!canBpf)
+            throw new SensorUnavailableException(
+                "Missing privilege to load eBPF programs: run as root or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE " +
+                $"(effective capabilities: 0x{effective:x}).");
+        _ = CapSysResource; // documented requirement for pre-5.11 kernels; 5.11+ accounts BPF memory to memcg.
+
+        EnsureTracefs();
+    }
+
+    private static ulong EffectiveCapabilities()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("CapEff:", StringComparison.Ordinal))
+                return ulong.Parse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        return 0;
+    }
+
+    private static void EnsureTracefs()
+    {
+        if (TracefsRoots.Any(root => Directory.Exists(Path.Combine(root, "events")))) return;
+        if (mount("tracefs", TracefsRoots[0], "tracefs", 0, 0) != 0)
+            throw new SensorUnavailableException(
+                $"tracefs is not mounted and mounting it at {TracefsRoots[0]} failed (errno {Marshal.GetLastPInvokeError()}): " +
+                $"run `mount -t tracefs tracefs {TracefsRoots[0]}`.");
+    }
+
+    [LibraryImport("libc", EntryPoint = "mount", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int mount(string source, string target, string fileSystemType, ulong flags, nint data);
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using WorkloadProfiles.Domain.Events;
+using static WorkloadProfiles.Agent.Sensor.SensorRecordLayout;
+
+namespace WorkloadProfiles.Agent.Sensor;
+
+/// <summary>A cgroup v2 directory was created or removed (container discovery).</summary>
+internal readonly record struct CgroupChange(bool Created, ulong CgroupId, int Level, string Path);
+
+/// <summary>
+/// Decodes ring-buffer records into domain <see cref="RawEvent"/>s. Reads fields by offset from the span; strings go
+/// through a <see cref="StringPool"/> so repeated comms and paths do not allocate.
+/// </summary>
+internal sealed class SensorRecordDecoder
+{
+    private const ushort AfInet = 2, AfInet6 = 10;
+    private readonly KernelClock _clock;
+    private readonly StringPool _strings;
+    private readonly int _maxArgs;
+
+    public SensorRecordDecoder(KernelClock clock, StringPool strings, int maxArgs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxArgs, 1);
+        _clock = clock;
+        _strings = strings;
+        _maxArgs = maxArgs;
+    }
+
+    public static bool IsCgroupRecord(SensorRecordKind kind) => kind is SensorRecordKind.CgroupMkdir or SensorRecordKind.CgroupRmdir;
+
+    /// <summary>Validates a record's size for its kind; the reason is null when it is well-formed.</summary>
+    public static string? Validate(ReadOnlySpan<byte> record)
+    {
+        if (record.Length < SensorRecordHeader.Size) return $"record of {record.Length} bytes is shorter than its header";
+        var kind = SensorRecordHeader.Of(record).Kind;
+        var minimum = MinimumSize(kind);
+        if (minimum == int.MaxValue) return $"unknown record kind {(uint)kind}";
+        return record.Length < minimum ? $"{kind} record of {record.Length} bytes, expected {minimum}" : null;
+    }
+
+    public CgroupChange DecodeCgroup(ReadOnlySpan<byte> record)
+    {
+        ref readonly var header = ref SensorRecordHeader.Of(record);
+        var path = Text(record, CgroupPath, U16(record, CgroupPathLen), PathMax);
+        return new CgroupChange(header.Kind == SensorRecordKind.CgroupMkdir, U64(record, CgroupId), I32(record, CgroupLevel), KernelText.Decode(path));
+    }
+
+    public unsafe RawEvent Decode(ReadOnlySpan<byte> record)
+    {
+        ref readonly var h = ref SensorRecordHeader.Of(record);
+        string comm;
+        fixed (byte* c = h.Comm)
+        {
+            var span = new ReadOnlySpan<byte>(c, 16);
+            var end = span.IndexOf((byte)0);
+            comm = _strings.Get(end < 0 ? span : span[..end]);
+        }
+
+        var e = new RawEvent
+        {
+            Kind = (EventKind)h.Kind,
+            TimestampUs = _clock.ToUnixMicroseconds(h.KtimeNs),
+            Pid = (int)h.Tgid,
+            Tid = (int)h.Tid,
+            Ppid = (int)h.Ppid,
+            Uid = h.Uid,
+            Gid = h.Gid,
+            Comm = comm,
+        };
+
+        return h.Kind switch
+        {
+            SensorRecordKind.Exec => e with
+            {
+                ExecutablePath = _strings.Get(Text(record, ExecPath, U16(record, ExecPathLen), PathMax)),
+                Args = SplitArgs(record.Slice(ExecArgs, Math.Min((int)U16(record, ExecArgsLen), ArgsMax))),
+            },
+            SensorRecordKind.Fork => e with { ChildPid = (int)U32(record, ForkChildTgid) },
+            SensorRecordKind.Exit => e with { ExitCode = DecodeExitCode(I32(record, ExitCode)) },
+            SensorRecordKind.Open => e with
+            {
+                FilePath = _strings.Get(Text(record, OpenPath, U16(record, OpenPathLen), PathMax)),
+                FileFlags = I32(record, OpenFlags),
+            },
+            SensorRecordKind.Connect => e with
+            {
+                Transport = (NetworkTransport)record[ConnectTransport],
+                DestinationAddress = FormatAddress(U16(record, ConnectFamily), record.Slice(ConnectAddr, 16)),
+                DestinationPort = U16(record, ConnectPort),
+            },
+            SensorRecordKind.Dns => e with
+            {
+                DnsQuestionName = _strings.Get(Text(record, DnsName, U16(record, DnsNameLen), 256)),
+                DnsQuestionType = U16(record, DnsQtype),
+                Transport = NetworkTransport.Udp,
+                DestinationAddress = FormatAddress(U16(record, DnsFamily), record.Slice(DnsAddr, 16)),
+                DestinationPort = U16(record, DnsPort),
+            },
+            _ => throw new ArgumentException($"{h.Kind} is not an activity record", nameof(record)),
+        };
+    }
+
+    /// <summary>task->exit_code: low 7 bits a terminating signal, else the status in bits 8–15. Shell convention:
+    /// 128 + signal for a killed process.</summary>
+    public static int DecodeExitCode(int raw) => (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f);
+
+    private string[] SplitArgs(ReadOnlySpan<byte> block)
+    {
+        var count = 0;
+        foreach (var b in block) if (b == 0) count++;
+        if (!block.IsEmpty && block[^1] != 0) count++; // truncated last argument
+        var args = new string[Math.Min(count, _maxArgs)];
+        for (var i = 0; i < args.Length; i++)
+        {
+            var end = block.IndexOf((byte)0);
+            args[i] = _strings.Get(end < 0 ? block : block[..end]);
+            block = end < 0 ? [] : block[(end + 1)..];
+        }
+        return args;
+    }
+
+    private static string? FormatAddress(ushort family, ReadOnlySpan<byte> addr) => family switch
+    {
+        AfInet => new IPAddress(addr[..4]).ToString(),
+        AfInet6 => new IPAddress(addr).ToString(),
+        _ => null,
+    };
+}

@@ -1,0 +1,102 @@
+using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Testing;
+
+namespace WorkloadProfiles.Agent.Tests;
+
+/// <summary>The agent against the real kernel and real podman containers running a scripted busybox workload.</summary>
+[Collection(KernelCollection.Name)]
+public sealed class AgentCaptureTests(Podman podman)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private const string Idle = "while true; do sleep 1; done";
+
+    [Fact]
+    public async Task Captures_exec_open_dns_and_connect_of_a_container_with_its_image()
+    {
+        var image = await podman.ImportImageAsync("capture");
+        var id = await podman.StartAsync(image, Idle);
+        var publisher = new InMemoryPublisher();
+        await using var agent = AgentHarness.Start(podman, "capture", publisher);
+        await Poll.UntilAsync(() => agent.Host.ProfiledContainerIds.Contains(id), Timeout, "the container to be profiled");
+
+        // Reads the same file 20 times from one shell: the kernel dedups it to one event for that process.
+        await podman.ExecAsync(id,
+            "cat /etc/app.conf; i=0; while [ $i -lt 20 ]; do read x < /etc/motd; i=$((i+1)); done; " +
+            "nslookup example.com 127.0.0.1; nc 127.0.0.1 8080 </dev/null; true");
+
+        await Poll.UntilAsync(() =>
+        {
+            var events = publisher.EventsOf(id).ToList();
+            return events.Any(e => e.Kind == EventKind.Open && e.FilePath == "/etc/app.conf")
+                && events.Any(e => e.Kind == EventKind.Dns && e.DnsQuestionName == "example.com" && e.DnsQuestionType == 1)
+                && events.Any(e => e.Kind == EventKind.Connect && e.DestinationPort == 8080);
+        }, Timeout, "open, DNS and connect events of the exec'd workload");
+
+        var captured = publisher.EventsOf(id).ToList();
+        var nslookup = Assert.Single(captured, e => e.Kind == EventKind.Exec && e.Args is ["nslookup", "example.com", "127.0.0.1"]);
+        Assert.Contains(captured, e => e.Kind == EventKind.Fork && e.ChildPid == nslookup.Pid);
+        var dns = Assert.Single(captured, e => e.Kind == EventKind.Dns && e.DnsQuestionName == "example.com" && e.DnsQuestionType == 1);
+        Assert.Equal(nslookup.Pid, dns.Pid);
+        Assert.Equal("127.0.0.1", dns.DestinationAddress);
+        Assert.Equal(53, dns.DestinationPort);
+        Assert.Contains(captured, e => e.Kind == EventKind.Dns && e.DnsQuestionName == "example.com" && e.DnsQuestionType == 28);
+        var connect = Assert.Single(captured, e => e.Kind == EventKind.Connect && e.DestinationPort == 8080);
+        Assert.Equal("127.0.0.1", connect.DestinationAddress);
+        Assert.Equal(NetworkTransport.Tcp, connect.Transport);
+        Assert.Equal("nc", connect.Comm);
+        Assert.Single(captured, e => e.Kind == EventKind.Open && e.FilePath == "/etc/motd" && e.Comm == "sh");
+        Assert.Contains(captured, e => e.Kind == EventKind.Exit && e.Pid == nslookup.Pid);
+        Assert.True(agent.Host.SensorCounters.DedupSuppressed >= 19, "the kernel suppressed the repeated reads");
+
+        // Timestamps are wall clock: within a minute of now.
+        var nowUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        Assert.All(captured, e => Assert.InRange(e.TimestampUs, nowUs - 60_000_000, nowUs + 1_000_000));
+
+        // Every batch names the container, its image and tag; sequences increase.
+        var batches = publisher.Batches.Where(b => b.Container.Id == id).ToList();
+        Assert.All(batches, b => Assert.Equal(new ContainerRef(id, "localhost/wp-agent-test", "capture"), b.Container));
+        Assert.Equal(Enumerable.Range(1, batches.Count).Select(i => (long)i), batches.Select(b => b.Sequence));
+        Assert.DoesNotContain(captured, e => e.Comm.StartsWith("runc:[", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_container_started_before_the_agent_has_its_running_processes_and_open_files()
+    {
+        var image = await podman.ImportImageAsync("preexisting");
+        const string script = "exec 3</etc/app.conf; while true; do sleep 1; done";
+        var id = await podman.StartAsync(image, script);
+        var publisher = new InMemoryPublisher();
+
+        await using var agent = AgentHarness.Start(podman, "preexisting", publisher);
+
+        await Poll.UntilAsync(() => publisher.EventsOf(id).Any(e => e.Kind == EventKind.Exec && e.Args is ["/bin/sh", "-c", script]),
+            Timeout, "the container's init shell as an Exec event");
+        var events = publisher.EventsOf(id).ToList();
+        var shell = events.First(e => e.Kind == EventKind.Exec && e.Args is ["/bin/sh", "-c", script]);
+        Assert.Equal("/bin/busybox", shell.ExecutablePath);
+        Assert.Equal("sh", shell.Comm);
+        Assert.Contains(events, e => e.Kind == EventKind.Open && e.Pid == shell.Pid && e.FilePath == "/etc/app.conf");
+        Assert.True(publisher.LatestInfo(id) is { Profiled: true, State: ContainerState.Running });
+
+        // And it keeps being profiled live: the loop's next sleep is a kernel Exec.
+        await Poll.UntilAsync(() => publisher.EventsOf(id).Any(e => e.Kind == EventKind.Exec && e.Args is ["sleep", "1"] && e.Ppid == shell.Pid),
+            Timeout, "a live exec of the loop's sleep");
+    }
+
+    [Fact]
+    public async Task A_short_lived_container_ends_with_an_exit_event()
+    {
+        var image = await podman.ImportImageAsync("shortlived");
+        var publisher = new InMemoryPublisher();
+        await using var agent = AgentHarness.Start(podman, "shortlived", publisher);
+
+        var id = await podman.StartAsync(image, "sleep 1; cat /etc/motd; sleep 1", remove: true);
+
+        await Poll.UntilAsync(() => publisher.EventsOf(id).Any(e => e.Kind == EventKind.ContainerExit), Timeout, "the ContainerExit event");
+        var events = publisher.EventsOf(id).ToList();
+        Assert.Equal(EventKind.ContainerExit, events[^1].Kind);
+        Assert.Contains(events, e => e.Kind == EventKind.Open && e.FilePath == "/etc/motd");
+        Assert.True(publisher.LatestInfo(id) is { State: ContainerState.Exited, Profiled: false, ExitedAtUs: > 0 });
+        Assert.DoesNotContain(id, agent.Host.ProfiledContainerIds);
+    }
+}
