@@ -53,6 +53,8 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
     /// reason (and libbpf's log, which includes the verifier's) when the kernel or privileges do not allow it.</summary>
     public static KernelSensor Load(string objectPath, uint ringBufferBytes, ILogger logger, string btfPath = SensorPrerequisites.DefaultBtfPath)
     {
+        if (ringBufferBytes < 4096 || !System.Numerics.BitOperations.IsPow2(ringBufferBytes))
+            throw new ArgumentOutOfRangeException(nameof(ringBufferBytes), ringBufferBytes, "The ring buffer size must be a power of two of at least 4096 bytes.");
         if (!File.Exists(objectPath))
             throw new SensorUnavailableException($"Sensor object {objectPath} not found (build it with bpf/build.sh or `dotnet build` of the agent).");
         SensorPrerequisites.Check(btfPath);
@@ -68,7 +70,7 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
         {
             var events = RequireMap(obj, "events");
             if (Libbpf.bpf_map__set_max_entries(events, ringBufferBytes) != 0)
-                throw new SensorUnavailableException($"Ring buffer size {ringBufferBytes} is invalid: it must be a power of two multiple of the page size.");
+                throw new SensorUnavailableException($"libbpf refused ring buffer size {ringBufferBytes}.");
             var error = Libbpf.bpf_object__load(raw);
             if (error != 0)
                 throw Failure($"loading {objectPath}", -error);
