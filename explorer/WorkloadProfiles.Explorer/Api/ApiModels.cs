@@ -1,0 +1,177 @@
+namespace WorkloadProfiles.Explorer.Api;
+
+// The JSON the API returns (camelCase). Node ids are 16-digit hex strings, as in suppression expressions: a JavaScript
+// number cannot hold a 64-bit id exactly. Times are ISO 8601 UTC.
+
+public sealed record ImageSummary(
+    string ImageName,
+    ulong Versions,
+    ulong StableVersions,
+    string LatestTag,
+    string LatestStatus,
+    double LatestCommonality,
+    ulong SnapshotCount,
+    DateTimeOffset LastUpdated,
+    ulong RunningContainers);
+
+public sealed record ProfileSummary(
+    string ImageName,
+    string ImageTag,
+    string Status,
+    ulong SnapshotCount,
+    ulong ContainerCount,
+    ulong HostCount,
+    ulong NodeCount,
+    double Commonality,
+    DateTimeOffset FirstProcessed,
+    DateTimeOffset LastUpdated,
+    DateTimeOffset? StableSince,
+    ulong Revision,
+    ulong RejectedSnapshots,
+    ulong DuplicateSnapshots,
+    IReadOnlyList<string> HostNames,
+    ulong RunningContainers,
+    ulong Signals);
+
+/// <summary>A file, DNS or network behaviour of one process.</summary>
+public sealed record BehaviourLeaf(
+    string Id,
+    string Kind,
+    string Key,
+    string Access,
+    double Commonality,
+    double ContainerCommonality,
+    ulong SnapshotCount,
+    ulong ContainerCount,
+    ulong EventCount,
+    DateTimeOffset FirstSeen,
+    DateTimeOffset LastSeen);
+
+public sealed record ProcessNode(
+    string Id,
+    string Key,
+    string Executable,
+    double Commonality,
+    double ContainerCommonality,
+    ulong SnapshotCount,
+    ulong ContainerCount,
+    ulong EventCount,
+    DateTimeOffset FirstSeen,
+    DateTimeOffset LastSeen,
+    IReadOnlyList<ProcessNode> Children,
+    IReadOnlyList<BehaviourLeaf> Files,
+    IReadOnlyList<BehaviourLeaf> Dns,
+    IReadOnlyList<BehaviourLeaf> Network);
+
+public sealed record RunningContainer(
+    string ContainerId,
+    string Name,
+    string ImageTag,
+    string HostName,
+    bool Profiled,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? ProfilingSince);
+
+public sealed record SnapshotSummary(
+    string SnapshotId,
+    string ContainerId,
+    string HostName,
+    DateTimeOffset WindowStart,
+    DateTimeOffset WindowEnd,
+    ulong EventCount,
+    ulong NodeCount,
+    bool ClosedByExit,
+    bool Truncated,
+    ulong DroppedNodes,
+    ulong DroppedEvents);
+
+public sealed record ProfileDetail(
+    ProfileSummary Profile,
+    IReadOnlyList<string> Versions,
+    IReadOnlyList<ProcessNode> Processes,
+    int NodesRead,
+    bool NodesTruncated,
+    int UnattachedNodes,
+    IReadOnlyList<SignalSummary> Signals,
+    IReadOnlyList<RunningContainer> Containers,
+    IReadOnlyList<SnapshotSummary> Snapshots);
+
+public sealed record SignalSummary(
+    string SignalId,
+    string RuleId,
+    string RuleName,
+    string Severity,
+    string Source,
+    DateTimeOffset Timestamp,
+    string ContainerId,
+    string ImageName,
+    string ImageTag,
+    string HostName,
+    string Message,
+    string BehaviourKind,
+    string BehaviourProcess,
+    string BehaviourDetail,
+    string ProfileStatus,
+    bool HasSuggestion);
+
+public sealed record ProfileContextView(
+    string ImageName,
+    string ImageTag,
+    string Status,
+    ulong SnapshotCount,
+    double Commonality,
+    bool BehaviourInProfile,
+    string? NodeId,
+    double? NodeCommonality,
+    double? NodeContainerCommonality,
+    string Link);
+
+public sealed record SuggestionEvidenceView(
+    double Commonality,
+    double ContainerCommonality,
+    ulong SnapshotCount,
+    DateTimeOffset FirstSeen,
+    DateTimeOffset LastSeen);
+
+public sealed record SuggestionView(
+    string SuppressionId,
+    string RuleId,
+    string ImageName,
+    string NodeId,
+    string Expression,
+    string Description,
+    SuggestionEvidenceView Evidence);
+
+public sealed record SuppressionView(
+    string Id,
+    string RuleId,
+    string ImageName,
+    string NodeId,
+    string Expression,
+    string Description,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    bool Removed,
+    string? RemovedBy,
+    DateTimeOffset? RemovedAt,
+    string? FromSignalId);
+
+public sealed record SignalDetail(
+    SignalSummary Signal,
+    IReadOnlyList<string> Tags,
+    ProfileContextView? Profile,
+    SuggestionView? Suggestion,
+    string? NoSuggestionReason,
+    SuppressionView? Suppression);
+
+public sealed record BehaviourChange(string Id, string Kind, string Key, string Path, double Commonality);
+
+public sealed record ProfileComparison(
+    string ImageName,
+    string ImageTag,
+    string OtherTag,
+    IReadOnlyList<BehaviourChange> Added,
+    IReadOnlyList<BehaviourChange> Removed,
+    int Unchanged);
+
+public sealed record CreateSuppressionRequest(string? SignalId);

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Options;
+using WorkloadProfiles.Domain.Signals;
+using WorkloadProfiles.Explorer.Data;
+using WorkloadProfiles.Explorer.Suppressions;
+
+namespace WorkloadProfiles.Explorer.Api;
+
+/// <summary>
+/// Accepting a signal's suppression suggestion and removing a suppression. Both publish a <see cref="Suppression"/> to the
+/// compacted suppressions topic; the suppression's scope comes from the stored suggestion, never from the request.
+/// </summary>
+internal static class SuppressionEndpoints
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/suppressions", List);
+        api.MapPost("/suppressions", Create);
+        api.MapDelete("/suppressions/{id}", Remove);
+    }
+
+    private static async Task<IResult> List(SuppressionCatalog catalog, CancellationToken cancellationToken, bool includeRemoved = false)
+    {
+        var suppressions = await catalog.ListAsync(includeRemoved, cancellationToken);
+        return Results.Ok(suppressions.Select(Views.Suppression).ToList());
+    }
+
+    private static async Task<IResult> Create(
+        CreateSuppressionRequest? request, HttpContext context, SignalReader signals, SuppressionCatalog catalog,
+        SuppressionPublisher publisher, IOptions<ExplorerOptions> options, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!ApiInput.TryId(request?.SignalId, out var signalId)) return ApiInput.Invalid("signalId", ApiInput.IdRule);
+        if (Actor.Of(context, options.Value) is not { } actor) return ApiInput.Invalid(Actor.HeaderName, Actor.NameRule);
+
+        var signal = await signals.GetAsync(signalId, cancellationToken);
+        if (signal is null) return ProfileEndpoints.NotFound($"No signal has id '{signalId}'.");
+        if (signal.HasSuggestion == 0)
+        {
+            return Results.Problem(
+                title: "No suppression suggestion",
+                detail: $"Signal '{signalId}' has no suppression suggestion" + (signal.NoSuggestionReason.Length > 0 ? $": {signal.NoSuggestionReason}." : "."),
+                statusCode: StatusCodes.Status409Conflict);
+        }
+
+        var id = Suppression.MakeId(signal.RuleId, signal.ImageName, signal.SuggestionNodeId);
+        var existing = await catalog.FindAsync(id, cancellationToken);
+        if (existing is { Removed: false }) return Results.Ok(Views.Suppression(existing));
+
+        var suppression = new Suppression
+        {
+            Id = id,
+            RuleId = signal.RuleId,
+            ImageName = signal.ImageName,
+            NodeId = signal.SuggestionNodeId,
+            // Rebuilt from (image, node) rather than copied, so the scope is exactly the node whatever the row holds.
+            Expression = SuggestionMatcher.Expression(signal.ImageName, signal.SuggestionNodeId),
+            Description = signal.SuggestionDescription,
+            CreatedBy = actor,
+            CreatedAtUs = NowUs(clock),
+            FromSignalId = signal.SignalId,
+        };
+        await publisher.PublishAsync(suppression, cancellationToken);
+        catalog.Remember(suppression);
+        return Results.Created($"/api/suppressions/{Uri.EscapeDataString(id)}", Views.Suppression(suppression));
+    }
+
+    private static async Task<IResult> Remove(
+        string id, HttpContext context, SuppressionCatalog catalog, SuppressionPublisher publisher, IOptions<ExplorerOptions> options,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (!ApiInput.TryId(id, out var suppressionId)) return ApiInput.Invalid(nameof(id), ApiInput.IdRule);
+        if (Actor.Of(context, options.Value) is not { } actor) return ApiInput.Invalid(Actor.HeaderName, Actor.NameRule);
+
+        var existing = await catalog.FindAsync(suppressionId, cancellationToken);
+        if (existing is null) return ProfileEndpoints.NotFound($"No suppression has id '{suppressionId}'.");
+        if (existing.Removed)
+        {
+            return Results.Problem(
+                title: "Already removed",
+                detail: $"Suppression '{suppressionId}' was removed by {existing.RemovedBy}.",
+                statusCode: StatusCodes.Status409Conflict);
+        }
+
+        // The removal must be the later change (the table keeps the greatest version), even against a skewed clock.
+        var removed = existing with { Removed = true, RemovedBy = actor, RemovedAtUs = Math.Max(NowUs(clock), existing.CreatedAtUs + 1) };
+        await publisher.PublishAsync(removed, cancellationToken);
+        catalog.Remember(removed);
+        return Results.Ok(Views.Suppression(removed));
+    }
+
+    private static long NowUs(TimeProvider clock) => (clock.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+}

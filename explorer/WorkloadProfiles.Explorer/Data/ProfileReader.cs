@@ -1,0 +1,114 @@
+using WorkloadProfiles.ClickHouse;
+using static WorkloadProfiles.ClickHouse.ClickHouseLiteral;
+
+namespace WorkloadProfiles.Explorer.Data;
+
+/// <summary>
+/// Reads profiles, their nodes, snapshots and the container inventory. Tables are ReplacingMergeTrees, so each query
+/// either picks the greatest revision explicitly (<c>LIMIT 1 BY</c>) or reads <c>FINAL</c>. Every value in the SQL text
+/// goes through <see cref="ClickHouseLiteral"/>.
+/// </summary>
+internal sealed class ProfileReader(ClickHouseDatabase database)
+{
+    // The latest revision of every image@version; the subquery keeps the columns the callers need.
+    private const string LatestProfiles =
+        """
+        SELECT image_name, image_tag, revision, status, snapshot_count, container_count, host_count, node_count,
+               rejected_snapshots, duplicate_snapshots, commonality, first_processed_us, last_updated_us, stable_since_us,
+               snapshot_ids, host_names
+        FROM profiles
+        {0}
+        ORDER BY revision DESC
+        LIMIT 1 BY image_name, image_tag
+        """;
+
+    public Task<IReadOnlyList<ImageRow>> ImagesAsync(CancellationToken cancellationToken) =>
+        database.QueryListAsync<ImageRow>(
+            $"""
+            SELECT image_name,
+                   count() AS versions,
+                   countIf(status = 'Stable') AS stable_versions,
+                   argMax(image_tag, last_updated_us) AS latest_tag,
+                   argMax(status, last_updated_us) AS latest_status,
+                   argMax(commonality, last_updated_us) AS latest_commonality,
+                   sum(snapshot_count) AS snapshot_count,
+                   max(last_updated_us) AS last_updated_us
+            FROM ({string.Format(null, LatestProfiles, "")})
+            GROUP BY image_name
+            ORDER BY image_name
+            """, cancellationToken);
+
+    public Task<IReadOnlyList<ProfileRow>> ProfilesOfImageAsync(string image, CancellationToken cancellationToken) =>
+        database.QueryListAsync<ProfileRow>(
+            $"SELECT * FROM ({string.Format(null, LatestProfiles, $"WHERE image_name = {String(image)}")}) ORDER BY last_updated_us DESC, image_tag",
+            cancellationToken);
+
+    public async Task<ProfileRow?> ProfileAsync(string image, string tag, CancellationToken cancellationToken)
+    {
+        var rows = await database.QueryListAsync<ProfileRow>(
+            string.Format(null, LatestProfiles, $"WHERE image_name = {String(image)} AND image_tag = {String(tag)}"), cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <summary>The nodes of a profile (latest revision of each), at most <paramref name="limit"/>, ordered depth-first.</summary>
+    public Task<IReadOnlyList<NodeRow>> NodesAsync(string image, string tag, int limit, CancellationToken cancellationToken) =>
+        database.QueryListAsync<NodeRow>(
+            $"""
+            SELECT node_id, parent_id, kind, key, ancestry, snapshot_count, container_count, event_count, commonality,
+                   container_commonality, access, first_seen_us, last_seen_us
+            FROM profile_nodes FINAL
+            WHERE image_name = {String(image)} AND image_tag = {String(tag)}
+            ORDER BY depth, ancestry
+            LIMIT {Number((long)limit)}
+            """, cancellationToken);
+
+    /// <summary>The snapshots merged into the latest revision of a profile, oldest window first.</summary>
+    public Task<IReadOnlyList<SnapshotRow>> SnapshotsAsync(string image, string tag, int limit, CancellationToken cancellationToken)
+    {
+        var scope = $"image_name = {String(image)} AND image_tag = {String(tag)}";
+        return database.QueryListAsync<SnapshotRow>(
+            $"""
+            SELECT snapshot_id, container_id, host_name, window_start_us, window_end_us, event_count, node_count,
+                   closed_by_exit, truncated, dropped_nodes, dropped_events
+            FROM snapshots FINAL
+            WHERE {scope}
+              AND snapshot_id IN
+              (
+                  SELECT arrayJoin(snapshot_ids)
+                  FROM (SELECT snapshot_ids FROM profiles WHERE {scope} ORDER BY revision DESC LIMIT 1)
+              )
+            ORDER BY window_start_us, snapshot_id
+            LIMIT {Number((long)limit)}
+            """, cancellationToken);
+    }
+
+    /// <summary>Containers of an image (any version) that are running now, from the agents' inventory.</summary>
+    public Task<IReadOnlyList<ContainerRow>> RunningContainersAsync(string image, CancellationToken cancellationToken) =>
+        database.QueryListAsync<ContainerRow>(
+            $"""
+            SELECT container_id, name, image_name, image_tag, host_name, state, profiled, started_at_us, profiling_since_us
+            FROM containers FINAL
+            WHERE image_name = {String(image)} AND state = 'Running'
+            ORDER BY image_tag, host_name, container_id
+            LIMIT 1000
+            """, cancellationToken);
+
+    /// <summary>Running containers per image name (or per version of <paramref name="image"/> when given).</summary>
+    public async Task<IReadOnlyDictionary<string, ulong>> RunningCountsAsync(string? image, CancellationToken cancellationToken)
+    {
+        var (groupBy, where) = image is null ? ("image_name", "") : ("image_tag", $"AND image_name = {String(image)}");
+        var rows = await database.QueryListAsync<CountRow>(
+            $"SELECT {groupBy} AS group_key, count() AS total FROM containers FINAL WHERE state = 'Running' {where} GROUP BY {groupBy}",
+            cancellationToken);
+        return rows.ToDictionary(r => r.GroupKey, r => r.Total, StringComparer.Ordinal);
+    }
+
+    /// <summary>Signals per version of an image.</summary>
+    public async Task<IReadOnlyDictionary<string, ulong>> SignalCountsAsync(string image, CancellationToken cancellationToken)
+    {
+        var rows = await database.QueryListAsync<CountRow>(
+            $"SELECT image_tag AS group_key, count() AS total FROM enriched_signals FINAL WHERE image_name = {String(image)} GROUP BY image_tag",
+            cancellationToken);
+        return rows.ToDictionary(r => r.GroupKey, r => r.Total, StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,121 @@
+namespace WorkloadProfiles.Explorer.Data;
+
+// Rows as ClickHouse returns them (FORMAT JSONEachRow, snake_case columns bind to these names). UInt8 flags arrive as numbers.
+
+internal sealed record ProfileRow(
+    string ImageName,
+    string ImageTag,
+    ulong Revision,
+    string Status,
+    ulong SnapshotCount,
+    ulong ContainerCount,
+    ulong HostCount,
+    ulong NodeCount,
+    ulong RejectedSnapshots,
+    ulong DuplicateSnapshots,
+    double Commonality,
+    long FirstProcessedUs,
+    long LastUpdatedUs,
+    long? StableSinceUs,
+    string[]? SnapshotIds,
+    string[]? HostNames);
+
+internal sealed record ImageRow(
+    string ImageName,
+    ulong Versions,
+    ulong StableVersions,
+    string LatestTag,
+    string LatestStatus,
+    double LatestCommonality,
+    ulong SnapshotCount,
+    long LastUpdatedUs);
+
+internal sealed record CountRow(string GroupKey, ulong Total);
+
+internal sealed record NodeRow(
+    ulong NodeId,
+    ulong ParentId,
+    string Kind,
+    string Key,
+    string[] Ancestry,
+    ulong SnapshotCount,
+    ulong ContainerCount,
+    ulong EventCount,
+    double Commonality,
+    double ContainerCommonality,
+    string Access,
+    long FirstSeenUs,
+    long LastSeenUs);
+
+internal sealed record SnapshotRow(
+    string SnapshotId,
+    string ContainerId,
+    string HostName,
+    long WindowStartUs,
+    long WindowEndUs,
+    ulong EventCount,
+    ulong NodeCount,
+    byte ClosedByExit,
+    byte Truncated,
+    ulong DroppedNodes,
+    ulong DroppedEvents);
+
+internal sealed record ContainerRow(
+    string ContainerId,
+    string Name,
+    string ImageName,
+    string ImageTag,
+    string HostName,
+    string State,
+    byte Profiled,
+    long StartedAtUs,
+    long? ProfilingSinceUs);
+
+internal sealed record SignalRow(
+    string SignalId,
+    string RuleId,
+    string RuleName,
+    string Severity,
+    string Source,
+    long TimestampUs,
+    string ContainerId,
+    string ImageName,
+    string ImageTag,
+    string HostName,
+    string Message,
+    string[] Tags,
+    string BehaviourKind,
+    string BehaviourProcess,
+    string BehaviourDetail,
+    byte HasProfile,
+    string ProfileStatus,
+    ulong ProfileSnapshotCount,
+    double ProfileCommonality,
+    byte BehaviourInProfile,
+    ulong? NodeId,
+    double? NodeCommonality,
+    double? NodeContainerCommonality,
+    byte HasSuggestion,
+    ulong SuggestionNodeId,
+    string SuggestionExpression,
+    string SuggestionDescription,
+    double EvidenceCommonality,
+    double EvidenceContainerCommonality,
+    ulong EvidenceSnapshotCount,
+    long EvidenceFirstSeenUs,
+    long EvidenceLastSeenUs,
+    string NoSuggestionReason);
+
+internal sealed record SuppressionRow(
+    string SuppressionId,
+    string RuleId,
+    string ImageName,
+    ulong NodeId,
+    string Expression,
+    string Description,
+    string CreatedBy,
+    long CreatedAtUs,
+    byte Removed,
+    string RemovedBy,
+    long? RemovedAtUs,
+    string FromSignalId);
