@@ -13,8 +13,9 @@ namespace WorkloadProfiles.Streams.Enrichment;
 /// <see cref="SuggestionMatcher"/> says so, a suppression suggestion; a signal with no profile passes through with none.
 /// </summary>
 /// <remarks>
-/// The profile side is kept as a view of decoded profiles in memory (the store, changelog-backed, holds the encoded
-/// bytes for restarts), so a signal costs a dictionary lookup and the matcher, never a profile decode.
+/// The profile side is kept in memory as <see cref="ProfileIndex"/>es (node id → node), built once per profile update;
+/// the store (changelog-backed) holds the encoded bytes for restarts. A signal costs two dictionary lookups and the
+/// matcher, never a profile decode or a scan of its nodes.
 /// Both topics are keyed by image@version and partitioned alike, so a task sees every profile its signals need.
 /// </remarks>
 internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, PipelineCodecs codecs, StreamsMetrics metrics)
@@ -25,7 +26,7 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
 
     readonly DeadLetterSink _deadLetters = new("enrichment-job", codecs.DeadLetters, metrics);
     readonly SuggestionMatcher _matcher = new(options.Policy);
-    readonly Dictionary<string, SecurityProfile> _profiles = new(StringComparer.Ordinal);
+    readonly Dictionary<string, ProfileIndex> _profiles = new(StringComparer.Ordinal);
     ProcessorContext<string, Outgoing> _context = null!;
     IKeyValueStore<string, byte[]> _store = null!;
 
@@ -38,7 +39,7 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
         foreach (var (key, value) in _store.All())
         {
-            _profiles[key] = codecs.Profiles.Deserialize(value);
+            _profiles[key] = new ProfileIndex(codecs.Profiles.Deserialize(value));
         }
     }
 
@@ -77,12 +78,12 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
         }
 
         var key = profile.Value.Key.ToString();
-        if (_profiles.TryGetValue(key, out var known) && known.Revision > profile.Value.Revision)
+        if (_profiles.TryGetValue(key, out var known) && known.Profile.Revision > profile.Value.Revision)
         {
             return; // an older revision redelivered after a newer one: the view keeps the newest
         }
 
-        _profiles[key] = profile.Value;
+        _profiles[key] = new ProfileIndex(profile.Value);
         _store.Put(key, profile.Raw!);
     }
 
