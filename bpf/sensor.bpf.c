@@ -71,10 +71,15 @@ struct {
 	__type(value, struct open_args);
 } open_stash SEC(".maps");
 
+#define EXE_WALK_BUF 1024 /* components are written right to left below offset 512; the mask keeps reads in bounds */
+#define EXE_WALK_MASK 511
+#define EXE_WALK_DEPTH 24
+
 /* Per-CPU scratch: the stack is 512 bytes, a path or a DNS packet does not fit beside the rest. */
 struct scratch {
 	char path[WP_PATH_MAX];
 	__u8 packet[WP_DNS_PACKET_MAX];
+	char walk[EXE_WALK_BUF];
 };
 
 struct {
@@ -170,6 +175,83 @@ static __always_inline struct scratch *get_scratch(void)
 
 /* ---- process lifecycle ---- */
 
+/*
+ * The path of the running executable (mm->exe_file), rebuilt by walking dentries up to the root of the task's
+ * mount namespace and crossing mounts: bpf_d_path is not available to tracepoints. For a container it is the path
+ * inside the container (its root mount has no parent in its namespace). Used when the exec'd filename does not
+ * name the binary: a re-exec of /proc/self/exe (busybox applets) or a relative path.
+ * Returns false when the walk did not reach the root within EXE_WALK_DEPTH components.
+ */
+struct exe_walk {
+	struct dentry *dentry;
+	struct mount *mnt;
+	struct dentry *mnt_root;
+	__u32 pos; /* start of the path built so far in scratch->walk */
+	__u32 complete;
+};
+
+/* One component of the walk, as a bpf_loop callback: the verifier checks it once instead of once per unrolled
+ * iteration and branch combination (a plain loop exceeds its 1M-instruction budget). Returns 1 to stop. */
+static long exe_walk_step(__u32 index, struct exe_walk *w)
+{
+	__u32 zero = 0;
+	struct scratch *s = bpf_map_lookup_elem(&scratch_map, &zero);
+	if (!s)
+		return 1;
+	struct dentry *dentry = w->dentry;
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	if (dentry == w->mnt_root || dentry == parent) {
+		struct mount *mnt = w->mnt; /* a local: BPF_CORE_READ must not relocate the exe_walk field access */
+		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (mnt == mnt_parent || dentry == parent) {
+			w->complete = 1;
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mnt_parent;
+		w->mnt_root = BPF_CORE_READ(mnt_parent, mnt.mnt_root);
+		return 0;
+	}
+	struct qstr name = BPF_CORE_READ(dentry, d_name);
+	__u32 len = name.len & 255;
+	__u32 pos = w->pos & EXE_WALK_MASK;
+	if (len + 1 > pos)
+		return 1;
+	pos -= len;
+	bpf_probe_read_kernel(&s->walk[pos & EXE_WALK_MASK], len, name.name);
+	pos -= 1;
+	s->walk[pos & EXE_WALK_MASK] = '/';
+	w->pos = pos;
+	w->dentry = parent;
+	return 0;
+}
+
+/*
+ * The path of the running executable (mm->exe_file), rebuilt by walking dentries up to the root of the task's
+ * mount namespace and crossing mounts: bpf_d_path is not available to tracepoints. For a container it is the path
+ * inside the container (its root mount has no parent in its namespace). Used when the exec'd filename does not
+ * name the binary: a re-exec of /proc/self/exe (busybox applets) or a relative path.
+ * Returns false when the walk did not reach the root within EXE_WALK_DEPTH components.
+ */
+static __always_inline bool read_exe_path(struct task_struct *task, char *out, __u32 out_size, struct scratch *s)
+{
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe)
+		return false;
+	struct vfsmount *vfsmnt = BPF_CORE_READ(exe, f_path.mnt);
+	struct exe_walk w = {
+		.dentry = BPF_CORE_READ(exe, f_path.dentry),
+		.mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt)),
+		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
+		.pos = EXE_WALK_MASK,
+	};
+	s->walk[EXE_WALK_MASK] = 0;
+	bpf_loop(EXE_WALK_DEPTH, exe_walk_step, &w, 0);
+	if (!w.complete || w.pos >= EXE_WALK_MASK)
+		return false;
+	return bpf_probe_read_kernel_str(out, out_size, &s->walk[w.pos & EXE_WALK_MASK]) > 0;
+}
+
 SEC("tp/sched/sched_process_exec")
 int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
@@ -186,8 +268,22 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	long n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), (void *)ctx + filename_loc);
 	e->path_len = n > 0 ? n - 1 : 0;
 
-	/* argv lives in the new mm between arg_start and arg_end, each string NUL-terminated. */
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	bool self_reexec = e->path[0] == '/' && e->path[1] == 'p' && e->path[2] == 'r' && e->path[3] == 'o' &&
+			   e->path[4] == 'c' && e->path[5] == '/';
+	if (e->path[0] != '/' || self_reexec) {
+		struct scratch *s = get_scratch();
+		if (s && read_exe_path(task, e->path, sizeof(e->path), s)) {
+			e->path_len = 0;
+			for (int i = 0; i < WP_PATH_MAX; i++) {
+				if (!e->path[i])
+					break;
+				e->path_len++;
+			}
+		}
+	}
+
+	/* argv lives in the new mm between arg_start and arg_end, each string NUL-terminated. */
 	unsigned long arg_start = BPF_CORE_READ(task, mm, arg_start);
 	unsigned long arg_end = BPF_CORE_READ(task, mm, arg_end);
 	unsigned long len = arg_end > arg_start ? arg_end - arg_start : 0;

@@ -34,6 +34,8 @@ public sealed class AgentCaptureTests(Podman podman)
 
         var captured = publisher.EventsOf(id).ToList();
         var nslookup = Assert.Single(captured, e => e.Kind == EventKind.Exec && e.Args is ["nslookup", "example.com", "127.0.0.1"]);
+        // busybox sh runs applets by re-exec'ing /proc/self/exe: the sensor reports the binary, not the magic link.
+        Assert.Equal("/bin/busybox", nslookup.ExecutablePath);
         Assert.Contains(captured, e => e.Kind == EventKind.Fork && e.ChildPid == nslookup.Pid);
         var dns = Assert.Single(captured, e => e.Kind == EventKind.Dns && e.DnsQuestionName == "example.com" && e.DnsQuestionType == 1);
         Assert.Equal(nslookup.Pid, dns.Pid);
