@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Avro;
 using Avro.Generic;
 using Avro.IO;
@@ -8,6 +9,8 @@ namespace WorkloadProfiles.Contracts;
 /// Reads a body written under an older (or otherwise compatible) writer schema: Apache.Avro's generic reader applies
 /// Avro schema resolution (defaults for added fields, skipping removed ones, enum defaults), and the result is
 /// re-encoded under the current schema for the fast decoder. Rare (one schema change at a time), so not on the hot path.
+/// Logical types are stripped first: they do not change the encoding, and Apache.Avro would materialize
+/// timestamp-micros as DateTime, which cannot hold every long (and costs time).
 /// </summary>
 internal sealed class SchemaResolution
 {
@@ -17,8 +20,9 @@ internal sealed class SchemaResolution
     public SchemaResolution(Schema writerSchema, Schema readerSchema)
     {
         WriterSchema = writerSchema;
-        _reader = new GenericDatumReader<object>(writerSchema, readerSchema);
-        _writer = new GenericDatumWriter<object>(readerSchema);
+        var plainReader = WithoutLogicalTypes(readerSchema);
+        _reader = new GenericDatumReader<object>(WithoutLogicalTypes(writerSchema), plainReader);
+        _writer = new GenericDatumWriter<object>(plainReader);
     }
 
     public Schema WriterSchema { get; }
@@ -58,5 +62,27 @@ internal sealed class SchemaResolution
         using var output = new MemoryStream();
         _writer.Write(datum, new BinaryEncoder(output));
         return output.ToArray();
+    }
+
+    /// <summary>The same schema with every <c>logicalType</c> attribute removed (the binary encoding is identical).</summary>
+    internal static Schema WithoutLogicalTypes(Schema schema)
+    {
+        var json = JsonNode.Parse(schema.ToString())!;
+        Strip(json);
+        return Schema.Parse(json.ToJsonString());
+
+        static void Strip(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    obj.Remove("logicalType");
+                    foreach (var (_, child) in obj) Strip(child);
+                    break;
+                case JsonArray array:
+                    foreach (var child in array) Strip(child);
+                    break;
+            }
+        }
     }
 }
