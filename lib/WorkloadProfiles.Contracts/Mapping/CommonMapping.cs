@@ -8,6 +8,7 @@ internal static class CommonMapping
 {
     // Every Avro enum lists the domain enum's values in order, then an evolution default symbol (UNKNOWN) unless the
     // domain has one: symbol index == domain value. Readers reject the default symbol rather than guess a meaning.
+    // Symbols added later go after UNKNOWN (enums only append) and need an explicit index ↔ value translation here.
 
     public static void WriteEnum(AvroWriter writer, int value, int domainValues, string enumName)
     {
