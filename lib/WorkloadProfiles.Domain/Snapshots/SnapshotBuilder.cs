@@ -42,6 +42,8 @@ public sealed class SnapshotBuilder
     private readonly SnapshotLimits _limits;
     private readonly Dictionary<ulong, NodeStats> _nodes = [];
     private readonly HashSet<ulong> _droppedNodes = [];
+    // A carried-over process table has counted earlier windows' truncations; this snapshot reports only its own.
+    private readonly long _processTruncatedKeysAtStart;
     private readonly Dictionary<LeafSource, Leaf> _leaves = [];
     private long _eventCount;
     private long _droppedEvents;
@@ -66,8 +68,6 @@ public sealed class SnapshotBuilder
         Processes = processes ?? new ProcessTable(_limits.MaxKeyLength);
         _processTruncatedKeysAtStart = Processes.TruncatedKeys;
     }
-
-    private readonly long _processTruncatedKeysAtStart;
 
     public ProcessTable Processes { get; }
 
