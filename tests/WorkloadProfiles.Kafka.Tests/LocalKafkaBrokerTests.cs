@@ -54,7 +54,7 @@ public class LocalKafkaBrokerTests(LocalKafkaBrokerFixture fixture) : IClassFixt
     [Fact]
     public void A_fixed_port_is_what_clients_connect_to_and_what_metadata_advertises()
     {
-        var port = FreePort();
+        var port = LocalBrokerProcess.FreePort();
         using var broker = LocalKafkaBroker.Start(new LocalKafkaBrokerOptions { Port = port, Topics = [] });
         Assert.Equal($"127.0.0.1:{port}", broker.BootstrapServers);
         broker.CreateTopic("fixed", 2);
@@ -154,12 +154,5 @@ public class LocalKafkaBrokerTests(LocalKafkaBrokerFixture fixture) : IClassFixt
         }
 
         return true;
-    }
-
-    internal static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
