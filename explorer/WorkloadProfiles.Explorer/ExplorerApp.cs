@@ -110,6 +110,11 @@ public static class ExplorerApp
         api.MapFallback(() => ProfileEndpoints.NotFound("No such API endpoint."));
 
         // Deep links (/profiles/nginx/1.27, /signals/…) load the page, which asks for the token and then calls the API.
+        // The page's own routes are listed: the generic fallback skips paths that look like files (a tag such as 1.27).
+        foreach (var section in new[] { "/profiles/{**path}", "/signals/{**path}", "/suppressions/{**path}" })
+        {
+            app.MapFallbackToFile(section, "index.html", noCache).AllowAnonymous();
+        }
         app.MapFallbackToFile("index.html", noCache).AllowAnonymous();
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceStart(app));

@@ -24,8 +24,8 @@ internal static class ProfileEndpoints
         var running = profiles.RunningCountsAsync(null, cancellationToken);
         await Task.WhenAll(images, running);
         return Results.Ok(images.Result.Select(i => new ImageSummary(
-            i.ImageName, i.Versions, i.StableVersions, i.LatestTag, i.LatestStatus, i.LatestCommonality, i.SnapshotCount,
-            Time.FromMicros(i.LastUpdatedUs), running.Result.GetValueOrDefault(i.ImageName))).ToList());
+            i.ImageName, i.Versions, i.StableVersions, i.LatestTag, i.LatestStatus, i.LatestCommonality, i.TotalSnapshots,
+            Time.FromMicros(i.LastUpdateUs), running.Result.GetValueOrDefault(i.ImageName))).ToList());
     }
 
     private static async Task<IResult> ListProfiles(string image, ProfileReader profiles, CancellationToken cancellationToken)

@@ -22,6 +22,8 @@ internal sealed class ProfileReader(ClickHouseDatabase database)
         LIMIT 1 BY image_name, image_tag
         """;
 
+    // Aggregate aliases must differ from column names: ClickHouse substitutes aliases, so "max(x) AS x" would nest max
+    // inside argMax(…, x).
     public Task<IReadOnlyList<ImageRow>> ImagesAsync(CancellationToken cancellationToken) =>
         database.QueryListAsync<ImageRow>(
             $"""
@@ -31,8 +33,8 @@ internal sealed class ProfileReader(ClickHouseDatabase database)
                    argMax(image_tag, last_updated_us) AS latest_tag,
                    argMax(status, last_updated_us) AS latest_status,
                    argMax(commonality, last_updated_us) AS latest_commonality,
-                   sum(snapshot_count) AS snapshot_count,
-                   max(last_updated_us) AS last_updated_us
+                   sum(snapshot_count) AS total_snapshots,
+                   max(last_updated_us) AS last_update_us
             FROM ({string.Format(null, LatestProfiles, "")})
             GROUP BY image_name
             ORDER BY image_name

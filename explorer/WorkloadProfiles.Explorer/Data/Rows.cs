@@ -27,8 +27,8 @@ internal sealed record ImageRow(
     string LatestTag,
     string LatestStatus,
     double LatestCommonality,
-    ulong SnapshotCount,
-    long LastUpdatedUs);
+    ulong TotalSnapshots,
+    long LastUpdateUs);
 
 internal sealed record CountRow(string GroupKey, ulong Total);
 

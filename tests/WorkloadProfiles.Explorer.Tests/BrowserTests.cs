@@ -1,0 +1,118 @@
+using Microsoft.Playwright;
+using WorkloadProfiles.Domain.Signals;
+
+namespace WorkloadProfiles.Explorer.Tests;
+
+/// <summary>
+/// The page in a real browser: Debian's Chromium driven by Playwright (its bundled driver; no browser download).
+/// Screenshots land in artifacts/explorer/ at the repository root for a person to look at.
+/// </summary>
+[Collection(ExplorerCollection.Name)]
+public sealed class BrowserTests(ExplorerFixture fixture) : IAsyncLifetime
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private static readonly string Artifacts = Path.Combine(LocalClickHouse.RepositoryRoot, "artifacts", "explorer");
+    private IPlaywright playwright = null!;
+    private IBrowser browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Chromium)) throw new InvalidOperationException($"{Chromium} is missing: apt-get install -y chromium");
+        Directory.CreateDirectory(Artifacts);
+        playwright = await Playwright.CreateAsync();
+        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    [Fact]
+    public async Task A_security_engineer_browses_a_profile_and_suppresses_a_signal_from_its_suggestion()
+    {
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 1000 } });
+        var errors = new List<string>();
+        page.PageError += (_, message) => errors.Add(message);
+        page.Console += (_, message) => { if (message.Type == "error") errors.Add(message.Text); };
+
+        // The token arrives in the fragment (never sent to the server) and is kept for the tab.
+        await page.GotoAsync(new Uri(fixture.BaseAddress, $"/#token={ExplorerFixture.Token}").ToString());
+
+        // Security Profiles: grouped by image; opening nginx lists its versions.
+        var nginx = page.Locator("tr.image-row[data-image='nginx']");
+        await nginx.ClickAsync();
+        var version = page.Locator("tr.version[data-tag='1.26']");
+        await Assertions.Expect(version).ToContainTextAsync("4 snapshots");
+        await Assertions.Expect(version).ToContainTextAsync("Stable");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "profiles.png"), FullPage = true });
+
+        // Profile detail: the process tree with commonality per node.
+        await version.Locator("a").ClickAsync();
+        var tree = page.Locator("#process-tree");
+        await Assertions.Expect(tree.Locator(".node").First).ToContainTextAsync("/usr/sbin/nginx");
+        var shell = tree.Locator($".node[data-node-id='{Domain.Identity.NodeIdentity.Format(Warehouse.ShellId)}']");
+        await Assertions.Expect(shell).ToContainTextAsync(Warehouse.ShellKey);
+        await Assertions.Expect(shell.Locator(".pct")).ToHaveTextAsync("25%");
+        await Assertions.Expect(tree.Locator(".node").First.Locator(".pct")).ToHaveTextAsync("100%");
+        await Assertions.Expect(page.Locator("tr.container-row[data-profiled='true']")).ToHaveCountAsync(2);
+
+        // A process opens the side panel with its files, DNS and network and their commonality.
+        await tree.Locator(".node").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#panel")).ToContainTextAsync("/etc/nginx/nginx.conf");
+        await Assertions.Expect(page.Locator("#panel")).ToContainTextAsync("api.example.com");
+        await Assertions.Expect(page.Locator("#panel")).ToContainTextAsync("tcp/443/public");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "profile-detail.png"), FullPage = true });
+
+        // Signals: the side panel shows the profile context and the suggestion; Suppress → Add suppression to rule.
+        await page.Locator("nav a[data-nav='signals']").ClickAsync();
+        await page.Locator($"tr.signal-row[data-signal-id='{Warehouse.DnsSignal}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#profile-context")).ToContainTextAsync("nginx:1.26");
+        await Assertions.Expect(page.Locator("#view-profile")).ToHaveAttributeAsync("href", "/profiles/nginx/1.26");
+        await Assertions.Expect(page.Locator("#suggestion")).ToContainTextAsync("100%");
+        await page.Locator("#suppress").ClickAsync();
+        await Assertions.Expect(page.Locator(".confirm pre")).ToHaveTextAsync(SuggestionMatcher.Expression(Warehouse.Nginx, Warehouse.ApiDnsId));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "signal-suggestion.png") });
+        await page.Locator("#add-suppression").ClickAsync();
+        await Assertions.Expect(page.Locator("#suppressed")).ToContainTextAsync("Suppressed by explorer");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "signal-suppressed.png") });
+
+        // The record reached the broker, scoped to the node the suggestion named.
+        var expectedId = Suppression.MakeId(Warehouse.DnsRule, Warehouse.Nginx, Warehouse.ApiDnsId);
+        var (key, record) = await fixture.ConsumeSuppressionAsync(s => s.Id == expectedId, TimeSpan.FromSeconds(30));
+        Assert.Equal(expectedId, key);
+        Assert.Equal(Warehouse.DnsRule, record.RuleId);
+        Assert.Equal(Warehouse.ApiDnsId, record.NodeId);
+        Assert.Equal("explorer", record.CreatedBy);
+        Assert.Equal(Warehouse.DnsSignal, record.FromSignalId);
+        Assert.False(record.Removed);
+
+        // "View Security Profile" leads back to the profile page.
+        await page.Locator("#view-profile").ClickAsync();
+        await Assertions.Expect(page.Locator("#process-tree")).ToBeVisibleAsync();
+        Assert.Equal(new Uri(fixture.BaseAddress, "/profiles/nginx/1.26").ToString(), page.Url);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task Without_a_token_the_page_asks_for_one_and_a_wrong_one_is_refused()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(fixture.BaseAddress, "/").ToString());
+        await Assertions.Expect(page.Locator("#login")).ToBeVisibleAsync();
+
+        await page.Locator("#token-input").FillAsync("not-the-token");
+        await page.Locator("#login-form button").ClickAsync();
+        await Assertions.Expect(page.Locator("#login-error")).ToHaveTextAsync("The token was not accepted.");
+
+        await page.Locator("#token-input").FillAsync(ExplorerFixture.Token);
+        await page.Locator("#login-form button").ClickAsync();
+        await Assertions.Expect(page.Locator("tr.image-row[data-image='nginx']")).ToBeVisibleAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
+    }
+}
