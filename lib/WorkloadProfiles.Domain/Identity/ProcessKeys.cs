@@ -33,10 +33,11 @@ internal static class ProcessKeys
         var prefix = path;
         if (name is "busybox")
         {
-            var applet = args is { Count: > 0 } && FileName(args[0]) is var a && a is not ("busybox" or "") ? a
-                : args is { Count: > 1 } ? FileName(args[1]) : "";
-            if (args is { Count: > 1 } && FileName(args[0]) is "busybox" or "") first = 2;
-            if (applet.Length == 0) return path;
+            var argv0 = args is { Count: > 0 } ? FileName(args[0]) : [];
+            var viaBusybox = argv0 is "busybox" or "";
+            var applet = !viaBusybox ? argv0 : args is { Count: > 1 } ? FileName(args[1]) : [];
+            if (viaBusybox) first = 2;
+            if (applet.IsEmpty) return path;
             prefix = string.Concat(path, " ", applet);
             name = applet;
             if (InterpreterOf(applet) != Interpreter.Shell) return prefix;
@@ -48,7 +49,7 @@ internal static class ProcessKeys
         return pattern is null ? prefix : string.Concat(prefix, " ", pattern);
     }
 
-    private static Interpreter InterpreterOf(string name) => name switch
+    private static Interpreter InterpreterOf(ReadOnlySpan<char> name) => name switch
     {
         "sh" or "bash" or "dash" or "ash" or "zsh" or "ksh" or "mksh" or "yash" or "fish" or "rbash" => Interpreter.Shell,
         "node" or "nodejs" => Interpreter.Node,
@@ -61,10 +62,10 @@ internal static class ProcessKeys
     };
 
     // "python", "python3", "python3.11", "php8.2" — a base name followed only by digits and dots.
-    private static bool IsVersioned(string name, string stem)
+    private static bool IsVersioned(ReadOnlySpan<char> name, string stem)
     {
         if (!name.StartsWith(stem, StringComparison.Ordinal)) return false;
-        foreach (var c in name.AsSpan(stem.Length))
+        foreach (var c in name[stem.Length..])
             if (!char.IsAsciiDigit(c) && c != '.') return false;
         return true;
     }
@@ -160,9 +161,9 @@ internal static class ProcessKeys
 
     private static string? Bare(bool interactive) => interactive ? "-i" : null;
 
-    private static string FileName(string path)
+    private static ReadOnlySpan<char> FileName(string path)
     {
         var slash = path.LastIndexOf('/');
-        return slash < 0 ? path : path[(slash + 1)..];
+        return slash < 0 ? path : path.AsSpan(slash + 1);
     }
 }

@@ -215,19 +215,26 @@ public sealed class SnapshotBuilder
     private NodeStats? LeafStats(RawEvent e, NodeKind kind, string raw, int detail)
     {
         var parent = Processes.NodeOf(e.Pid, e.Comm);
-        if (_leaves.Count >= MaxCachedLeaves && !_leaves.ContainsKey(new LeafSource(parent, kind, raw, detail))) _leaves.Clear();
-        ref var leaf = ref CollectionsMarshal.GetValueRefOrAddDefault(_leaves, new LeafSource(parent, kind, raw, detail), out var cached);
+        var source = new LeafSource(parent, kind, raw, detail);
+        if (_leaves.Count >= MaxCachedLeaves && !_leaves.ContainsKey(source)) _leaves.Clear();
+        ref var leaf = ref CollectionsMarshal.GetValueRefOrAddDefault(_leaves, source, out var cached);
         if (!cached) leaf = MakeLeaf(parent, kind, raw, e);
 
-        if (_nodes.TryGetValue(leaf.Id, out var stats))
+        // Steady state: the cached leaf already points at its stats and its process's stats.
+        if (leaf.Stats is { } known)
         {
-            ProcessStats(parent, e.TimestampUs);
-            return stats;
+            known.Parent!.Seen(e.TimestampUs);
+            return known;
         }
-        if (_droppedNodes.Contains(leaf.Id) || ProcessStats(parent, e.TimestampUs) is null || _nodes.Count >= _limits.MaxNodes)
-            return Drop(leaf.Id);
-        if (leaf.Truncated) _truncatedLeafKeys++;
-        return _nodes[leaf.Id] = new NodeStats(leaf.Id, parent, kind, leaf.Key, e.TimestampUs);
+        if (_droppedNodes.Contains(leaf.Id) || ProcessStats(parent, e.TimestampUs) is not { } process) return Drop(leaf.Id);
+        if (!_nodes.TryGetValue(leaf.Id, out var stats))
+        {
+            if (_nodes.Count >= _limits.MaxNodes) return Drop(leaf.Id);
+            if (leaf.Truncated) _truncatedLeafKeys++;
+            _nodes[leaf.Id] = stats = new NodeStats(leaf.Id, parent, kind, leaf.Key, e.TimestampUs) { Parent = process };
+        }
+        leaf.Stats = stats;
+        return stats;
     }
 
     private Leaf MakeLeaf(ulong parent, NodeKind kind, string raw, RawEvent e)
@@ -240,7 +247,7 @@ public sealed class SnapshotBuilder
         };
         var truncated = key.Length > _limits.MaxKeyLength;
         if (truncated) key = NodeIdentity.TruncateKey(key, _limits.MaxKeyLength);
-        return new Leaf(NodeIdentity.Compute(parent, kind, key), key, truncated);
+        return new Leaf { Id = NodeIdentity.Compute(parent, kind, key), Key = key, Truncated = truncated };
     }
 
     private NodeStats? Drop(ulong id)
@@ -297,7 +304,14 @@ public sealed class SnapshotBuilder
     /// <summary>Where a leaf came from: the acting process node, the kind, the raw value and a kind-specific detail (port, transport).</summary>
     private readonly record struct LeafSource(ulong Parent, NodeKind Kind, string Raw, int Detail);
 
-    private readonly record struct Leaf(ulong Id, string Key, bool Truncated);
+    /// <summary>A cached leaf: its id and key, and once it is in the snapshot, its stats.</summary>
+    private struct Leaf
+    {
+        public ulong Id;
+        public string Key;
+        public bool Truncated;
+        public NodeStats? Stats;
+    }
 
     private sealed class NodeStats(ulong id, ulong parentId, NodeKind kind, string key, long at)
     {
@@ -309,6 +323,8 @@ public sealed class SnapshotBuilder
         public long FirstSeenUs { get; private set; } = at;
         public long LastSeenUs { get; private set; } = at;
         public FileAccessMode Access { get; set; }
+        /// <summary>Leaves: the stats of the process they hang under.</summary>
+        public NodeStats? Parent { get; init; }
 
         public void Seen(long at)
         {
