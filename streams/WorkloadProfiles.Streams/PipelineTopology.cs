@@ -116,7 +116,7 @@ public sealed class PipelineTopology
         var rules = RuleSet.Load(detection.Engine);
         var suppressions = Suppressions;
 
-        builder.AddGlobalStore(SuppressionTableProcessor.StoreBuilder(), PipelineTopics.Suppressions.Name,
+        builder.AddGlobalStore(SuppressionTableProcessor.StoreBuilder(_codecs.Suppressions), PipelineTopics.Suppressions.Name,
             TaskProcessor<string, Decoded<Suppression>>.Supplier(() => new SuppressionTableProcessor(suppressions, _metrics)),
             new SourceKeySerDes(), new DecodingSerDes<Suppression>(_codecs.Suppressions), named: "suppressions");
 

@@ -1,6 +1,7 @@
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
+using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Detection;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Streams.Plumbing;
@@ -17,14 +18,15 @@ internal sealed class SuppressionTableProcessor(SuppressionSet suppressions, Str
 {
     public const string StoreName = "suppressions-global";
 
-    IKeyValueStore<string, byte[]> _store = null!;
+    IKeyValueStore<string, Decoded<Suppression>> _store = null!;
 
-    public static IStoreBuilder<IKeyValueStore<string, byte[]>> StoreBuilder() =>
-        Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new StringSerDes(), new ByteArraySerDes())
+    /// <summary>Streamiz requires a global store typed like its source; the serde writes back the raw bytes.</summary>
+    public static IStoreBuilder<IKeyValueStore<string, Decoded<Suppression>>> StoreBuilder(IAvroCodec<Suppression> codec) =>
+        Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new StringSerDes(), new DecodingSerDes<Suppression>(codec))
             .WithLoggingDisabled();
 
     public void Init(ProcessorContext<string, Decoded<Suppression>> context) =>
-        _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
+        _store = (IKeyValueStore<string, Decoded<Suppression>>)context.GetStateStore(StoreName);
 
     public void Process(Record<string, Decoded<Suppression>> record)
     {
@@ -43,7 +45,7 @@ internal sealed class SuppressionTableProcessor(SuppressionSet suppressions, Str
         }
 
         suppressions.Apply(decoded.Value);
-        _store.Put(record.Key, decoded.Raw!);
+        _store.Put(record.Key, decoded);
     }
 
     public void Close()
