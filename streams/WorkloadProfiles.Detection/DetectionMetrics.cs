@@ -15,7 +15,9 @@ public sealed record DetectionCounters
     public long EventsEvaluated { get; init; }
     /// <summary>Signals returned (matched minus suppressed).</summary>
     public long Signals { get; init; }
+    /// <summary>Events whose condition was true, per rule id, suppressed ones included.</summary>
     public required IReadOnlyDictionary<string, long> Matched { get; init; }
+    /// <summary>Matches a suppression stopped, per rule id.</summary>
     public required IReadOnlyDictionary<string, long> Suppressed { get; init; }
     /// <summary>Conditions that threw at run time (the event counted as not matching that rule).</summary>
     public required IReadOnlyDictionary<string, long> RuleErrors { get; init; }

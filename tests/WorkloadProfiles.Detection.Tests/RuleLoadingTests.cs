@@ -154,6 +154,21 @@ public sealed class RuleLoadingTests : IDisposable
     }
 
     [Fact]
+    public void Field_of_the_wrong_shape_is_rejected()
+    {
+        const string yaml = """
+            rules:
+              - id: test.shape
+                name: Shape
+                severity: low
+                event: exec
+                condition: [process.name == "a"]
+            """;
+        var error = Assert.Single(Assert.Throws<RuleLoadException>(() => RuleSet.Parse(yaml, "f.yaml")).Errors);
+        Assert.Equal(("test.shape", "'condition' must be a single value, not a sequence"), (error.RuleId, error.Message));
+    }
+
+    [Fact]
     public void Unknown_top_level_field_is_rejected()
     {
         var ex = Assert.Throws<RuleLoadException>(() => RuleSet.Parse("macros: {}\nrules: []\n", "f.yaml"));

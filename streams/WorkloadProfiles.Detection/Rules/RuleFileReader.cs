@@ -136,13 +136,16 @@ internal static partial class RuleFileReader
         var before = errors.Count;
         void Fail(string message) => errors.Add(new(source, line, id, message));
 
-        foreach (var keyNode in map.Children.Keys)
+        foreach (var (keyNode, value) in map.Children)
         {
             var key = (keyNode as YamlScalarNode)?.Value;
             if (key is null || Array.IndexOf(RuleFields, key) < 0)
                 Fail($"unknown field '{key}' (expected: {string.Join(", ", RuleFields)})");
+            else if (key != "tags" && value is not YamlScalarNode)
+                Fail($"'{key}' must be a single value, not a {(value is YamlSequenceNode ? "sequence" : "mapping")}");
         }
 
+        if (errors.Count != before) return null;
         if (string.IsNullOrEmpty(id)) Fail("'id' is required");
         else if (!IdPattern().IsMatch(id)) Fail($"id '{id}' must match {IdPattern()}");
 
