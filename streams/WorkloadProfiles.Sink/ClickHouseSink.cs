@@ -1,0 +1,284 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using WorkloadProfiles.ClickHouse;
+using WorkloadProfiles.ClickHouse.Migrations;
+using WorkloadProfiles.Contracts;
+using WorkloadProfiles.Domain;
+using WorkloadProfiles.Kafka;
+
+namespace WorkloadProfiles.Sink;
+
+/// <summary>
+/// Consumes <c>wp.snapshots</c>, <c>wp.profiles</c>, <c>wp.signals.enriched</c>, <c>wp.suppressions</c> and
+/// <c>wp.containers</c> and writes them to ClickHouse in batches.
+/// <list type="bullet">
+/// <item>Offsets are committed only after the whole batch is inserted (or dead-lettered): at-least-once.</item>
+/// <item>Rows are idempotent (ReplacingMergeTree keys), so a replay or a retried batch never double counts after FINAL.</item>
+/// <item>While ClickHouse is down, the batch is retried with capped backoff, the partitions are paused and the consumer
+/// keeps polling so it stays in its group; nothing is lost and <see cref="SinkMetrics.Lag"/> grows.</item>
+/// <item>Undecodable records and rows ClickHouse refuses go to <c>wp.deadletter</c> with the reason.</item>
+/// </list>
+/// </summary>
+public sealed class ClickHouseSink : IDisposable
+{
+    private static readonly TimeSpan LagRefreshInterval = TimeSpan.FromSeconds(1);
+
+    private readonly KafkaOptions kafka;
+    private readonly ClickHouseDatabase database;
+    private readonly SinkOptions options;
+    private readonly ILogger logger;
+    private readonly Dictionary<string, ISinkTopic> topics;
+    private readonly RowWriter writer;
+    private readonly IProducer<byte[], byte[]> deadLetterProducer;
+    private readonly DeadLetterPublisher deadLetters;
+    private readonly SinkBatch batch = new();
+    private bool batchAbandoned;
+    private DateTime lagRefreshedUtc;
+
+    public ClickHouseSink(KafkaOptions kafka, ClickHouseDatabase database, SinkOptions options, AvroCodecs codecs,
+        ILoggerFactory? loggerFactory = null)
+    {
+        options.Validate();
+        this.kafka = kafka;
+        this.database = database;
+        this.options = options;
+        logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ClickHouseSink>();
+        topics = SinkTopics.Create(options.Topics, codecs).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        writer = new RowWriter(database, options, Metrics, logger);
+        var producerConfig = kafka.ToProducerConfig();
+        producerConfig.Acks = Acks.All;
+        producerConfig.EnableIdempotence = true;
+        deadLetterProducer = new ProducerBuilder<byte[], byte[]>(producerConfig).Build();
+        deadLetters = new DeadLetterPublisher(deadLetterProducer, codecs.For<DeadLetter>(options.Topics.DeadLetter),
+            options.Topics.DeadLetter, Metrics);
+    }
+
+    public SinkMetrics Metrics { get; } = new();
+
+    public IReadOnlyCollection<string> Topics => topics.Keys;
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled, then writes what it holds and leaves the group.</summary>
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        // The consumer API blocks; keep it off the thread pool.
+        Task.Factory.StartNew(() => RunLoopAsync(cancellationToken), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    public void Dispose()
+    {
+        deadLetterProducer.Flush(TimeSpan.FromSeconds(5));
+        deadLetterProducer.Dispose();
+    }
+
+    private async Task RunLoopAsync(CancellationToken cancellationToken)
+    {
+        if (options.Migrate) await MigrateAsync(cancellationToken);
+
+        var config = kafka.ToConsumerConfig(options.GroupId);
+        config.EnableAutoCommit = false;
+        config.EnableAutoOffsetStore = false;
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetPartitionsRevokedHandler((_, revoked) => Abandon($"partitions revoked: {string.Join(", ", revoked)}"))
+            .SetPartitionsLostHandler((_, lost) => Abandon($"partitions lost: {string.Join(", ", lost)}"))
+            .SetErrorHandler((_, error) => logger.LogWarning("Kafka consumer error: {Error}", error))
+            .Build();
+        consumer.Subscribe(topics.Keys);
+        logger.LogInformation("Sink consuming {Topics} as group {Group} into ClickHouse database {Database}",
+            string.Join(", ", topics.Keys), options.GroupId, database.Name);
+        try
+        {
+            var poll = TimeSpan.FromMilliseconds(Math.Clamp(options.LingerMs, 10, 100));
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var result = consumer.Consume(poll);
+                if (result is { IsPartitionEOF: false })
+                {
+                    Metrics.Consumed();
+                    batch.Add(await DecodeAsync(result, cancellationToken));
+                }
+                if (batch.IsDue(options)) await FlushAsync(consumer, cancellationToken);
+                RefreshLag(consumer, paused: false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await DrainOnShutdownAsync(consumer);
+            consumer.Close();
+        }
+    }
+
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var report = await new Migrator(database).MigrateAsync(cancellationToken);
+                logger.LogInformation("ClickHouse {Version}: {Applied} migrations applied, {Skipped} production-only skipped",
+                    report.ServerVersion, report.Applied.Count, report.SkippedForServerVersion.Count);
+                return;
+            }
+            catch (Exception ex) when (RowWriter.IsUnavailable(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                var delay = TimeSpan.FromMilliseconds(Math.Min(options.RetryMaxBackoffMs, options.RetryInitialBackoffMs << Math.Min(attempt, 10)));
+                logger.LogWarning("ClickHouse unavailable for migrations (attempt {Attempt}), retry in {Delay} ms: {Error}",
+                    attempt + 1, (int)delay.TotalMilliseconds, ex.Message);
+                await Task.Delay(delay, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Decodes and maps one record; what cannot be decoded or mapped goes to the dead letters right here.</summary>
+    private async Task<PendingRecord> DecodeAsync(ConsumeResult<byte[]?, byte[]?> result, CancellationToken cancellationToken)
+    {
+        if (result.Message.Value is null)
+        {
+            Metrics.Tombstone();
+            return new PendingRecord(result, []);
+        }
+        if (!topics.TryGetValue(result.Topic, out var topic))
+        {
+            await deadLetters.PublishAsync(result, "unknown-topic", $"the sink does not map topic {result.Topic}", cancellationToken);
+            return new PendingRecord(result, []);
+        }
+        try
+        {
+            return new PendingRecord(result, topic.Map(result.Message.Value));
+        }
+        catch (ContractException ex)
+        {
+            logger.LogWarning("Dead-lettering {Source}: {Reason}: {Error}", result.TopicPartitionOffset, ex.Reason, ex.Message);
+            await deadLetters.PublishAsync(result, ex.Reason, ex.Message, cancellationToken);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        {
+            logger.LogWarning("Dead-lettering {Source}: cannot map to rows: {Error}", result.TopicPartitionOffset, ex.Message);
+            await deadLetters.PublishAsync(result, DeadLetterPublisher.Unmappable, ex.Message, cancellationToken);
+        }
+        return new PendingRecord(result, []);
+    }
+
+    private async Task FlushAsync(IConsumer<byte[]?, byte[]?> consumer, CancellationToken cancellationToken)
+    {
+        batchAbandoned = false;
+        var paused = false;
+        try
+        {
+            var rejected = new List<(PendingRecord Record, string Detail)>();
+            foreach (var (table, rows) in batch.RowsByTable())
+            {
+                rejected.AddRange(await writer.WriteAsync(table, rows, WaitWhileUnavailable, cancellationToken));
+            }
+            foreach (var (record, detail) in rejected.DistinctBy(r => r.Record.Source.TopicPartitionOffset))
+            {
+                await deadLetters.PublishAsync(record.Source, DeadLetterPublisher.ClickHouseRejected, detail, cancellationToken);
+            }
+            Commit(consumer);
+            Metrics.BatchWritten(batch.RecordCount);
+            batch.Clear();
+        }
+        catch (BatchAbandonedException)
+        {
+            Metrics.BatchAbandoned();
+        }
+        finally
+        {
+            if (paused) consumer.Resume(consumer.Assignment);
+        }
+
+        bool WaitWhileUnavailable(TimeSpan delay)
+        {
+            if (!paused)
+            {
+                // Stop fetching, but keep polling: the poll keeps the consumer in its group during a long outage.
+                consumer.Pause(consumer.Assignment);
+                paused = true;
+            }
+            var deadline = DateTime.UtcNow + delay;
+            while (!batchAbandoned && !cancellationToken.IsCancellationRequested)
+            {
+                var remaining = deadline - DateTime.UtcNow;
+                if (remaining <= TimeSpan.Zero) break;
+                var stray = consumer.Consume(remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100));
+                // A record fetched before the pause: rewind so it is consumed again after the batch.
+                if (stray is { IsPartitionEOF: false }) consumer.Seek(stray.TopicPartitionOffset);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            RefreshLag(consumer, paused: true);
+            return !batchAbandoned;
+        }
+    }
+
+    private void Commit(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        var offsets = batch.CommitOffsets();
+        if (offsets.Count == 0) return;
+        try
+        {
+            consumer.Commit(offsets);
+        }
+        catch (KafkaException ex)
+        {
+            // The rows are in ClickHouse; without the commit they are read and inserted again, which the keys absorb.
+            Metrics.CommitFailed();
+            logger.LogWarning("Offset commit failed after a successful insert ({Error}); the batch will be re-read", ex.Error);
+        }
+    }
+
+    /// <summary>Called from inside Consume on a rebalance: the pending batch is no longer ours to commit.</summary>
+    private void Abandon(string why)
+    {
+        if (batch.IsEmpty) return;
+        logger.LogInformation("Dropping uncommitted batch of {Records} records ({Why}); the partitions' next owner re-reads it", batch.RecordCount, why);
+        batch.Clear();
+        batchAbandoned = true;
+        Metrics.BatchAbandoned();
+    }
+
+    private async Task DrainOnShutdownAsync(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        if (batch.IsEmpty) return;
+        // One bounded attempt: if ClickHouse is down at shutdown, the uncommitted records are simply read again later.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await FlushAsync(consumer, deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("Shutting down with {Records} uncommitted records; they will be consumed again", batch.RecordCount);
+        }
+    }
+
+    /// <param name="paused">
+    /// While fetching, the high watermarks cached from fetch responses are current and free. While paused there are no
+    /// fetches, so they are asked for (a ListOffsets request; not done while fetching, when it would queue behind a long poll).
+    /// </param>
+    private void RefreshLag(IConsumer<byte[]?, byte[]?> consumer, bool paused)
+    {
+        var now = DateTime.UtcNow;
+        if (!paused && now - lagRefreshedUtc < LagRefreshInterval) return;
+        lagRefreshedUtc = now;
+        long lag = batch.RecordCount;
+        foreach (var partition in consumer.Assignment)
+        {
+            try
+            {
+                var high = paused
+                    ? consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(2)).High
+                    : consumer.GetWatermarkOffsets(partition).High;
+                var position = consumer.Position(partition);
+                if (high != Offset.Unset && position != Offset.Unset) lag += Math.Max(0, high.Value - position.Value);
+            }
+            catch (KafkaException)
+            {
+                // Lag is a gauge; a missed refresh is not worth failing the batch for.
+            }
+        }
+        Metrics.SetLag(lag);
+    }
+}

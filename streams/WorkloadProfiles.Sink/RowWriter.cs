@@ -1,0 +1,111 @@
+using System.Net.Sockets;
+using ClickHouse.Driver;
+using Microsoft.Extensions.Logging;
+using WorkloadProfiles.ClickHouse;
+
+namespace WorkloadProfiles.Sink;
+
+/// <summary>The batch was given up because a rebalance took its partitions; the new owner re-reads it.</summary>
+internal sealed class BatchAbandonedException() : Exception("The batch's partitions were revoked during a rebalance.");
+
+/// <summary>
+/// Inserts one table's rows of a batch. While ClickHouse is unavailable it waits and retries without limit (backoff
+/// capped at <see cref="SinkOptions.RetryMaxBackoffMs"/>), so nothing is lost and the lag grows instead. When ClickHouse
+/// answers but refuses the rows, it bisects the batch until the refused rows are isolated and returns them, with the
+/// server's message, for the dead letters; the other rows are inserted.
+/// </summary>
+internal sealed class RowWriter(ClickHouseDatabase database, SinkOptions options, SinkMetrics metrics, ILogger logger)
+{
+    /// <summary>ClickHouse error codes that say "not now" rather than "not these rows".</summary>
+    private static readonly HashSet<int> UnavailableCodes =
+    [
+        16,  // NO_SUCH_COLUMN_IN_TABLE: schema not migrated yet
+        60,  // UNKNOWN_TABLE
+        81,  // UNKNOWN_DATABASE
+        159, // TIMEOUT_EXCEEDED
+        164, // READONLY
+        202, // TOO_MANY_SIMULTANEOUS_QUERIES
+        209, // SOCKET_TIMEOUT
+        210, // NETWORK_ERROR
+        241, // MEMORY_LIMIT_EXCEEDED
+        242, // TABLE_IS_READ_ONLY
+        252, // TOO_MANY_PARTS
+        285, // TOO_FEW_LIVE_REPLICAS
+        319, // UNKNOWN_STATUS_OF_INSERT
+        425, // SYSTEM_ERROR
+    ];
+
+    /// <param name="waitWhileUnavailable">Waits the given time while keeping the consumer alive; false when the batch was abandoned.</param>
+    /// <returns>The rows ClickHouse refused, with the reason it gave.</returns>
+    public async Task<IReadOnlyList<(PendingRecord Record, string Detail)>> WriteAsync(
+        ClickHouseTable table,
+        IReadOnlyList<(object?[] Row, PendingRecord Record)> rows,
+        Func<TimeSpan, bool> waitWhileUnavailable,
+        CancellationToken cancellationToken)
+    {
+        var rejected = new List<(PendingRecord, string)>();
+        var segments = new Stack<(int Start, int Count)>();
+        segments.Push((0, rows.Count));
+        var attempt = 0;
+        while (segments.Count > 0)
+        {
+            var (start, count) = segments.Pop();
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Exception failure;
+                try
+                {
+                    var segmentRows = Enumerable.Range(start, count).Select(i => rows[i].Row);
+                    metrics.Inserted(await database.InsertAsync(table, segmentRows, cancellationToken));
+                    attempt = 0;
+                    break;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    failure = ex;
+                }
+
+                if (IsUnavailable(failure) || !await database.PingAsync(cancellationToken))
+                {
+                    metrics.InsertFailed();
+                    var delay = Backoff(attempt++);
+                    logger.LogWarning("ClickHouse unavailable inserting {Rows} rows into {Table} (attempt {Attempt}, retry in {Delay} ms): {Error}",
+                        count, table.Name, attempt, (int)delay.TotalMilliseconds, failure.Message);
+                    if (!waitWhileUnavailable(delay)) throw new BatchAbandonedException();
+                    continue;
+                }
+
+                if (count == 1)
+                {
+                    metrics.RowRejected();
+                    logger.LogError("ClickHouse rejected a row of {Table} from {Source}: {Error}", table.Name, rows[start].Record.Source.TopicPartitionOffset, failure.Message);
+                    rejected.Add((rows[start].Record, $"{table.Name}: {failure.Message}"));
+                    break;
+                }
+                // Refused, and the server is up: isolate the refused rows by halves, keep the rest.
+                var half = count / 2;
+                segments.Push((start + half, count - half));
+                segments.Push((start, half));
+                break;
+            }
+        }
+        return rejected;
+    }
+
+    internal static bool IsUnavailable(Exception exception) => exception switch
+    {
+        ClickHouseServerException server => UnavailableCodes.Contains(server.ErrorCode),
+        HttpRequestException or SocketException or IOException or TimeoutException or TaskCanceledException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.All(IsUnavailable),
+        _ => exception.InnerException is { } inner && IsUnavailable(inner),
+    };
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var exponential = options.RetryInitialBackoffMs * Math.Pow(2, Math.Min(attempt, 20));
+        var capped = Math.Min(exponential, options.RetryMaxBackoffMs);
+        // Jitter so that several sinks do not hammer a recovering server in lockstep.
+        return TimeSpan.FromMilliseconds(capped * (0.8 + 0.4 * Random.Shared.NextDouble()));
+    }
+}
