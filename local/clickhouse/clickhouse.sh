@@ -103,7 +103,7 @@ start() {
         --format_schema_path="${data_dir}format_schemas/" \
         --logger.log="$server_log" \
         --logger.errorlog="$error_log" \
-        </dev/null >>"$stdout_log" 2>&1 &
+        </dev/null >>"$stdout_log" 2>&1 9>&- &
     pid=$!
     echo "$pid" > "$pid_file"
 
@@ -171,9 +171,16 @@ status() {
     return 3
 }
 
+# Serialize start/stop of one server home: test runs and CI steps may call this script concurrently.
+lock() {
+    mkdir -p "$home"
+    exec 9>"$home/.clickhouse.sh.lock"
+    flock -w "$((start_timeout + stop_timeout))" 9 || fail "another clickhouse.sh holds $home/.clickhouse.sh.lock"
+}
+
 case "${1:-}" in
-    start) start ;;
-    stop) stop ;;
+    start) lock; start ;;
+    stop) lock; stop ;;
     status) status ;;
     *) echo "usage: $0 {start|stop|status}" >&2; exit 2 ;;
 esac
