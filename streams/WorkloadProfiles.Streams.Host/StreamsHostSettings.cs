@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Configuration;
+using WorkloadProfiles.Domain.Profiles;
+using WorkloadProfiles.Domain.Signals;
+
+namespace WorkloadProfiles.Streams.Host;
+
+/// <summary>
+/// The host's configuration (file from <c>--config</c>/<c>WP_CONFIG</c>, default <c>./workloadprofiles.json</c>; environment
+/// variables <c>WP_&lt;Section&gt;__&lt;Key&gt;</c>; command-line <c>--Section:Key=value</c>). Every option has a default.
+/// </summary>
+internal sealed record StreamsHostSettings
+{
+    // Kafka
+    public string BootstrapServers { get; init; } = "127.0.0.1:9092";
+    /// <summary>Control port of the local broker command; 0 = a real Kafka (internal topics via CreateTopics).</summary>
+    public int LocalBrokerControlPort { get; init; }
+
+    // Streams
+    public string ApplicationId { get; init; } = "wp-streams";
+    public string StateDir { get; init; } = Path.Combine(Path.GetTempPath(), "wp-streams-state");
+    public StreamJobs Jobs { get; init; } = StreamJobs.All;
+    public int Threads { get; init; } = 1;
+    public int CommitIntervalMs { get; init; } = 1000;
+    public double WindowMinutes { get; init; } = 30;
+    public double GraceSeconds { get; init; } = 120;
+    public double ImageHoldSeconds { get; init; } = 60;
+    public double? IdleCloseSeconds { get; init; }
+    public double PunctuateSeconds { get; init; } = 5;
+    /// <summary>Divides every duration (window, grace, hold, idle, stable-after): 60 turns 30 min windows into 30 s for demos.</summary>
+    public double TimeScale { get; init; } = 1;
+
+    // Profiles
+    public int StableSnapshotCount { get; init; } = 200;
+    public double StableAfterHours { get; init; } = 48;
+    public double TickSeconds { get; init; } = 60;
+
+    // Suggestions
+    public double MinNodeCommonality { get; init; } = 0.8;
+    public int MinLearningSnapshots { get; init; } = 50;
+
+    // Detection
+    public string? RulesPath { get; init; }
+    public string FalcoTopic { get; init; } = "wp.falco";
+
+    // Http
+    public string HttpAddress { get; init; } = "127.0.0.1";
+    public int HttpPort { get; init; } = 9464;
+
+    public static StreamsHostSettings From(IConfiguration c)
+    {
+        var d = new StreamsHostSettings();
+        return new StreamsHostSettings
+        {
+            BootstrapServers = c["Kafka:BootstrapServers"] ?? d.BootstrapServers,
+            LocalBrokerControlPort = c.GetValue("Kafka:LocalBrokerControlPort", d.LocalBrokerControlPort),
+            ApplicationId = c["Streams:ApplicationId"] ?? d.ApplicationId,
+            StateDir = c["Streams:StateDir"] ?? d.StateDir,
+            Jobs = ParseJobs(c["Streams:Jobs"]),
+            Threads = c.GetValue("Streams:Threads", d.Threads),
+            CommitIntervalMs = c.GetValue("Streams:CommitIntervalMs", d.CommitIntervalMs),
+            WindowMinutes = c.GetValue("Streams:WindowMinutes", d.WindowMinutes),
+            GraceSeconds = c.GetValue("Streams:GraceSeconds", d.GraceSeconds),
+            ImageHoldSeconds = c.GetValue("Streams:ImageHoldSeconds", d.ImageHoldSeconds),
+            IdleCloseSeconds = c.GetValue<double?>("Streams:IdleCloseSeconds"),
+            PunctuateSeconds = c.GetValue("Streams:PunctuateSeconds", d.PunctuateSeconds),
+            TimeScale = c.GetValue("Streams:TimeScale", d.TimeScale),
+            StableSnapshotCount = c.GetValue("Profiles:StableSnapshotCount", d.StableSnapshotCount),
+            StableAfterHours = c.GetValue("Profiles:StableAfterHours", d.StableAfterHours),
+            TickSeconds = c.GetValue("Profiles:TickSeconds", d.TickSeconds),
+            MinNodeCommonality = c.GetValue("Suggestions:MinNodeCommonality", d.MinNodeCommonality),
+            MinLearningSnapshots = c.GetValue("Suggestions:MinLearningSnapshots", d.MinLearningSnapshots),
+            RulesPath = c["Detection:RulesPath"],
+            FalcoTopic = c["Detection:FalcoTopic"] ?? d.FalcoTopic,
+            HttpAddress = c["Http:Address"] ?? d.HttpAddress,
+            HttpPort = c.GetValue("Http:Port", d.HttpPort),
+        };
+    }
+
+    /// <summary>Comma-separated job names (<c>snapshots,profiles,detection,enrichment</c>) or <c>all</c>.</summary>
+    static StreamJobs ParseJobs(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return StreamJobs.All;
+        }
+
+        var jobs = StreamJobs.None;
+        foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            jobs |= Enum.TryParse<StreamJobs>(name, ignoreCase: true, out var job)
+                ? job
+                : throw new ArgumentException($"Unknown stream job '{name}' in Streams:Jobs (expected all, snapshots, profiles, detection, enrichment).");
+        }
+
+        return jobs;
+    }
+
+    TimeSpan Scaled(TimeSpan duration)
+    {
+        if (TimeScale <= 0 || double.IsNaN(TimeScale))
+        {
+            throw new ArgumentException($"Streams:TimeScale must be positive, not {TimeScale}.");
+        }
+
+        return duration / TimeScale;
+    }
+
+    public StreamsJobOptions ToJobOptions() => new()
+    {
+        Jobs = Jobs,
+        Snapshots = new SnapshotJobOptions
+        {
+            Window = Scaled(TimeSpan.FromMinutes(WindowMinutes)),
+            Grace = Scaled(TimeSpan.FromSeconds(GraceSeconds)),
+            ImageHold = Scaled(TimeSpan.FromSeconds(ImageHoldSeconds)),
+            IdleClose = IdleCloseSeconds is { } idle ? Scaled(TimeSpan.FromSeconds(idle)) : null,
+            PunctuationInterval = TimeSpan.FromSeconds(Math.Max(0.05, PunctuateSeconds)),
+        },
+        Profiles = new ProfileJobOptions
+        {
+            Policy = new ProfilePolicy { StableSnapshotCount = StableSnapshotCount, StableAfter = Scaled(TimeSpan.FromHours(StableAfterHours)) },
+            TickInterval = TimeSpan.FromSeconds(Math.Max(0.05, TickSeconds)),
+        },
+        Enrichment = new EnrichmentOptions
+        {
+            Policy = new SuggestionPolicy { MinNodeCommonality = MinNodeCommonality, MinLearningSnapshots = MinLearningSnapshots },
+        },
+        Detection = new DetectionJobOptions
+        {
+            Engine = global::WorkloadProfiles.Detection.DetectionOptions.Default with { RulesPath = RulesPath },
+            FalcoTopic = FalcoTopic,
+        },
+    };
+}
