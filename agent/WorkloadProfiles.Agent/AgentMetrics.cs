@@ -20,6 +20,7 @@ internal sealed class AgentMetrics
         _eventsByKind = [.. Enum.GetValues<EventKind>().Select(k => events.WithLabels(k.ToString()))];
         SyntheticEvents = factory.CreateCounter("wp_agent_synthetic_events_total", "Exec/Open events read from /proc for processes that predate profiling.");
         Batches = factory.CreateCounter("wp_agent_batches_published_total", "RawEventBatch records handed to the publisher.");
+        PublishedEvents = factory.CreateCounter("wp_agent_events_published_total", "Events inside the batches handed to the publisher.");
         Discarded = factory.CreateCounter("wp_agent_records_discarded_total", "Sensor records the agent did not publish, by reason.", "reason");
         KernelRingBufferDrops = factory.CreateGauge("wp_agent_kernel_ringbuf_drops", "Records the kernel could not reserve in the ring buffer (cumulative).");
         KernelDedupSuppressed = factory.CreateGauge("wp_agent_kernel_dedup_suppressed", "Activity the kernel suppressed as already sent in the window (cumulative).");
@@ -32,6 +33,7 @@ internal sealed class AgentMetrics
     public CollectorRegistry Registry { get; }
     public Counter SyntheticEvents { get; }
     public Counter Batches { get; }
+    public Counter PublishedEvents { get; }
     public Counter Discarded { get; }
     public Gauge KernelRingBufferDrops { get; }
     public Gauge KernelDedupSuppressed { get; }

@@ -191,6 +191,7 @@ internal sealed class EventPump : ISensorRecordHandler
         {
             _publisher.Publish(batch);
             _metrics.Batches.Inc();
+            _metrics.PublishedEvents.Inc(events.Count);
             if (events.Count > 0)
                 _metrics.LagSeconds.Set((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 - events[^1].TimestampUs) / 1e6);
         }
