@@ -32,6 +32,8 @@ switch (command)
         using var database = new ClickHouseDatabase(clickHouseOptions);
         using var sink = new ClickHouseSink(kafka, database, sinkOptions, codecs, loggerFactory);
         var logger = loggerFactory.CreateLogger("wp-sink");
+        using var exporter = sinkOptions.MetricsPort > 0 ? new SinkMetricsExporter(sink.Metrics, sinkOptions.MetricsAddress, sinkOptions.MetricsPort) : null;
+        if (exporter is not null) logger.LogInformation("Metrics on http://{Address}:{Port}/metrics", sinkOptions.MetricsAddress, sinkOptions.MetricsPort);
         var running = sink.RunAsync(stop.Token);
         while (!running.IsCompleted)
         {

@@ -30,6 +30,12 @@ public sealed class SinkOptions
 
     public SinkTopicNames Topics { get; set; } = new();
 
+    /// <summary>Port of the Prometheus <c>/metrics</c> endpoint of <c>wp-sink run</c>; 0 turns it off.</summary>
+    public int MetricsPort { get; set; } = 9465;
+
+    /// <summary>Address the metrics endpoint listens on.</summary>
+    public string MetricsAddress { get; set; } = "127.0.0.1";
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(GroupId)) throw new InvalidOperationException("Sink:GroupId (WP_Sink__GroupId) is empty.");

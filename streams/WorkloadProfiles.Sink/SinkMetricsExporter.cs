@@ -1,0 +1,40 @@
+using Prometheus;
+
+namespace WorkloadProfiles.Sink;
+
+/// <summary>Serves <see cref="SinkMetrics"/> as Prometheus metrics on <c>http://{address}:{port}/metrics</c>.</summary>
+internal sealed class SinkMetricsExporter : IDisposable
+{
+    private readonly MetricServer server;
+
+    public SinkMetricsExporter(SinkMetrics metrics, string address, int port)
+    {
+        var registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(registry);
+        var records = factory.CreateGauge("wp_sink_records_total", "Records by outcome (consumed, written, tombstone).", "outcome");
+        var rows = factory.CreateGauge("wp_sink_rows_total", "ClickHouse rows by outcome (inserted, rejected).", "outcome");
+        var insertFailures = factory.CreateGauge("wp_sink_insert_failures_total", "Insert attempts that failed because ClickHouse was unavailable (retried).");
+        var deadLettered = factory.CreateGauge("wp_sink_dead_lettered_total", "Records sent to the dead-letter topic, by reason.", "reason");
+        var commitFailures = factory.CreateGauge("wp_sink_commit_failures_total", "Offset commits that failed after a successful insert.");
+        var abandoned = factory.CreateGauge("wp_sink_batches_abandoned_total", "Uncommitted batches dropped on a rebalance.");
+        var lag = factory.CreateGauge("wp_sink_lag_records", "Records on the assigned partitions not yet committed.");
+        // Counters live in SinkMetrics (no Prometheus dependency in the sink loop); they are copied at scrape time.
+        registry.AddBeforeCollectCallback(() =>
+        {
+            records.WithLabels("consumed").Set(metrics.RecordsConsumed);
+            records.WithLabels("written").Set(metrics.RecordsWritten);
+            records.WithLabels("tombstone").Set(metrics.Tombstones);
+            rows.WithLabels("inserted").Set(metrics.RowsInserted);
+            rows.WithLabels("rejected").Set(metrics.RowsRejected);
+            insertFailures.Set(metrics.InsertFailures);
+            foreach (var (reason, count) in metrics.DeadLetteredByReason) deadLettered.WithLabels(reason).Set(count);
+            commitFailures.Set(metrics.CommitFailures);
+            abandoned.Set(metrics.BatchesAbandoned);
+            lag.Set(metrics.Lag);
+        });
+        server = new MetricServer(address, port, "metrics/", registry);
+        server.Start();
+    }
+
+    public void Dispose() => server.Dispose();
+}
