@@ -79,6 +79,8 @@ internal static class Samples
         Truncated = true,
         DroppedNodes = 3,
         DroppedEvents = 4,
+        InvalidEvents = 6,
+        TruncatedKeys = 2,
         Nodes =
         [
             new() { Id = 1, ParentId = 0, Kind = NodeKind.Process, Key = "/usr/sbin/nginx", EventCount = 5, FirstSeenUs = T0, LastSeenUs = T0 + 9 },
@@ -109,7 +111,7 @@ internal static class Samples
         Revision = 201,
         Nodes =
         [
-            new() { Id = HighBitNodeId, ParentId = 0, Kind = NodeKind.Process, Key = "/usr/sbin/nginx", SnapshotCount = 200, ContainerCount = 12, EventCount = 9999, FirstSeenUs = T0, LastSeenUs = T0 + 50, Commonality = 1.0, ContainerCommonality = 1.0 },
+            new() { Id = HighBitNodeId, ParentId = 0, Kind = NodeKind.Process, Key = "/usr/sbin/nginx", SnapshotCount = 200, ContainerCount = 12, EventCount = 9999, FirstSeenUs = T0, LastSeenUs = T0 + 50, Commonality = 1.0, ContainerCommonality = 1.0, ContainerBits = [0xff, 0x0f] },
             new() { Id = 2, ParentId = HighBitNodeId, Kind = NodeKind.File, Key = UnicodePath, Access = FileAccessMode.Read, Commonality = double.Epsilon, ContainerCommonality = 1.0 / 3 },
         ],
         SnapshotIds = ["a:1", "b:2"],

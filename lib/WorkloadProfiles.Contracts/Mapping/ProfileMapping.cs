@@ -71,6 +71,7 @@ internal static class ProfileMapping
         WriteAccess(writer, n.Access);
         writer.WriteDouble(n.Commonality);
         writer.WriteDouble(n.ContainerCommonality);
+        writer.WriteBytes(n.ContainerBits);
     }
 
     private static ProfileNode ReadNode(ref AvroReader reader) => new()
@@ -87,5 +88,6 @@ internal static class ProfileMapping
         Access = ReadAccess(ref reader),
         Commonality = reader.ReadDouble(),
         ContainerCommonality = reader.ReadDouble(),
+        ContainerBits = reader.ReadBytes(),
     };
 }

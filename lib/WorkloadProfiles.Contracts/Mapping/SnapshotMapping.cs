@@ -26,6 +26,8 @@ internal static class SnapshotMapping
         writer.WriteLong(s.DroppedNodes);
         writer.WriteLong(s.DroppedEvents);
         WriteArray(writer, s.Nodes, "nodes", WriteNode);
+        writer.WriteLong(s.InvalidEvents);
+        writer.WriteLong(s.TruncatedKeys);
     }
 
     public static ActivitySnapshot Read(ref AvroReader reader) => new()
@@ -43,6 +45,8 @@ internal static class SnapshotMapping
         DroppedNodes = reader.ReadLong(),
         DroppedEvents = reader.ReadLong(),
         Nodes = reader.ReadArray(ReadNode),
+        InvalidEvents = reader.ReadLong(),
+        TruncatedKeys = reader.ReadLong(),
     };
 
     private static void WriteNode(AvroWriter writer, SnapshotNode n)
