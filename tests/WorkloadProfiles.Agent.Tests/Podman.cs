@@ -8,7 +8,7 @@ namespace WorkloadProfiles.Agent.Tests;
 /// runc and cgroupfs, and podman's Docker-compatible API service on a private socket for the agent's resolver.
 /// Each test imports the image under its own tag, so an agent filtered to that tag sees only its test's containers.
 /// </summary>
-public sealed class Podman : IAsyncDisposable
+public sealed class Podman : IAsyncLifetime
 {
     private static readonly string[] RunFlags =
         ["--runtime", "runc", "--cgroup-manager", "cgroupfs", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--network", "none"];
@@ -69,11 +69,14 @@ public sealed class Podman : IAsyncDisposable
         return result;
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Removes every container the tests started (xunit disposes collection fixtures through IAsyncLifetime).</summary>
+    public async Task DisposeAsync()
     {
         string[] ids;
         lock (_containers) ids = [.. _containers];
-        if (ids.Length > 0) await RunAsync(["rm", "-f", "-t", "0", .. ids], check: false);
+        if (ids.Length > 0) await RunAsync(["rm", "--force", "--ignore", "--time", "0", .. ids], check: false);
         if (!_service.HasExited) _service.Kill();
         await _service.WaitForExitAsync();
         _service.Dispose();

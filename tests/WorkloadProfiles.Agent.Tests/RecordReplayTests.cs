@@ -85,3 +85,32 @@ public sealed class RecordReplayTests(Podman podman)
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
+
+public sealed class BundledRecordingTests
+{
+    [Fact]
+    public async Task The_bundled_demo_recording_replays_a_realistic_workload_of_two_containers()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "recordings", "demo-shop.avro");
+        var replayed = new InMemoryPublisher();
+
+        var count = await Replayer.ReplayAsync(path, replayed, speed: 0, shiftToNow: true, TimeProvider.System, CancellationToken.None);
+
+        Assert.True(count > 0);
+        var containers = replayed.Batches.Select(b => b.Container).Distinct().ToList();
+        Assert.Equal(2, containers.Count);
+        Assert.All(containers, c => Assert.Equal(("localhost/demo/shop-web", "1.0"), (c.ImageName, c.ImageTag)));
+        foreach (var container in containers)
+        {
+            var events = replayed.EventsOf(container.Id).ToList();
+            Assert.Contains(events, e => e.Kind == EventKind.Exec && e.Args is ["/bin/shop-worker"] or [_, "/bin/shop-worker"]);
+            Assert.Contains(events, e => e.Kind == EventKind.Open && e.FilePath == "/etc/shop/app.conf");
+            Assert.Contains(events, e => e.Kind == EventKind.Dns && e.DnsQuestionName == "orders-db.shop.internal");
+            Assert.Contains(events, e => e.Kind == EventKind.Connect && e.DestinationPort == 5432);
+            Assert.Contains(events, e => e.Kind == EventKind.Connect && e.DestinationPort == 8080);
+        }
+        // Shifted to now: the replay looks like live traffic to the windowing job.
+        var nowUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        Assert.InRange(replayed.Batches[0].Events[0].TimestampUs, nowUs - 120_000_000, nowUs + 1_000_000);
+    }
+}
