@@ -31,7 +31,7 @@ public sealed class BrokerControlServer : IDisposable
 
     /// <summary>Listens on 127.0.0.1:<paramref name="port"/> (0 picks a free port).</summary>
     public static BrokerControlServer Start(int port, ITopicCreator topics, ILogger? logger = null) =>
-        new(LoopbackForwarder.Listen(port), topics, logger ?? NullLogger.Instance);
+        new(LoopbackListener.Start(port), topics, logger ?? NullLogger.Instance);
 
     async Task AcceptAsync()
     {

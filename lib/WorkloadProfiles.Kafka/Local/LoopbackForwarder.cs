@@ -26,28 +26,7 @@ internal sealed class LoopbackForwarder : IDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>Starts listening on 127.0.0.1:<paramref name="port"/>; throws a clear error when the port is taken.</summary>
-    public static LoopbackForwarder Start(int port, IPEndPoint target)
-    {
-        var listener = Listen(port);
-        return new LoopbackForwarder(listener, target);
-    }
-
-    /// <summary>Binds a loopback listener, turning "address in use" into an error that names the port.</summary>
-    internal static TcpListener Listen(int port)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, port);
-        try
-        {
-            listener.Start();
-            return listener;
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressAlreadyInUse or SocketError.AccessDenied)
-        {
-            listener.Dispose();
-            throw new InvalidOperationException(
-                $"Cannot listen on 127.0.0.1:{port}: {(e.SocketErrorCode == SocketError.AddressAlreadyInUse ? "the port is already in use (is another broker running?)" : "access denied")}.", e);
-        }
-    }
+    public static LoopbackForwarder Start(int port, IPEndPoint target) => new(LoopbackListener.Start(port), target);
 
     async Task AcceptAsync()
     {
