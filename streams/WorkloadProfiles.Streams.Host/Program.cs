@@ -13,6 +13,13 @@ using WorkloadProfiles.Streams.Plumbing;
 
 // wp-streams: runs the selected stream jobs until SIGTERM or Ctrl-C, then closes the stream (committing what it
 // processed) and exits 0. Exit 2 on bad configuration, 1 when the stream fails.
+if (args.Length > 0 && args[0] == "--bench")
+{
+    return await PipelineBenchmark.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100);
+}
+
 var configuration = BuildConfiguration(args);
 StreamsHostSettings settings;
 StreamsJobOptions jobs;
