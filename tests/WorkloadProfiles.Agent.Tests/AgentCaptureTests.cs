@@ -59,6 +59,16 @@ public sealed class AgentCaptureTests(Podman podman)
         Assert.All(batches, b => Assert.Equal(new ContainerRef(id, "localhost/wp-agent-test", "capture"), b.Container));
         Assert.Equal(Enumerable.Range(1, batches.Count).Select(i => (long)i), batches.Select(b => b.Sequence));
         Assert.DoesNotContain(captured, e => e.Comm.StartsWith("runc:[", StringComparison.Ordinal));
+
+        // The Prometheus exposition carries the event, drop and lag metrics.
+        using var exposition = new MemoryStream();
+        await agent.Host.Metrics.Registry.CollectAndExportAsTextAsync(exposition);
+        var metrics = System.Text.Encoding.UTF8.GetString(exposition.ToArray());
+        Assert.Matches(@"wp_agent_events_total\{kind=""Dns""\} [1-9]", metrics);
+        Assert.Matches(@"wp_agent_events_published_total [1-9]", metrics);
+        Assert.Contains("wp_agent_kernel_ringbuf_drops 0", metrics);
+        Assert.Contains("wp_agent_event_lag_seconds", metrics);
+        Assert.Matches(@"wp_agent_records_discarded_total\{reason=""runtime""\} [1-9]", metrics);
     }
 
     [Fact]
