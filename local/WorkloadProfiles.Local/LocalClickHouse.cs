@@ -1,0 +1,88 @@
+using System.Diagnostics;
+
+namespace WorkloadProfiles.Local;
+
+/// <summary>
+/// The development ClickHouse through <c>local/clickhouse/clickhouse.sh</c>: Debian's clickhouse-server as a plain
+/// process on loopback (ports 18123/19000 unless <c>WP_CLICKHOUSE_*</c> say otherwise). Installs the package when it is
+/// missing, and stops the server on dispose only if this run started it.
+/// </summary>
+internal sealed class LocalClickHouse : IAsyncDisposable
+{
+    static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(10);
+    bool _startedHere;
+
+    static string Script => Path.Combine(RepositoryLayout.Root, "local", "clickhouse", "clickhouse.sh");
+
+    /// <summary>Starts the server unless one already answers; returns a line saying what happened.</summary>
+    public async Task<string> StartAsync(Action<string> report, CancellationToken cancellationToken)
+    {
+        if ((await RunAsync("bash", [Script, "status"], cancellationToken)).ExitCode == 0)
+        {
+            return "ClickHouse already running; using it (left running on exit)";
+        }
+
+        if (!OnPath("clickhouse-server"))
+        {
+            report("installing Debian's clickhouse-server (apt-get)…");
+            await InstallAsync(cancellationToken);
+        }
+
+        var start = await RunAsync("bash", [Script, "start"], cancellationToken);
+        if (start.ExitCode != 0) throw new InvalidOperationException($"local ClickHouse did not start:\n{start.Output}");
+        _startedHere = true;
+        return start.Output.Trim().Split('\n')[^1];
+    }
+
+    static async Task InstallAsync(CancellationToken cancellationToken)
+    {
+        string[] install = ["install", "-y", "--no-install-recommends", "clickhouse-server", "clickhouse-client", "curl"];
+        var first = await RunAsync("apt-get", install, cancellationToken);
+        if (first.ExitCode == 0) return;
+        // A fresh machine may not have package lists yet.
+        await RunAsync("apt-get", ["update"], cancellationToken);
+        var second = await RunAsync("apt-get", install, cancellationToken);
+        if (second.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"apt-get could not install clickhouse-server (run as root?):\n{second.Output}");
+        }
+    }
+
+    static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, program)));
+
+    static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(program, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(CommandTimeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await output + await error);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_startedHere) return;
+        _startedHere = false;
+        await RunAsync("bash", [Script, "stop"], CancellationToken.None);
+    }
+}
