@@ -40,12 +40,12 @@ public sealed class ExplorerFixture : IAsyncLifetime
         (App, BaseAddress) = await StartExplorerAsync(LocalClickHouse.ConnectionStringFor(Database.Name), Broker.BootstrapServers);
     }
 
-    /// <summary>Starts an explorer on a free loopback port with the test token; the caller stops it.</summary>
-    public static async Task<(WebApplication App, Uri BaseAddress)> StartExplorerAsync(string clickHouse, string bootstrapServers)
+    /// <summary>Starts an explorer on a free loopback port (with the test token unless told otherwise); the caller stops it.</summary>
+    public static async Task<(WebApplication App, Uri BaseAddress)> StartExplorerAsync(string clickHouse, string bootstrapServers, string? token = Token)
     {
         var app = ExplorerApp.Create([], configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Explorer:Token"] = Token,
+            ["Explorer:Token"] = token,
             ["Explorer:Urls"] = "http://127.0.0.1:0",
             ["Explorer:PublishTimeoutMs"] = "15000",
             ["ClickHouse:ConnectionString"] = clickHouse,

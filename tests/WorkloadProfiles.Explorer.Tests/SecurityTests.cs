@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace WorkloadProfiles.Explorer.Tests;
 
@@ -92,6 +93,30 @@ public sealed class SecurityTests(ExplorerFixture fixture)
             {
                 Assert.DoesNotContain(leak, body, StringComparison.Ordinal);
             }
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_configured_token_the_explorer_generates_one_rather_than_running_open()
+    {
+        var (app, baseAddress) = await ExplorerFixture.StartExplorerAsync(
+            LocalClickHouse.ConnectionStringFor(fixture.Database.Name), fixture.Broker.BootstrapServers, token: "");
+        try
+        {
+            var generated = app.Services.GetRequiredService<Security.ExplorerToken>();
+            Assert.True(generated.Generated);
+            Assert.True(generated.Value.Length >= 32);
+            Assert.NotEqual(ExplorerFixture.Token, generated.Value);
+
+            using var client = new HttpClient { BaseAddress = baseAddress };
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/images")).StatusCode);
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", generated.Value);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/images")).StatusCode);
         }
         finally
         {

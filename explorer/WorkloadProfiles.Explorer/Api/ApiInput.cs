@@ -14,13 +14,14 @@ internal static partial class ApiInput
     public const string IdRule = "1-512 printable characters";
 
     // Docker reference grammar, widened to upper case (some registries allow it) and '@' (digests).
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")]
+    // \z, not $: $ also matches before a final newline.
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}\z")]
     private static partial Regex ImagePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,127}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.:+-]{0,127}\z")]
     private static partial Regex TagPattern();
 
-    [GeneratedRegex(@"^[^\p{C}]{1,512}$")]
+    [GeneratedRegex(@"^[^\p{C}]{1,512}\z")]
     private static partial Regex IdPattern();
 
     public static readonly string[] Severities = ["Info", "Low", "Medium", "High", "Critical"];

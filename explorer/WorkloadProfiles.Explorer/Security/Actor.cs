@@ -12,7 +12,7 @@ public static partial class Actor
 
     public const string NameRule = "1-128 characters: letters, digits, space and . _ @ + -";
 
-    [GeneratedRegex(@"^[\p{L}\p{N}._@+\- ]{1,128}$")]
+    [GeneratedRegex(@"^[\p{L}\p{N}._@+\- ]{1,128}\z")]
     private static partial Regex NamePattern();
 
     public static bool IsValidName(string? name) => name is not null && NamePattern().IsMatch(name) && name.Trim().Length > 0;

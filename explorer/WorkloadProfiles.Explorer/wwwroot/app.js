@@ -25,6 +25,7 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+const plural = (count, noun) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 const pct = value => `${Math.round((value ?? 0) * 100)}%`;
 const when = iso => iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
 const seg = text => encodeURIComponent(text);
@@ -177,7 +178,7 @@ async function renderImages(expand) {
     const caret = h('span', { class: 'caret' }, '▸');
     const row = h('tr', { class: 'clickable image-row', dataset: { image: image.imageName } },
       h('td', {}, caret, h('strong', {}, image.imageName)),
-      h('td', {}, `${image.versions} version${image.versions === 1 ? '' : 's'}`),
+      h('td', {}, plural(image.versions, 'version')),
       h('td', {}, statusBadge(image.latestStatus), ' ', h('span', { class: 'muted mono' }, image.latestTag)),
       h('td', {}, commonality(image.latestCommonality, 'Profile commonality of the latest version')),
       h('td', {}, image.snapshotCount),
@@ -190,10 +191,10 @@ async function renderImages(expand) {
       const profiles = await api(`/images/${seg(image.imageName)}/profiles`);
       versions = profiles.map(p => h('tr', { class: 'version clickable', dataset: { tag: p.imageTag }, onclick: () => navigate(profilePath(p.imageName, p.imageTag)) },
         h('td', {}, link(profilePath(p.imageName, p.imageTag), h('span', { class: 'mono' }, `${p.imageName}:${p.imageTag}`))),
-        h('td', {}, `${p.snapshotCount} snapshots`),
+        h('td', { class: 'muted' }, plural(p.signals, 'related signal')),
         h('td', {}, statusBadge(p.status)),
         h('td', {}, commonality(p.commonality, 'Profile commonality')),
-        h('td', {}, `${p.signals} signals`),
+        h('td', {}, p.snapshotCount),
         h('td', {}, p.runningContainers),
         h('td', {}, when(p.lastUpdated))));
       row.after(...versions);
@@ -275,7 +276,7 @@ function treeNode(process, profile) {
   const hasChildren = process.children.length > 0;
   const toggle = h('button', { class: 'toggle', type: 'button', 'aria-label': 'Expand or collapse' }, hasChildren ? '▾' : '·');
   const counts = h('span', { class: 'counts' },
-    process.files.length ? h('span', { class: 'badge kind' }, `${process.files.length} file${process.files.length === 1 ? '' : 's'}`) : null,
+    process.files.length ? h('span', { class: 'badge kind' }, plural(process.files.length, 'file')) : null,
     process.dns.length ? h('span', { class: 'badge kind' }, `${process.dns.length} DNS`) : null,
     process.network.length ? h('span', { class: 'badge kind' }, `${process.network.length} net`) : null);
   const row = h('div', { class: 'node', dataset: { nodeId: process.id }, title: process.key },
