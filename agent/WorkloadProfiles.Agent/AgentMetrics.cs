@@ -24,6 +24,7 @@ internal sealed class AgentMetrics
         Discarded = factory.CreateCounter("wp_agent_records_discarded_total", "Sensor records the agent did not publish, by reason.", "reason");
         KernelRingBufferDrops = factory.CreateGauge("wp_agent_kernel_ringbuf_drops", "Records the kernel could not reserve in the ring buffer (cumulative).");
         KernelDedupSuppressed = factory.CreateGauge("wp_agent_kernel_dedup_suppressed", "Activity the kernel suppressed as already sent in the window (cumulative).");
+        RelativePathsUnresolved = factory.CreateCounter("wp_agent_relative_paths_unresolved_total", "Relative open paths left relative: the process exited before its working directory was read.");
         PublishFailures = factory.CreateCounter("wp_agent_publish_failures_total", "Records the publisher failed to deliver.");
         LagSeconds = factory.CreateGauge("wp_agent_event_lag_seconds", "Age of the newest event of the last published batch when it was published.");
         ProfiledContainers = factory.CreateGauge("wp_agent_profiled_containers", "Containers holding a profiling slot.");
@@ -38,6 +39,7 @@ internal sealed class AgentMetrics
     public Gauge KernelRingBufferDrops { get; }
     public Gauge KernelDedupSuppressed { get; }
     public Counter PublishFailures { get; }
+    public Counter RelativePathsUnresolved { get; }
     public Gauge LagSeconds { get; }
     public Gauge ProfiledContainers { get; }
     public Gauge KnownContainers { get; }

@@ -22,7 +22,7 @@ public sealed class AgentCaptureTests(Podman podman)
         // Reads the same file 20 times from one shell: the kernel dedups it to one event for that process.
         await podman.ExecAsync(id,
             "cat /etc/app.conf; i=0; while [ $i -lt 20 ]; do read x < /etc/motd; i=$((i+1)); done; " +
-            "nslookup example.com 127.0.0.1; nc 127.0.0.1 8080 </dev/null; true");
+            "nslookup example.com 127.0.0.1; nc 127.0.0.1 8080 </dev/null; cd /etc && read x < app.conf; sleep 1; true");
 
         await Poll.UntilAsync(() =>
         {
@@ -47,6 +47,9 @@ public sealed class AgentCaptureTests(Podman podman)
         Assert.Equal(NetworkTransport.Tcp, connect.Transport);
         Assert.Equal("nc", connect.Comm);
         Assert.Single(captured, e => e.Kind == EventKind.Open && e.FilePath == "/etc/motd" && e.Comm == "sh");
+        // A relative open is made absolute with the process's working directory.
+        await Poll.UntilAsync(() => publisher.EventsOf(id).Any(e => e.Kind == EventKind.Open && e.FilePath == "/etc/app.conf" && e.Comm == "sh"),
+            Timeout, "the shell's relative open of app.conf in /etc");
         Assert.Contains(captured, e => e.Kind == EventKind.Exit && e.Pid == nslookup.Pid);
         Assert.True(agent.Host.SensorCounters.DedupSuppressed >= 19, "the kernel suppressed the repeated reads");
 

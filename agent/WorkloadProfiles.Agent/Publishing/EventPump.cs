@@ -146,6 +146,11 @@ internal sealed class EventPump : ISensorRecordHandler
             return;
         }
         var e = _decoder.Decode(record);
+        if (e.Kind == EventKind.Open && e.FilePath is { Length: > 0 } path && path[0] != '/')
+        {
+            if (WorkingDirectory.TryResolve(e.Tid, e.Pid, path, out var absolute)) e = e with { FilePath = absolute };
+            else _metrics.RelativePathsUnresolved.Inc();
+        }
         _metrics.CountEvent(e.Kind);
         Append(session, e);
     }
