@@ -65,6 +65,12 @@ public sealed class BrowserTests(ExplorerFixture fixture) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#panel")).ToContainTextAsync("tcp/443/public");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "profile-detail.png"), FullPage = true });
 
+        // Compare with another version: what 1.26 did that 1.27 no longer does, and the other way round.
+        await page.Locator("#compare-with").SelectOptionAsync("1.27");
+        await Assertions.Expect(page.Locator("#added")).ToContainTextAsync("/usr/sbin/nginx › /bin/sh -c *");
+        await Assertions.Expect(page.Locator("#removed")).ToContainTextAsync("new.example.com");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "compare.png"), FullPage = true });
+
         // Signals: the side panel shows the profile context and the suggestion; Suppress → Add suppression to rule.
         await page.Locator("nav a[data-nav='signals']").ClickAsync();
         await page.Locator($"tr.signal-row[data-signal-id='{Warehouse.DnsSignal}']").ClickAsync();
@@ -92,6 +98,13 @@ public sealed class BrowserTests(ExplorerFixture fixture) : IAsyncLifetime
         await page.Locator("#view-profile").ClickAsync();
         await Assertions.Expect(page.Locator("#process-tree")).ToBeVisibleAsync();
         Assert.Equal(new Uri(fixture.BaseAddress, "/profiles/nginx/1.26").ToString(), page.Url);
+
+        // The suppressions page lists it, with who added it.
+        await page.Locator("nav a[data-nav='suppressions']").ClickAsync();
+        var row = page.Locator($"tr.suppression-row[data-id='{expectedId}']");
+        await Assertions.Expect(row).ToContainTextAsync("explorer");
+        await Assertions.Expect(row.Locator("button")).ToHaveTextAsync("Remove");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "suppressions.png") });
         Assert.True(errors.Count == 0, "The page reported errors:\n" + string.Join("\n", errors));
     }
 

@@ -336,8 +336,8 @@ async function renderCompare(image, tag, other) {
   view.replaceChildren(
     h('div', { class: 'crumbs' }, link(`/?image=${seg(image)}`, 'Security Profiles'), ' / ', link(profilePath(image, tag), `${image}:${tag}`)),
     h('div', { class: 'page-head' }, h('h1', {}, `${image}: ${tag} compared with ${other}`)),
-    h('div', { class: 'stats' }, stat('Added', result.added.length), stat('Removed', result.removed.length), stat('Unchanged', result.unchanged)),
-    h('div', { class: 'card', id: 'added' }, h('h2', {}, `Added in ${tag}`), table(columns, result.added, () => ({ class: 'diff-add' }))),
+    h('div', { class: 'stats' }, stat(`Only in ${tag}`, result.added.length), stat(`Only in ${other}`, result.removed.length), stat('In both', result.unchanged)),
+    h('div', { class: 'card', id: 'added' }, h('h2', {}, `Only in ${tag}`), table(columns, result.added, () => ({ class: 'diff-add' }))),
     h('div', { class: 'card', id: 'removed' }, h('h2', {}, `Only in ${other}`), table(columns, result.removed, () => ({ class: 'diff-remove' }))));
 }
 
