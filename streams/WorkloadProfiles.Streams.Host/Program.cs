@@ -17,7 +17,8 @@ if (args.Length > 0 && args[0] == "--bench")
 {
     return await PipelineBenchmark.RunAsync(
         args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000,
-        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100);
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100,
+        args.Length > 3 ? Enum.Parse<StreamJobs>(args[3], ignoreCase: true) : StreamJobs.Snapshots | StreamJobs.Detection);
 }
 
 var configuration = BuildConfiguration(args);
