@@ -7,7 +7,8 @@ namespace WorkloadProfiles.Local;
 /// A deterministic recording of the demo workload (the same script <see cref="DemoWorkload"/> runs in podman), for
 /// machines where live eBPF capture is not possible. Two containers of <c>localhost/wp-demo:1.0</c>; every fifth of a
 /// window each one reads <c>/etc/app.conf</c>, runs a <c>sh -c</c> health check whose shell reads <c>/etc/motd</c> and resolves
-/// <c>api.demo.internal</c>. From the second half on, the first container also opens an interactive shell
+/// <c>api.demo.internal</c> and probes a local service on port 3333 (a mining-pool port too, so a benign rule hit).
+/// From the second half on, the first container also opens an interactive shell
 /// (<c>sh -i</c>) that reads <c>/etc/shadow</c>: behaviour the profile never saw, so its signals get no suggestion,
 /// while the health check's shell signals do once the profile is Stable.
 /// Timestamps start at a fixed instant and follow the scaled window length; replay shifts them to now.
@@ -45,6 +46,7 @@ internal static class DemoRecording
                 container.Run(events, ref at, ["cat", "/etc/app.conf"], open: "/etc/app.conf");
                 container.Run(events, ref at, ["sh", "-c", DemoWorkload.HealthCheck], open: "/etc/motd");
                 container.Run(events, ref at, ["nslookup", "api.demo.internal", "127.0.0.1"], dns: "api.demo.internal");
+                container.Run(events, ref at, ["nc", "127.0.0.1", "3333"], connectPort: DemoWorkload.ProbePort);
                 if (c == 0 && t >= windows * TicksPerWindow / 2 && t % TicksPerWindow == 2)
                 {
                     container.Run(events, ref at, ["sh", "-i"], open: "/etc/shadow");
@@ -79,7 +81,7 @@ internal static class DemoRecording
         public long Sequence { get; set; }
 
         /// <summary>The container's shell (pid 1) forks a child that execs a busybox applet, does one thing and exits.</summary>
-        public void Run(List<RawEvent> events, ref long us, string[] args, string? open = null, string? dns = null)
+        public void Run(List<RawEvent> events, ref long us, string[] args, string? open = null, string? dns = null, int connectPort = 0)
         {
             var pid = _nextPid++;
             events.Add(new RawEvent { Kind = EventKind.Fork, TimestampUs = us++, Pid = 1, Tid = 1, Comm = "sh", ChildPid = pid });
@@ -95,6 +97,15 @@ internal static class DemoRecording
                 {
                     Kind = EventKind.Dns, TimestampUs = us++, Pid = pid, Tid = pid, Ppid = 1, Comm = args[0], DnsQuestionName = dns,
                     DnsQuestionType = 1, Transport = NetworkTransport.Udp, DestinationAddress = "127.0.0.1", DestinationPort = 53,
+                });
+            }
+
+            if (connectPort != 0)
+            {
+                events.Add(new RawEvent
+                {
+                    Kind = EventKind.Connect, TimestampUs = us++, Pid = pid, Tid = pid, Ppid = 1, Comm = args[0],
+                    Transport = NetworkTransport.Tcp, DestinationAddress = "127.0.0.1", DestinationPort = connectPort,
                 });
             }
 

@@ -12,10 +12,16 @@ public sealed class DemoWorkload : IAsyncDisposable
     /// <summary>The health check each loop runs: a shell (a benign trigger of the shell rule) that reads a file.</summary>
     public const string HealthCheck = "read line < /etc/motd";
 
-    /// <summary>What every demo container runs: config read, health-check shell, DNS lookup, in a loop.</summary>
+    /// <summary>
+    /// The local service the workload probes. Port 3333 is also a Stratum mining port, so the probe is a benign behaviour
+    /// that triggers a rule (wp.mining-port): the profile learns it, and its signals get a suppression suggestion.
+    /// </summary>
+    public const int ProbePort = 3333;
+
+    /// <summary>What every demo container runs: config read, health-check shell, DNS lookup, service probe, in a loop.</summary>
     public const string Script =
         "while true; do cat /etc/app.conf >/dev/null; sh -c '" + HealthCheck + "'; " +
-        "nslookup api.demo.internal 127.0.0.1 >/dev/null 2>&1; sleep 2; done";
+        "nslookup api.demo.internal 127.0.0.1 >/dev/null 2>&1; nc 127.0.0.1 3333 </dev/null >/dev/null 2>&1; sleep 2; done";
 
     static readonly string[] RunFlags =
         ["--runtime", "runc", "--cgroup-manager", "cgroupfs", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--network", "none"];

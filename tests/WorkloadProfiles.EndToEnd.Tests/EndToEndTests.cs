@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using WorkloadProfiles.ClickHouse;
+using WorkloadProfiles.Local;
+using WorkloadProfiles.Testing;
+using Xunit.Abstractions;
+
+namespace WorkloadProfiles.EndToEnd.Tests;
+
+/// <summary>
+/// The product end to end, as <c>wp-local</c> runs it: the real kernel (eBPF agent), two podman containers of one image
+/// running the demo workload, the local broker, the stream jobs, the sink, local ClickHouse and the explorer. Windows
+/// are 10 s (time scale 180) and a profile turns Stable after 6 snapshots, so the story takes a couple of minutes.
+/// </summary>
+public sealed class EndToEndTests(ITestOutputHelper output)
+{
+    const double TimeScale = 180;
+    const int StableSnapshots = 6;
+    const string Image = "localhost/wp-demo";
+    const string Rule = "wp.mining-port";
+    static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
+
+    [SkippableFact]
+    public async Task Profiles_an_image_suggests_suppressions_for_its_behaviour_only_and_an_accepted_suppression_stops_the_signal()
+    {
+        var unavailable = DemoWorkload.Unavailable();
+        Skip.If(unavailable is not null, unavailable);
+        var tag = "e2e-" + Guid.NewGuid().ToString("N")[..8];
+        var database = "wp_e2e_" + tag[4..];
+        var overrides = new Dictionary<string, string>
+        {
+            ["ClickHouse:ConnectionString"] = ClickHouseOptions.DefaultConnectionString.Replace("Database=workloadprofiles", $"Database={database}", StringComparison.Ordinal),
+            ["Profiles:StableSnapshotCount"] = StableSnapshots.ToString(CultureInfo.InvariantCulture),
+            ["Sink:GroupId"] = "wp-sink-" + tag,
+            ["Streams:ApplicationId"] = "wp-streams-" + tag,
+        };
+        var options = new LocalRunOptions
+        {
+            Agent = AgentSource.Live,
+            TimeScale = TimeScale,
+            DemoImageTag = tag,
+            DemoContainers = 2,
+            BrokerPort = LocalBrokerProcess.FreePort(),
+            BrokerControlPort = LocalBrokerProcess.FreePort(),
+            StreamsHttpPort = LocalBrokerProcess.FreePort(),
+            ExplorerUrl = $"http://127.0.0.1:{LocalBrokerProcess.FreePort()}",
+            WorkDirectory = Directory.CreateTempSubdirectory("wp-e2e-").FullName,
+        };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(overrides!).Build();
+
+        await using var pipeline = await LocalPipeline.StartAsync(options, configuration, overrides, NullLoggerFactory.Instance,
+            line => output.WriteLine(line), CancellationToken.None);
+        var warehouse = new Warehouse(pipeline.Database, Image, tag);
+        try
+        {
+            // 1. The profile forms from both containers and turns Stable at the snapshot threshold.
+            await Until(async () => await warehouse.ProfileAsync() is { Status: "Stable" }, "the profile to turn Stable");
+            var profile = (await warehouse.ProfileAsync())!;
+            Assert.True(profile.SnapshotCount >= StableSnapshots, $"Stable at {profile.SnapshotCount} snapshots");
+            Assert.True(profile.SnapshotCount < StableSnapshots + 2 * 2, "Stable by the snapshot threshold, not later");
+            Assert.InRange(profile.Commonality, 0.5, 1.0);
+            var nodes = await warehouse.NodesAsync();
+            Assert.Contains(nodes, n => n is { Kind: "process", Key: "/bin/busybox sh -c *", Commonality: >= 0.8 });
+            Assert.Contains(nodes, n => n is { Kind: "process", Key: "/bin/busybox cat", Commonality: >= 0.8 });
+            Assert.Contains(nodes, n => n is { Kind: "file", Key: "/etc/app.conf", Commonality: >= 0.8, ContainerCount: 2 });
+            Assert.Contains(nodes, n => n is { Kind: "file", Key: "/etc/motd", Commonality: >= 0.8 });
+            Assert.Contains(nodes, n => n is { Kind: "dns", Key: "api.demo.internal", Commonality: >= 0.8 });
+
+            Assert.Contains(nodes, n => n is { Kind: "network", Commonality: >= 0.8 } && n.Key.Contains("3333", StringComparison.Ordinal));
+
+            // 2. The loop's probe of local port 3333 hits the mining-port rule, but the profile knows it: suggestion.
+            SignalRow? suggested = null;
+            await Until(async () => (suggested = await warehouse.SuggestedSignalAsync(Rule)) is not null,
+                $"an enriched {Rule} signal with a suppression suggestion");
+
+            // 3. Behaviour the profile never saw: reading /etc/shadow. A signal, without a suggestion.
+            await pipeline.Workload!.ExecAsync(pipeline.ContainerIds[0], "cat /etc/shadow >/dev/null", CancellationToken.None);
+            await Until(() => warehouse.UnsuggestedAsync("wp.read-credentials"), "a wp.read-credentials signal without a suggestion");
+            Assert.Equal(0, await warehouse.SuggestedCountAsync("wp.read-credentials"));
+
+            // 4. Accept the suggestion through the explorer, as the security engineer does.
+            using var http = new HttpClient { BaseAddress = new Uri(pipeline.ExplorerUrl) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", pipeline.ExplorerToken);
+            using (var accepted = await http.PostAsJsonAsync("/api/suppressions", new { signalId = suggested!.SignalId }))
+            {
+                Assert.True(accepted.IsSuccessStatusCode, $"accepting the suggestion: {(int)accepted.StatusCode} {await accepted.Content.ReadAsStringAsync()}");
+            }
+
+            var acceptedAtUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+
+            // 5. The behaviour goes on (the loop runs the health check every 2 s and snapshots keep recording its node),
+            // but the signal stops: a whole window that saw the node closes after the last such signal.
+            await Until(async () =>
+            {
+                var last = await warehouse.LastSignalUsAsync(Rule, suggested.SuggestionNodeId);
+                return await warehouse.WindowWithNodeAfterAsync(suggested.SuggestionNodeId, last + 1_000_000);
+            }, "a closed window in which the suppressed behaviour ran without a signal");
+            var lastSignalUs = await warehouse.LastSignalUsAsync(Rule, suggested.SuggestionNodeId);
+            Assert.True(lastSignalUs < acceptedAtUs + 30_000_000, "the suppression took effect within 30 s");
+        }
+        finally
+        {
+            await pipeline.Database.DropIfExistsAsync();
+        }
+    }
+
+    async Task Until(Func<Task<bool>> condition, string what)
+    {
+        await Poll.UntilAsync(condition, Deadline, what);
+        output.WriteLine($"{DateTime.Now:HH:mm:ss} {what}: ok");
+    }
+}
