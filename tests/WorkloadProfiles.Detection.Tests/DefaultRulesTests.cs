@@ -23,6 +23,12 @@ public sealed class DefaultRulesTests
         { "wp.shell-in-container", Exec(101, "/bin/ash", "ash") },
         { "wp.interactive-shell", Exec(101, "/bin/bash", "bash", "-i") },
         { "wp.interactive-shell", Exec(101, "/bin/sh", "sh", "-i") },
+        // busybox images: the sensor reports the real binary, the applet is in argv.
+        { "wp.shell-in-container", Exec(101, "/bin/busybox", "sh", "-c", "echo ready") },
+        { "wp.shell-in-container", Exec(101, "/bin/busybox", "busybox", "sh", "-c", "echo ready") },
+        { "wp.interactive-shell", Exec(101, "/bin/busybox", "sh", "-i") },
+        { "wp.network-tool", Exec(101, "/bin/busybox", "nc", "10.0.0.1", "4444") },
+        { "wp.network-tool", Exec(101, "/bin/busybox", "wget", "http://example.com/x") },
         { "wp.package-manager", Exec(101, "/usr/bin/apt-get", "apt-get", "install", "-y", "netcat") },
         { "wp.package-manager", Exec(101, "/sbin/apk", "apk", "add", "curl") },
         { "wp.package-manager", Exec(101, "/usr/bin/dpkg", "dpkg", "-i", "x.deb") },
@@ -66,6 +72,8 @@ public sealed class DefaultRulesTests
     {
         { "wp.shell-in-container", Exec(101, "/usr/sbin/nginx", "nginx", "-g", "daemon off;") },
         { "wp.shell-in-container", Exec(101, "/usr/bin/bashful", "bashful") },
+        { "wp.shell-in-container", Exec(101, "/bin/busybox", "cat", "/etc/motd") },
+        { "wp.network-tool", Exec(101, "/bin/busybox", "busybox", "ls") },
         { "wp.interactive-shell", Exec(101, "/bin/sh", "sh", "-c", "echo -i") },
         { "wp.interactive-shell", Exec(101, "/usr/bin/python3", "python3", "-i") },
         { "wp.package-manager", Exec(101, "/usr/local/bin/npm", "npm", "start") },

@@ -155,4 +155,15 @@ public class NodeIdentityTests
         Assert.Equal(NodeIdentity.Compute(shell, NodeKind.Dns, "example.com"),
             NodeIdentity.ForBehaviour(behaviour with { Kind = NodeKind.Dns, DnsQuestionName = "EXAMPLE.com." }));
     }
+
+    [Theory]
+    [InlineData("/usr/bin/bash", new[] { "bash", "-c", "x" }, "bash")]
+    [InlineData("/bin/busybox", new[] { "sh", "-c", "x" }, "sh")]
+    [InlineData("/bin/busybox", new[] { "/bin/wget", "http://h/" }, "wget")]
+    [InlineData("/bin/busybox", new[] { "busybox", "nc", "h", "1" }, "nc")]
+    [InlineData("/bin/busybox", new[] { "busybox" }, "busybox")]
+    [InlineData("/bin/busybox", new string[0], "busybox")]
+    [InlineData("nginx", new[] { "nginx" }, "nginx")]
+    public void Program_name_is_the_file_name_or_the_busybox_applet(string path, string[] args, string expected) =>
+        Assert.Equal(expected, NodeIdentity.ProgramName(path, args));
 }

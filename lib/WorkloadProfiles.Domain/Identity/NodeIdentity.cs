@@ -60,6 +60,12 @@ public static class NodeIdentity
     /// <param name="args">process.args including argv[0], as in <see cref="RawEvent.Args"/>.</param>
     public static string ProcessKey(string executablePath, IReadOnlyList<string>? args) => ProcessKeys.Build(executablePath, args);
 
+    /// <summary>
+    /// The program a process runs, as rules and people name it: the executable's file name, or for the multi-call busybox
+    /// binary the applet (<c>/bin/busybox</c> with argv <c>sh -c …</c> is <c>sh</c>).
+    /// </summary>
+    public static string ProgramName(string executablePath, IReadOnlyList<string>? args) => ProcessKeys.ProgramName(executablePath, args);
+
     public static string FileKey(string path) => PathNormalizer.Normalize(path);
 
     /// <summary>DNS key: the question name with ASCII letters lower-cased and one trailing dot removed; IDN (punycode or

@@ -33,10 +33,7 @@ internal static class ProcessKeys
         var prefix = path;
         if (name is "busybox")
         {
-            var argv0 = args is { Count: > 0 } ? FileName(args[0]) : [];
-            var viaBusybox = argv0 is "busybox" or "";
-            var applet = !viaBusybox ? argv0 : args is { Count: > 1 } ? FileName(args[1]) : [];
-            if (viaBusybox) first = 2;
+            var applet = BusyboxApplet(args, out first);
             if (applet.IsEmpty) return path;
             prefix = string.Concat(path, " ", applet);
             name = applet;
@@ -160,6 +157,26 @@ internal static class ProcessKeys
     private static string Script(string path) => PathNormalizer.Normalize(path);
 
     private static string? Bare(bool interactive) => interactive ? "-i" : null;
+
+    /// <summary>The program a process runs: the executable's file name, or for busybox the applet it was asked to be.</summary>
+    public static string ProgramName(string executablePath, IReadOnlyList<string>? args)
+    {
+        ArgumentNullException.ThrowIfNull(executablePath);
+        var name = FileName(executablePath);
+        if (name is not "busybox") return name.Length == executablePath.Length ? executablePath : name.ToString();
+        var applet = BusyboxApplet(args, out _);
+        return applet.IsEmpty ? "busybox" : applet.ToString();
+    }
+
+    // The applet is argv[0]'s name (a symlink such as /bin/sh → busybox), or argv[1] when argv[0] is busybox itself;
+    // `first` is the index of the applet's first own argument.
+    private static ReadOnlySpan<char> BusyboxApplet(IReadOnlyList<string>? args, out int first)
+    {
+        var argv0 = args is { Count: > 0 } ? FileName(args[0]) : [];
+        var viaBusybox = argv0 is "busybox" or "";
+        first = viaBusybox ? 2 : 1;
+        return !viaBusybox ? argv0 : args is { Count: > 1 } ? FileName(args[1]) : [];
+    }
 
     private static ReadOnlySpan<char> FileName(string path)
     {

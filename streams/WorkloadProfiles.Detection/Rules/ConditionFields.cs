@@ -89,7 +89,7 @@ internal sealed class ProcessFields
     }
 
     /// <summary>Basename of the executable (what was exec'd, e.g. <c>sh</c> for a busybox applet); the kernel comm when unknown.</summary>
-    public string name => _name ??= Path.Length > 0 ? EventFields.BaseName(Path) : _event.Event.Comm;
+    public string name => _name ??= Path.Length > 0 ? NodeIdentity.ProgramName(Path, args) : _event.Event.Comm;
     /// <summary>The kernel comm (≤ 15 bytes).</summary>
     public string comm => _event.Event.Comm;
     public int pid => _event.Event.Pid;
@@ -127,7 +127,8 @@ internal sealed class ParentFields
 
     internal void Reset() => _commandLine = null;
 
-    public string name => Ref is { } p ? EventFields.BaseName(p.ExecutablePath) : "";
+    /// <summary>The parent's program name (the busybox applet for busybox, like <see cref="ProcessFields.name"/>).</summary>
+    public string name => Ref is { } p ? NodeIdentity.ProgramName(p.ExecutablePath, p.Args) : "";
     public ParentExecutableFields executable { get; }
     public IReadOnlyList<string> args => Ref?.Args ?? [];
     public string command_line => _commandLine ??= string.Join(' ', args);
