@@ -13,9 +13,11 @@ using WorkloadProfiles.Streams.Plumbing;
 namespace WorkloadProfiles.Streams.Host;
 
 /// <summary>
-/// <c>wp-streams --bench [batches] [events-per-batch]</c>: on an in-process local broker, produces raw batches once, then
-/// measures (1) a plain Confluent.Kafka consumer reading them (bytes only) and (2) the snapshot + detection jobs
-/// processing them, and prints both rates in events/s and their ratio.
+/// <c>wp-streams --bench [batches] [events-per-batch] [jobs]</c>: on an in-process local broker, produces raw batches
+/// once, then measures (1) a plain Confluent.Kafka consumer reading them (bytes only), (2) the same consumer also
+/// Avro-decoding each batch (the fair baseline: every job pays one decode per record) and (3) the selected jobs
+/// (default snapshots + detection) processing them; prints wall-clock and process-CPU rates and the ratios.
+/// Results: BENCH.md next to this file.
 /// </summary>
 internal static class PipelineBenchmark
 {
@@ -106,9 +108,6 @@ internal static class PipelineBenchmark
             StateDir = Path.Combine(Path.GetTempPath(), "wp-bench-" + Guid.NewGuid().ToString("N")[..8]),
             MaxPollRecords = 5000,
         });
-        if (Environment.GetEnvironmentVariable("BENCH_IDLE") is { } idle) config.MaxTaskIdleMs = long.Parse(idle, System.Globalization.CultureInfo.InvariantCulture);
-        if (Environment.GetEnvironmentVariable("BENCH_POLL") is { } poll) config.PollMs = long.Parse(poll, System.Globalization.CultureInfo.InvariantCulture);
-        if (Environment.GetEnvironmentVariable("BENCH_LINGER") is { } linger) config.LingerMs = int.Parse(linger, System.Globalization.CultureInfo.InvariantCulture);
         using var stream = new KafkaStream(topology.Build(), config, new LocalBrokerKafkaSupplier(config, broker));
         var processed = metrics.RecordsIn.WithLabels((jobs & StreamJobs.Snapshots) != 0 ? "snapshots" : "detection");
         await stream.StartAsync();
