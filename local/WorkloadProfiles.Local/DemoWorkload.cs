@@ -47,7 +47,7 @@ public sealed class DemoWorkload : IAsyncDisposable
     {
         if (Environment.UserName != "root") return "live capture needs root";
         if (!File.Exists(btfPath)) return $"no kernel BTF at {btfPath}";
-        if (!OnPath("podman")) return "podman is not installed";
+        if (!Command.OnPath("podman")) return "podman is not installed";
         if (!File.Exists("/bin/busybox")) return "busybox-static is not installed";
         return null;
     }
@@ -106,34 +106,8 @@ public sealed class DemoWorkload : IAsyncDisposable
         return output;
     }
 
-    static async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, string[] arguments, CancellationToken cancellationToken)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException($"could not start {program}");
-        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(CommandTimeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await output, await error);
-    }
-
-    static bool OnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, program)));
+    static Task<CommandResult> RunAsync(string program, string[] arguments, CancellationToken cancellationToken) =>
+        Command.RunAsync(program, arguments, CommandTimeout, cancellationToken);
 
     // busybox-static plus one symlink per applet, two config files for the workload to read, and an /etc/shadow.
     static async Task<string> BuildRootfsAsync(CancellationToken cancellationToken)

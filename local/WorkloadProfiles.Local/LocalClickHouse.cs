@@ -22,7 +22,7 @@ internal sealed class LocalClickHouse : IAsyncDisposable
             return "ClickHouse already running; using it (left running on exit)";
         }
 
-        if (!OnPath("clickhouse-server"))
+        if (!Command.OnPath("clickhouse-server"))
         {
             report("installing Debian's clickhouse-server (apt-get)…");
             await InstallAsync(cancellationToken);
@@ -48,35 +48,12 @@ internal sealed class LocalClickHouse : IAsyncDisposable
         }
     }
 
-    static bool OnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, program)));
+    static readonly Dictionary<string, string> NonInteractive = new() { ["DEBIAN_FRONTEND"] = "noninteractive" };
 
     static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(CommandTimeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await output + await error);
+        var result = await Command.RunAsync(program, arguments, CommandTimeout, cancellationToken, NonInteractive);
+        return (result.ExitCode, result.Output + result.Error);
     }
 
     public async ValueTask DisposeAsync()
