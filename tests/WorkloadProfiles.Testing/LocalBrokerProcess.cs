@@ -44,7 +44,7 @@ public sealed partial class LocalBrokerProcess : IAsyncDisposable
                                           "--control-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)], environment);
         try
         {
-            await Poll.UntilAsync(() => broker.IsReady || broker._process.HasExited, timeout, "the broker command's ready line");
+            await Poll.UntilAsync(() => broker.IsReady || broker.HasExited, timeout, "the broker command's ready line");
             if (!broker.IsReady)
             {
                 throw new InvalidOperationException($"The broker command exited with {broker._process.ExitCode}: {string.Join('\n', broker._error)}");
@@ -97,8 +97,17 @@ public sealed partial class LocalBrokerProcess : IAsyncDisposable
 
     bool IsReady => ControlPort != 0;
 
-    /// <summary>Whether the process has ended.</summary>
-    public bool HasExited => _process.HasExited;
+    /// <summary>Whether the process has ended and everything it wrote has been read (<see cref="Output"/> and
+    /// <see cref="Error"/> are complete): the exit is seen before the asynchronous readers reach end of stream.</summary>
+    public bool HasExited
+    {
+        get
+        {
+            if (!_process.HasExited) return false;
+            _process.WaitForExit(); // already exited: only waits for the output and error readers to drain
+            return true;
+        }
+    }
 
     /// <summary>Exit code, once <see cref="HasExited"/>.</summary>
     public int ExitCode => _process.ExitCode;
