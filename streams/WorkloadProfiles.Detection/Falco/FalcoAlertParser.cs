@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using WorkloadProfiles.Detection.Rules;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Identity;
 using WorkloadProfiles.Domain.Signals;
@@ -192,15 +193,15 @@ public static class FalcoAlertParser
         for (var n = 16; n >= 2; n--)
         {
             var exe = f[$"proc.aexepath[{n}]"] ?? f[$"proc.aname[{n}]"];
-            if (!string.IsNullOrEmpty(exe)) chain.Add(new ProcessRef(exe, [BaseName(exe)]));
+            if (!string.IsNullOrEmpty(exe)) chain.Add(new ProcessRef(exe, [EventFields.BaseName(exe)]));
         }
         var parentExe = f["proc.pexepath"] ?? f["proc.pexe"] ?? f["proc.aexepath[1]"] ?? f["proc.pname"] ?? f["proc.aname[1]"];
         if (!string.IsNullOrEmpty(parentExe))
-            chain.Add(new ProcessRef(parentExe, Split(f["proc.pcmdline"]) is { Count: > 0 } pa ? pa : [BaseName(parentExe)]));
+            chain.Add(new ProcessRef(parentExe, Split(f["proc.pcmdline"]) is { Count: > 0 } pa ? pa : [EventFields.BaseName(parentExe)]));
 
         var exePath = f["proc.exepath"] ?? f["proc.exe"] ?? f["proc.name"];
         if (!string.IsNullOrEmpty(exePath))
-            chain.Add(new ProcessRef(exePath, Split(f["proc.cmdline"]) is { Count: > 0 } a ? a : [BaseName(exePath)]));
+            chain.Add(new ProcessRef(exePath, Split(f["proc.cmdline"]) is { Count: > 0 } a ? a : [EventFields.BaseName(exePath)]));
         return chain;
     }
 
@@ -254,8 +255,6 @@ public static class FalcoAlertParser
 
     private static List<string> Split(string? commandLine) =>
         string.IsNullOrWhiteSpace(commandLine) ? [] : [.. commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
-
-    private static string BaseName(string path) => path[(path.LastIndexOf('/') + 1)..];
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) || s == "<NA>" ? null : s;
 
