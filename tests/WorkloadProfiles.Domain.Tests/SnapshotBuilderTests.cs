@@ -38,6 +38,21 @@ public class ProcessTableTests
     }
 
     [Fact]
+    public void Re_exec_of_the_same_program_stays_on_its_node_and_a_different_program_nests()
+    {
+        var table = new ProcessTable();
+        table.Apply(Exec(1, 1, "/usr/sbin/nginx"));
+        for (var i = 0; i < 50; i++) table.Apply(Exec(2 + i, 1, "/usr/sbin/nginx"));
+        Assert.Equal(Nginx, table.NodeOf(1, "nginx"));
+        Assert.Equal(1, table.NodeCount);
+
+        table.Apply(Exec(100, 1, "/bin/sh", "sh", "-c", "nginx -s reload"));
+        var shell = table.NodeOf(1, "sh");
+        Assert.NotEqual(Nginx, shell);
+        Assert.Equal(["/usr/sbin/nginx", "/bin/sh"], table.Ancestry(1, "sh").Select(p => p.ExecutablePath));
+    }
+
+    [Fact]
     public void Unknown_pid_hangs_under_the_root_keyed_by_comm_and_exit_forgets_the_pid()
     {
         var table = new ProcessTable();

@@ -42,10 +42,15 @@ public sealed class ProcessTable
         switch (e.Kind)
         {
             case EventKind.Exec:
-                var parent = _nodeOfPid.TryGetValue(e.Pid, out var current) ? current
+                var known = _nodeOfPid.TryGetValue(e.Pid, out var current);
+                var parent = known ? current
                     : e.Ppid > 0 && _nodeOfPid.TryGetValue(e.Ppid, out var parentOfPid) ? parentOfPid
                     : NodeIdentity.Root;
-                _nodeOfPid[e.Pid] = Register(parent, new ProcessRef(e.ExecutablePath ?? e.Comm, e.Args ?? []));
+                var process = new ProcessRef(e.ExecutablePath ?? e.Comm, e.Args ?? []);
+                // A process re-executing the program it already runs (a self re-exec loop, a restarting supervisor)
+                // stays on its node: nesting it would grow the tree by one level per exec without new behaviour.
+                if (known && _nodes[current].Key == Key(process).Key) break;
+                _nodeOfPid[e.Pid] = Register(parent, process);
                 break;
             case EventKind.Fork when e.ChildPid > 0:
                 _nodeOfPid[e.ChildPid] = NodeOf(e.Pid, e.Comm);
@@ -77,15 +82,17 @@ public sealed class ProcessTable
 
     private ulong Register(ulong parent, ProcessRef process)
     {
-        var key = NodeIdentity.ProcessKey(process.ExecutablePath, process.Args);
-        if (key.Length > MaxKeyLength)
-        {
-            key = NodeIdentity.TruncateKey(key, MaxKeyLength);
-            TruncatedKeys++;
-        }
+        var (key, truncated) = Key(process);
+        if (truncated) TruncatedKeys++;
         var id = NodeIdentity.Compute(parent, NodeKind.Process, key);
         _nodes.TryAdd(id, new ProcessNode(id, parent, key, process));
         return id;
+    }
+
+    private (string Key, bool Truncated) Key(ProcessRef process)
+    {
+        var key = NodeIdentity.ProcessKey(process.ExecutablePath, process.Args);
+        return key.Length > MaxKeyLength ? (NodeIdentity.TruncateKey(key, MaxKeyLength), true) : (key, false);
     }
 
     /// <summary>A process node: its place in the tree, its key and the first process seen acting as it.</summary>
