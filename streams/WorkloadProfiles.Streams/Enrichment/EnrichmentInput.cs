@@ -22,7 +22,7 @@ internal sealed class EnrichmentInput
     public Decoded<SecurityProfile> Profile { get; }
     public Decoded<SecuritySignal> Signal { get; }
 
-    public static EnrichmentInput ForProfile(Decoded<SecurityProfile> profile) => new(profile, default, isProfile: true);
+    public static EnrichmentInput ForProfile(Decoded<SecurityProfile> profile) => new(profile, Decoded.Tombstone<SecuritySignal>(), isProfile: true); // the unused side is never read
 
-    public static EnrichmentInput ForSignal(Decoded<SecuritySignal> signal) => new(default, signal, isProfile: false);
+    public static EnrichmentInput ForSignal(Decoded<SecuritySignal> signal) => new(Decoded.Tombstone<SecurityProfile>(), signal, isProfile: false);
 }

@@ -11,31 +11,14 @@ namespace WorkloadProfiles.Streams.Plumbing;
 public sealed class DecodingSerDes<T>(IAvroCodec<T> codec) : AbstractSerDes<Decoded<T>> where T : class
 {
     /// <summary>Reason for a failure the codec did not classify (a bug in a codec rather than bad input).</summary>
-    public const string UnclassifiedReason = "undecodable";
+    public const string UnclassifiedReason = Decoded.UnclassifiedReason;
 
-    public override Decoded<T> Deserialize(byte[] data, SerializationContext context)
-    {
-        if (data is null)
-        {
-            return Decoded.Tombstone<T>();
-        }
-
-        try
-        {
-            return Decoded.Success(codec.Deserialize(data), data);
-        }
-        catch (ContractException e)
-        {
-            return Decoded.Failure<T>(data, e.Reason, e.Message);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return Decoded.Failure<T>(data, UnclassifiedReason, $"{e.GetType().Name}: {e.Message}");
-        }
-    }
+    // Decoded on first read (see Decoded<T>): Streamiz calls this twice per record and reads the value once.
+    public override Decoded<T> Deserialize(byte[] data, SerializationContext context) =>
+        data is null ? Decoded.Tombstone<T>() : Decoded.Lazy(codec, data);
 
     public override byte[] Serialize(Decoded<T> data, SerializationContext context) =>
-        data.Raw ?? (data.Value is null ? null! : codec.Serialize(data.Value));
+        data?.Raw ?? (data?.Value is null ? null! : codec.Serialize(data.Value));
 }
 
 /// <summary>
