@@ -30,6 +30,12 @@ internal static class Events
 
     public static RawEvent ContainerExit(long at) => new() { Kind = EventKind.ContainerExit, TimestampUs = at, Pid = 0 };
 
+    /// <summary>A list FsCheck prints readably when a property fails.</summary>
+    public sealed record RawEventList(IReadOnlyList<RawEvent> Items)
+    {
+        public override string ToString() => string.Join(", ", Items.Select(e => $"{e.Kind}(pid {e.Pid}, ppid {e.Ppid}, child {e.ChildPid}, {e.ExecutablePath})"));
+    }
+
     private static string Comm(string path)
     {
         var name = path[(path.LastIndexOf('/') + 1)..];

@@ -106,4 +106,39 @@ public class PropertyTests
             var published = MergeAll(set).ToProfile();
             return Canonical(ProfileAggregate.FromProfile(published).ToProfile()) == Canonical(published);
         });
+
+    /// <summary>Exec/fork/exit sequences over a few pids and programs, as a container's lineage events arrive.</summary>
+    private static Gen<Events.RawEventList> LineageEvents() =>
+        Gen.ListOf(
+            from kind in Gen.Choose(0, 2)
+            from pid in Gen.Choose(1, 6)
+            from other in Gen.Choose(1, 6)
+            from program in Gen.Elements("/usr/sbin/nginx", "/bin/sh", "/usr/bin/python3", "/usr/bin/curl")
+            select kind switch
+            {
+                0 => Events.ExecChild(0, pid, other, program),
+                1 => Events.Fork(0, pid, other),
+                _ => Events.Exit(0, pid),
+            }).Select(list => new Events.RawEventList([.. list]));
+
+    [Property]
+    public Property A_process_table_restored_mid_stream_ends_equal_to_one_that_never_stopped() =>
+        Prop.ForAll(LineageEvents().SelectMany(events => Gen.Choose(0, events.Items.Count).Select(cut => (events.Items, cut))).ToArbitrary(), t =>
+        {
+            var whole = new ProcessTable();
+            foreach (var e in t.Items) whole.Apply(e);
+
+            var first = new ProcessTable();
+            foreach (var e in t.Items.Take(t.cut)) first.Apply(e);
+            var restored = ProcessTable.Restore(first.Export());
+            foreach (var e in t.Items.Skip(t.cut)) restored.Apply(e);
+
+            return CanonicalTable(whole.Export()) == CanonicalTable(restored.Export())
+                && Enumerable.Range(1, 6).All(pid => whole.NodeOf(pid, "x") == restored.NodeOf(pid, "x"));
+        });
+
+    private static string CanonicalTable(ProcessTableState state) =>
+        string.Join(";", state.Pids.OrderBy(p => p.Value).Select(p => $"{p.Value}>{p.NodeId:x16}")) + "|" +
+        string.Join(";", state.Nodes.OrderBy(n => n.Id).Select(n => $"{n.Id:x16}<{n.ParentId:x16}:{n.Key}:{n.Process.ExecutablePath}")) +
+        "|" + state.TruncatedKeys;
 }

@@ -80,6 +80,30 @@ public sealed class ProcessTable
 
     internal bool TryGetNode(ulong id, [MaybeNullWhen(false)] out ProcessNode node) => _nodes.TryGetValue(id, out node);
 
+    /// <summary>
+    /// The table's whole state (live pids and every node), so a stream job can checkpoint lineage that outlives its
+    /// windows and rebuild the same table after a restart with <see cref="Restore"/>.
+    /// </summary>
+    public ProcessTableState Export() => new(
+        [.. _nodeOfPid.Select(p => new ProcessTableState.Pid(p.Key, p.Value))],
+        [.. _nodes.Values.Select(n => new ProcessTableState.Node(n.Id, n.ParentId, n.Key, n.Process))],
+        TruncatedKeys);
+
+    /// <summary>A table equal to the one <paramref name="state"/> was exported from.</summary>
+    /// <exception cref="ArgumentException">A pid points at a node the state does not hold.</exception>
+    public static ProcessTable Restore(ProcessTableState state, int maxKeyLength = NodeIdentity.DefaultMaxKeyLength)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var table = new ProcessTable(maxKeyLength) { TruncatedKeys = state.TruncatedKeys };
+        foreach (var node in state.Nodes) table._nodes[node.Id] = new ProcessNode(node.Id, node.ParentId, node.Key, node.Process);
+        foreach (var pid in state.Pids)
+        {
+            if (!table._nodes.ContainsKey(pid.NodeId)) throw new ArgumentException($"pid {pid.Value} acts as node {pid.NodeId:x16}, which the state does not hold", nameof(state));
+            table._nodeOfPid[pid.Value] = pid.NodeId;
+        }
+        return table;
+    }
+
     private ulong Register(ulong parent, ProcessRef process)
     {
         var (key, truncated) = Key(process);
@@ -97,4 +121,16 @@ public sealed class ProcessTable
 
     /// <summary>A process node: its place in the tree, its key and the first process seen acting as it.</summary>
     internal sealed record ProcessNode(ulong Id, ulong ParentId, string Key, ProcessRef Process);
+}
+
+/// <summary>What <see cref="ProcessTable.Export"/> returns: plain data, for the caller to encode.</summary>
+public sealed record ProcessTableState(IReadOnlyList<ProcessTableState.Pid> Pids, IReadOnlyList<ProcessTableState.Node> Nodes, long TruncatedKeys)
+{
+    public static ProcessTableState Empty { get; } = new([], [], 0);
+
+    /// <summary>A live pid and the process node it acts as.</summary>
+    public readonly record struct Pid(int Value, ulong NodeId);
+
+    /// <summary>A process node: its place in the tree, its key and the first process seen acting as it.</summary>
+    public sealed record Node(ulong Id, ulong ParentId, string Key, ProcessRef Process);
 }
