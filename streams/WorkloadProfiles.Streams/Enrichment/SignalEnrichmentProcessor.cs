@@ -29,6 +29,7 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
     readonly Dictionary<string, ProfileIndex> _profiles = new(StringComparer.Ordinal);
     ProcessorContext<string, Outgoing> _context = null!;
     IKeyValueStore<string, byte[]> _store = null!;
+    bool _restored;
 
     public static IStoreBuilder StoreBuilder() =>
         Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new StringSerDes(), new ByteArraySerDes());
@@ -37,14 +38,20 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
     {
         _context = context;
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
-        foreach (var (key, value) in _store.All())
-        {
-            _profiles[key] = new ProfileIndex(codecs.Profiles.Deserialize(value));
-        }
     }
 
     public Record<string, Outgoing> Process(Record<string, EnrichmentInput> record)
     {
+        if (!_restored)
+        {
+            // Here rather than in Init: Streamiz initialises processors before it restores their stores.
+            _restored = true;
+            foreach (var (key, value) in _store.All())
+            {
+                _profiles[key] = new ProfileIndex(codecs.Profiles.Deserialize(value));
+            }
+        }
+
         metrics.RecordsIn.WithLabels(Job).Inc();
         if (record.Value.IsProfile)
         {

@@ -29,6 +29,7 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
     readonly Dictionary<string, ProfileAggregate> _aggregates = new(StringComparer.Ordinal);
     ProcessorContext<string, Outgoing> _context = null!;
     IKeyValueStore<string, byte[]> _store = null!;
+    bool _restored;
 
     public static IStoreBuilder StoreBuilder() =>
         Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new StringSerDes(), new ByteArraySerDes());
@@ -37,16 +38,12 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
     {
         _context = context;
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
-        foreach (var (key, value) in _store.All())
-        {
-            _aggregates[key] = ProfileAggregate.FromProfile(codecs.Profiles.Deserialize(value), options.Policy);
-        }
-
         context.Schedule(options.TickInterval, PunctuationType.PROCESSING_TIME, Tick);
     }
 
     public Record<string, Outgoing> Process(Record<string, Decoded<ActivitySnapshot>> record)
     {
+        Restore();
         metrics.RecordsIn.WithLabels(Job).Inc();
         var decoded = record.Value;
         if (decoded.IsFailure || decoded.Value is null)
@@ -86,8 +83,27 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
     {
     }
 
+    /// <summary>
+    /// Once, before the first record or tick: the aggregates from the restored store. Not in <see cref="Init"/>: Streamiz
+    /// initialises processors before it restores their stores, so the store is still empty there.
+    /// </summary>
+    void Restore()
+    {
+        if (_restored)
+        {
+            return;
+        }
+
+        _restored = true;
+        foreach (var (key, value) in _store.All())
+        {
+            _aggregates[key] = ProfileAggregate.FromProfile(codecs.Profiles.Deserialize(value), options.Policy);
+        }
+    }
+
     void Tick(long nowMs)
     {
+        Restore();
         metrics.Punctuations.WithLabels(Job).Inc();
         foreach (var (key, aggregate) in _aggregates)
         {
