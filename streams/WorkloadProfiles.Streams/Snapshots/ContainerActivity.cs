@@ -17,7 +17,15 @@ internal sealed class ContainerActivity(string containerId)
 
     public string HostName { get; set; } = "";
 
-    public ProcessTable Processes { get; private set; } = new();
+    /// <summary>The live process table, shared by the open windows' builders.</summary>
+    public ProcessTable Processes { get; set; } = new();
+
+    /// <summary>
+    /// Lineage checkpoints in offset order: the process table as it was just before the batch at <c>Offset</c>. The
+    /// first is the base the journal replays from after a restart (and the one persisted); later ones were taken when a
+    /// batch opened a new window, and become the base when the windows before them close.
+    /// </summary>
+    public List<(long Offset, ProcessTableState Table)> Lineage { get; } = [(0, ProcessTableState.Empty)];
 
     /// <summary>Open windows by start (µs).</summary>
     public SortedDictionary<long, SnapshotBuilder> Windows { get; } = [];
@@ -31,16 +39,16 @@ internal sealed class ContainerActivity(string containerId)
     /// <summary>Wall clock (ms) when the container last sent a batch, for idle close.</summary>
     public long LastSeenWallMs { get; set; }
 
-    /// <summary>Stored batches feeding open windows, in offset order, with the last window each one touched.</summary>
+    /// <summary>
+    /// Stored batches in offset order, with the last window each one touched: every batch from the lineage base on, so a
+    /// replay from the base sees the same lineage events in the same order.
+    /// </summary>
     public List<(long Offset, long LastWindowStartUs)> Journal { get; } = [];
 
     /// <summary>Batches waiting for the image, in offset order.</summary>
     public List<HeldBatch> Held { get; } = [];
 
     public bool IsIdle => Windows.Count == 0 && Held.Count == 0;
-
-    /// <summary>After an exit the container's processes are gone; a reused id starts a fresh lineage.</summary>
-    public void ResetProcesses() => Processes = new ProcessTable();
 }
 
 /// <summary>A raw batch held until its container's image resolves.</summary>

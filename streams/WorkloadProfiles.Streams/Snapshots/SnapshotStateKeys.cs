@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Signals;
+using WorkloadProfiles.Domain.Snapshots;
 
 namespace WorkloadProfiles.Streams.Snapshots;
 
@@ -9,7 +11,7 @@ namespace WorkloadProfiles.Streams.Snapshots;
 /// <list type="bullet">
 /// <item><c>b|{container}|{offset}</c> → raw batch bytes feeding a still-open window (the journal);</item>
 /// <item><c>h|{container}|{offset}</c> → wall-clock receipt time + raw batch bytes held for image resolution;</item>
-/// <item><c>m|{container}</c> → <see cref="ContainerMeta"/>: resolved image, closed watermark, last offset.</item>
+/// <item><c>m|{container}</c> → <see cref="ContainerMeta"/>: resolved image, closed watermark, last offset, lineage base.</item>
 /// </list>
 /// Storing the input bytes (not a serialized builder) keeps the per-batch cost at one put of bytes the job already has,
 /// and a restart rebuilds open windows by replaying them: keys are input offsets, so a redelivered batch overwrites
@@ -70,10 +72,16 @@ internal static class SnapshotStateKeys
         (BitConverter.ToInt64(value, 0), value[8..]);
 }
 
-/// <summary>What must survive a restart about a container beyond its journal.</summary>
-internal sealed record ContainerMeta(ContainerRef? Container, string HostName, long ClosedUpToUs, long LastOffset)
+/// <summary>
+/// What must survive a restart about a container beyond its journal: the resolved image, the closed watermark, the last
+/// applied offset and the lineage base — the container's process table as it was just before the journal's first
+/// batch (<see cref="LineageOffset"/>), so replaying the journal on top of it rebuilds the same process tree even for
+/// processes started in windows that closed long ago.
+/// </summary>
+internal sealed record ContainerMeta(
+    ContainerRef? Container, string HostName, long ClosedUpToUs, long LastOffset, long LineageOffset, ProcessTableState Lineage)
 {
-    const byte Version = 1;
+    const byte Version = 2;
 
     public byte[] Encode()
     {
@@ -87,6 +95,28 @@ internal sealed record ContainerMeta(ContainerRef? Container, string HostName, l
             writer.Write(HostName);
             writer.Write(ClosedUpToUs);
             writer.Write(LastOffset);
+            writer.Write(LineageOffset);
+            writer.Write(Lineage.TruncatedKeys);
+            writer.Write(Lineage.Nodes.Count);
+            foreach (var node in Lineage.Nodes)
+            {
+                writer.Write(node.Id);
+                writer.Write(node.ParentId);
+                writer.Write(node.Key);
+                writer.Write(node.Process.ExecutablePath);
+                writer.Write(node.Process.Args.Count);
+                foreach (var arg in node.Process.Args)
+                {
+                    writer.Write(arg);
+                }
+            }
+
+            writer.Write(Lineage.Pids.Count);
+            foreach (var pid in Lineage.Pids)
+            {
+                writer.Write(pid.Value);
+                writer.Write(pid.NodeId);
+            }
         }
 
         return buffer.ToArray();
@@ -107,7 +137,31 @@ internal sealed record ContainerMeta(ContainerRef? Container, string HostName, l
         var host = reader.ReadString();
         var closedUpTo = reader.ReadInt64();
         var lastOffset = reader.ReadInt64();
+        var lineageOffset = reader.ReadInt64();
+        var truncatedKeys = reader.ReadInt64();
+        var nodes = new ProcessTableState.Node[reader.ReadInt32()];
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var nodeId = reader.ReadUInt64();
+            var parentId = reader.ReadUInt64();
+            var key = reader.ReadString();
+            var executable = reader.ReadString();
+            var args = new string[reader.ReadInt32()];
+            for (var a = 0; a < args.Length; a++)
+            {
+                args[a] = reader.ReadString();
+            }
+
+            nodes[i] = new ProcessTableState.Node(nodeId, parentId, key, new ProcessRef(executable, args));
+        }
+
+        var pids = new ProcessTableState.Pid[reader.ReadInt32()];
+        for (var i = 0; i < pids.Length; i++)
+        {
+            pids[i] = new ProcessTableState.Pid(reader.ReadInt32(), reader.ReadUInt64());
+        }
+
         var container = image.Length > 0 && tag.Length > 0 ? new ContainerRef(id, image, tag) : null;
-        return new ContainerMeta(container, host, closedUpTo, lastOffset);
+        return new ContainerMeta(container, host, closedUpTo, lastOffset, lineageOffset, new ProcessTableState(pids, nodes, truncatedKeys));
     }
 }

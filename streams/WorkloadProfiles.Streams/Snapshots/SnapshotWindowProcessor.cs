@@ -15,7 +15,8 @@ namespace WorkloadProfiles.Streams.Snapshots;
 /// <remarks>
 /// Work is per batch, not per event: a batch is decoded once, its events go straight into the in-memory
 /// <see cref="SnapshotBuilder"/> of their window, and the batch's own bytes are journaled in the store (one put) so a
-/// restart can rebuild the open windows. A window closes when stream time (the highest event time seen by this task)
+/// restart can rebuild the open windows. The container's process lineage outlives windows, so the store also keeps a
+/// lineage base (the process table just before the journal's first batch) that the replay starts from. A window closes when stream time (the highest event time seen by this task)
 /// passes its end plus grace, when the container's exit event arrives, or when the container has been quiet for
 /// <see cref="SnapshotJobOptions.IdleClose"/> of wall-clock time.
 /// </remarks>
@@ -36,6 +37,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     IKeyValueStore<string, byte[]> _store = null!;
     long _streamTimeUs = long.MinValue;
     int _held;
+    bool _recovered;
 
     public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics)
     {
@@ -60,12 +62,12 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     {
         _context = context;
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
-        Recover();
         context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, OnWallClock);
     }
 
     public Record<string, Outgoing> Process(Record<string, Decoded<RawEventBatch>> record)
     {
+        Recover();
         _metrics.RecordsIn.WithLabels(Job).Inc();
         var decoded = record.Value;
         if (decoded.IsFailure || decoded.Value is null)
@@ -152,20 +154,27 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         string key, bool replaying)
     {
         var late = 0;
+        var lineage = false;
         var lastWindow = long.MinValue;
         var exitWindow = long.MinValue;
         SnapshotBuilder? builder = null;
         var builderWindow = long.MinValue;
         var events = batch.Events;
+        CheckpointLineage(container, events, offset);
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
+            lineage |= e.Kind is EventKind.Exec or EventKind.Fork or EventKind.Exit;
             var windowStart = WindowStart(e.TimestampUs);
             if (windowStart != builderWindow)
             {
                 if (windowStart < container.ClosedUpToUs || (!replaying && windowStart + _windowUs + _graceUs <= _streamTimeUs
                         && !container.Windows.ContainsKey(windowStart)))
                 {
+                    // Too late to count, but the process still exec'd, forked or exited: lineage is about the live
+                    // container, not about a window.
+                    container.Processes.Apply(e);
+                    builderWindow = long.MinValue;
                     late++;
                     continue;
                 }
@@ -192,7 +201,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             builder.AddDropped(batch.DroppedEvents);
         }
 
-        if (lastWindow != long.MinValue)
+        if (lastWindow != long.MinValue || lineage)
         {
             container.Journal.Add((offset, lastWindow));
             if (!replaying)
@@ -217,8 +226,69 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         if (exitWindow != long.MinValue)
         {
             CloseThrough(container, exitWindow, "container-exit");
-            container.ResetProcesses();
+            if (container.Journal.Count == 0)
+            {
+                // The container's processes are gone; a reused id starts a fresh lineage.
+                container.Processes = new ProcessTable(_options.Limits.MaxKeyLength);
+                container.Lineage.Clear();
+                container.Lineage.Add((container.LastOffset + 1, ProcessTableState.Empty));
+                PersistMeta(container);
+            }
         }
+    }
+
+    /// <summary>
+    /// Before a batch that opens a new latest window, remembers the process table: once the windows before it close,
+    /// that checkpoint becomes the base a restart replays the journal from (see <see cref="TrimJournal"/>).
+    /// </summary>
+    void CheckpointLineage(ContainerActivity container, IReadOnlyList<RawEvent> events, long offset)
+    {
+        if (events.Count == 0 || container.Lineage[^1].Offset >= offset)
+        {
+            return;
+        }
+
+        var latest = long.MinValue;
+        for (var i = 0; i < events.Count; i++)
+        {
+            latest = Math.Max(latest, events[i].TimestampUs);
+        }
+
+        if (container.Windows.Count == 0 || WindowStart(latest) > container.Windows.Keys.Last())
+        {
+            container.Lineage.Add((offset, container.Processes.Export()));
+        }
+    }
+
+    /// <summary>
+    /// Drops the journal's prefix no open window needs: the new base is the latest lineage checkpoint at or before the
+    /// first batch that still feeds an open window, and every batch from it on stays, so a replay from the base applies
+    /// the same lineage events in the same order as the first run.
+    /// </summary>
+    void TrimJournal(ContainerActivity container)
+    {
+        var needed = container.Journal.FindIndex(entry => entry.LastWindowStartUs >= container.ClosedUpToUs);
+        if (needed < 0)
+        {
+            // No open window: the live table is the whole lineage.
+            container.Lineage.Clear();
+            container.Lineage.Add((container.LastOffset + 1, container.Processes.Export()));
+        }
+        else
+        {
+            var keepFrom = container.Journal[needed].Offset;
+            container.Lineage.RemoveRange(0, container.Lineage.FindLastIndex(checkpoint => checkpoint.Offset <= keepFrom));
+        }
+
+        var baseOffset = container.Lineage[0].Offset;
+        var drop = container.Journal.FindIndex(entry => entry.Offset >= baseOffset);
+        drop = drop < 0 ? container.Journal.Count : drop;
+        for (var i = 0; i < drop; i++)
+        {
+            _store.Delete(SnapshotStateKeys.JournalKey(container.ContainerId, container.Journal[i].Offset));
+        }
+
+        container.Journal.RemoveRange(0, drop);
     }
 
     SnapshotBuilder Window(ContainerActivity container, long windowStart)
@@ -271,17 +341,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             _metrics.WindowCloses.WithLabels(cause).Inc();
         }
 
-        // Journal entries whose every window has closed are no longer needed for a rebuild.
-        container.Journal.RemoveAll(entry =>
-        {
-            if (entry.LastWindowStartUs >= container.ClosedUpToUs)
-            {
-                return false;
-            }
-
-            _store.Delete(SnapshotStateKeys.JournalKey(container.ContainerId, entry.Offset));
-            return true;
-        });
+        TrimJournal(container);
         PersistMeta(container);
     }
 
@@ -294,10 +354,12 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
 
     void PersistMeta(ContainerActivity container) =>
         _store.Put(SnapshotStateKeys.MetaKey(container.ContainerId),
-            new ContainerMeta(container.Container, container.HostName, container.ClosedUpToUs, container.LastOffset).Encode());
+            new ContainerMeta(container.Container, container.HostName, container.ClosedUpToUs, container.LastOffset,
+                container.Lineage[0].Offset, container.Lineage[0].Table).Encode());
 
     void OnWallClock(long nowMs)
     {
+        Recover();
         _metrics.Punctuations.WithLabels(Job).Inc();
         var holdMs = (long)_options.ImageHold.TotalMilliseconds;
         var idleMs = (long)_options.EffectiveIdleClose.TotalMilliseconds;
@@ -353,11 +415,18 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     }
 
     /// <summary>
-    /// Rebuilds the in-memory windows from the restored store: container metadata first, then the journal replayed in
-    /// input order (the order the batches were first applied), then the held batches.
+    /// Once, before the first record or punctuation: rebuilds the in-memory windows from the restored store — container
+    /// metadata first, then the journal replayed in input order (the order the batches were first applied), then the held
+    /// batches. Not in <see cref="Init"/>: Streamiz initialises processors before it restores their stores.
     /// </summary>
     void Recover()
     {
+        if (_recovered)
+        {
+            return;
+        }
+
+        _recovered = true;
         var journal = new List<(long Offset, string ContainerId, byte[] Raw)>();
         foreach (var (key, value) in _store.All())
         {
@@ -375,6 +444,9 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
                     container.HostName = meta.HostName;
                     container.ClosedUpToUs = meta.ClosedUpToUs;
                     container.LastOffset = Math.Max(container.LastOffset, meta.LastOffset);
+                    container.Processes = ProcessTable.Restore(meta.Lineage, _options.Limits.MaxKeyLength);
+                    container.Lineage.Clear();
+                    container.Lineage.Add((meta.LineageOffset, meta.Lineage));
                     break;
                 case SnapshotStateKeys.Journal:
                     journal.Add((offset, containerId, value));
@@ -392,6 +464,13 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         foreach (var (offset, containerId, raw) in journal.OrderBy(j => j.Offset))
         {
             var container = _containers[containerId];
+            if (offset < container.Lineage[0].Offset)
+            {
+                // Trimmed before the crash but the delete did not reach the changelog: the base already holds it.
+                _store.Delete(SnapshotStateKeys.JournalKey(containerId, offset));
+                continue;
+            }
+
             var batch = _codecs.Batches.Deserialize(raw);
             if (container.Container is null && batch.Container.HasImage)
             {
