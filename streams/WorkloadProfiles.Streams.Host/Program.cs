@@ -98,7 +98,8 @@ await using var http = new HealthEndpoint(settings.HttpAddress, settings.HttpPor
 
 log.LogInformation("wp-streams starting jobs {Jobs} against {Bootstrap} (application {Application}); health on http://{Address}:{Port}/healthz",
     jobs.Jobs, settings.BootstrapServers, settings.ApplicationId, settings.HttpAddress, settings.HttpPort);
-await stream.StartAsync(stop.Token);
+// No token: Streamiz disposes the stream from a cancellation callback, racing the Dispose below (seen as an abort on SIGTERM).
+await stream.StartAsync();
 Console.WriteLine($"wp-streams started jobs={jobs.Jobs} http={settings.HttpAddress}:{settings.HttpPort}");
 
 await Task.WhenAny(Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default), failed.Task);
