@@ -102,7 +102,12 @@ log.LogInformation("wp-streams starting jobs {Jobs} against {Bootstrap} (applica
 await stream.StartAsync();
 Console.WriteLine($"wp-streams started jobs={jobs.Jobs} http={settings.HttpAddress}:{settings.HttpPort}");
 
+using var lag = new ConsumerLagProbe(settings.BootstrapServers, settings.ApplicationId, pipeline.GroupTopics, metrics, log);
+var measuring = lag.RunAsync(TimeSpan.FromSeconds(Math.Max(1, settings.LagIntervalSeconds)), stop.Token);
+
 await Task.WhenAny(Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default), failed.Task);
+await stop.CancelAsync();
+await measuring.ContinueWith(_ => { }, TaskScheduler.Default);
 var exitCode = failed.Task.IsCompleted ? 1 : 0;
 log.LogInformation("wp-streams stopping");
 stream.Dispose();

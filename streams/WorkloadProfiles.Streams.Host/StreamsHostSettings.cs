@@ -26,6 +26,8 @@ internal sealed record StreamsHostSettings
     public double ImageHoldSeconds { get; init; } = 60;
     public double? IdleCloseSeconds { get; init; }
     public double PunctuateSeconds { get; init; } = 5;
+    /// <summary>How often the consumer lag gauge is measured.</summary>
+    public double LagIntervalSeconds { get; init; } = 15;
     /// <summary>Divides every duration (window, grace, hold, idle, stable-after): 60 turns 30 min windows into 30 s for demos.</summary>
     public double TimeScale { get; init; } = 1;
 
@@ -63,6 +65,7 @@ internal sealed record StreamsHostSettings
             ImageHoldSeconds = c.GetValue("Streams:ImageHoldSeconds", d.ImageHoldSeconds),
             IdleCloseSeconds = c.GetValue<double?>("Streams:IdleCloseSeconds"),
             PunctuateSeconds = c.GetValue("Streams:PunctuateSeconds", d.PunctuateSeconds),
+            LagIntervalSeconds = c.GetValue("Streams:LagIntervalSeconds", d.LagIntervalSeconds),
             TimeScale = c.GetValue("Streams:TimeScale", d.TimeScale),
             StableSnapshotCount = c.GetValue("Profiles:StableSnapshotCount", d.StableSnapshotCount),
             StableAfterHours = c.GetValue("Profiles:StableAfterHours", d.StableAfterHours),

@@ -38,6 +38,9 @@ public sealed class PipelineTopology
     public SuppressionSet Suppressions { get; }
 
     /// <summary>Source topics the topology reads (to pre-create on brokers that cannot auto-create).</summary>
+    /// <summary>Source topics the application's consumer group reads (the global suppression table is read outside it).</summary>
+    public IReadOnlyList<string> GroupTopics => [.. SourceTopics.Where(t => t != PipelineTopics.Suppressions.Name)];
+
     public IReadOnlyList<string> SourceTopics
     {
         get

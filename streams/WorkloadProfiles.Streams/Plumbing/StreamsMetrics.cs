@@ -22,6 +22,8 @@ public sealed class StreamsMetrics
         LateEvents = factory.CreateCounter("wp_streams_late_events_total", "Events that arrived after their window had closed.");
         ReplayedBatches = factory.CreateCounter("wp_streams_replayed_batches_total",
             "Raw batches skipped because their effect was already in the restored state (redelivery after a restart).");
+        ConsumerLag = factory.CreateGauge("wp_streams_consumer_lag",
+            "Records in a source partition not yet committed by the application (high watermark minus committed offset).", "topic", "partition");
         HeldBatches = factory.CreateGauge("wp_streams_held_batches", "Raw batches waiting for their container's image to resolve.");
         Punctuations = factory.CreateCounter("wp_streams_punctuations_total", "Punctuator runs, per job.", "job");
         ProfileMerges = factory.CreateCounter("wp_streams_profile_merges_total", "Snapshots offered to a profile, by outcome.", "outcome");
@@ -41,6 +43,7 @@ public sealed class StreamsMetrics
     public Counter WindowCloses { get; }
     public Counter LateEvents { get; }
     public Counter ReplayedBatches { get; }
+    public Gauge ConsumerLag { get; }
     public Gauge HeldBatches { get; }
     public Counter Punctuations { get; }
     public Counter ProfileMerges { get; }

@@ -101,6 +101,14 @@ public sealed class RestartTests(ITestOutputHelper output)
                 await Poll.UntilAsync(() => { profiles.Drain(); return profiles.SnapshotCount >= expectedSnapshots || streams.HasExited; },
                     Deadline, $"profiles merging all {expectedSnapshots} snapshots");
                 Assert.False(streams.HasExited, streams.Transcript);
+                if (kill != Kill.BeforeAnyCommit)
+                {
+                    // Everything processed gets committed: the lag gauge of every raw partition comes down to 0.
+                    var port = metricsPort;
+                    await Poll.UntilAsync(() => RawLag(port).Result is { Count: 8 } lag && lag.Values.All(v => v == 0), Deadline,
+                        "wp_streams_consumer_lag at 0 on all 8 raw partitions");
+                }
+
                 var replayed = await Metric(metricsPort, "wp_streams_replayed_batches_total");
                 output.WriteLine($"kill {kill}: {profiles.SnapshotCount} snapshots in {profiles.Latest.Count} profiles, " +
                     $"{replayed} replayed batches, duplicates {profiles.Latest.Values.Sum(p => p.DuplicateSnapshots)}");
@@ -135,6 +143,7 @@ public sealed class RestartTests(ITestOutputHelper output)
             ["WP_Streams__IdleCloseSeconds"] = "3600",
             ["WP_Streams__CommitIntervalMs"] = commitIntervalMs.ToString(CultureInfo.InvariantCulture),
             ["WP_Profiles__TickSeconds"] = "3600",
+            ["WP_Streams__LagIntervalSeconds"] = "1",
             ["WP_Http__Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
         });
     }
@@ -157,12 +166,21 @@ public sealed class RestartTests(ITestOutputHelper output)
         producer.Flush();
     }
 
-    static async Task<double> Metric(int port, string name)
+    static async Task<double> Metric(int port, string name) =>
+        (await Metrics(port)).FirstOrDefault(m => m.Name == name).Value;
+
+    /// <summary>The lag gauge's value per <c>wp.events.raw</c> partition.</summary>
+    static async Task<Dictionary<string, double>> RawLag(int port) =>
+        (await Metrics(port)).Where(m => m.Name.StartsWith($"wp_streams_consumer_lag{{topic=\"{PipelineTopics.RawEvents.Name}\"", StringComparison.Ordinal))
+            .ToDictionary(m => m.Name, m => m.Value);
+
+    /// <summary>The Prometheus text exposition as (name with labels, value) pairs.</summary>
+    static async Task<IReadOnlyList<(string Name, double Value)>> Metrics(int port)
     {
         using var http = new HttpClient();
         var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
-        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
+        return [.. text.Split('\n').Where(l => l.Length > 0 && l[0] != '#')
+            .Select(l => (l[..l.LastIndexOf(' ')], double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)))];
     }
 
     /// <summary>
