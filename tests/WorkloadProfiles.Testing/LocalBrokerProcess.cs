@@ -12,9 +12,9 @@ public sealed partial class LocalBrokerProcess : IAsyncDisposable
 {
     const string Assembly = "WorkloadProfiles.LocalBroker.dll";
 
-    readonly ChildProcess _process;
+    readonly CommandProcess _process;
 
-    LocalBrokerProcess(ChildProcess process) => _process = process;
+    LocalBrokerProcess(CommandProcess process) => _process = process;
 
     /// <summary>Bootstrap servers from the ready line.</summary>
     public string BootstrapServers => Ready()?.Groups["bootstrap"].Value ?? "";
@@ -55,9 +55,9 @@ public sealed partial class LocalBrokerProcess : IAsyncDisposable
 
     /// <summary>Starts the command and returns without waiting, for tests of how it fails.</summary>
     public static LocalBrokerProcess Launch(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
-        new(ChildProcess.Start(Assembly, arguments, environment));
+        new(CommandProcess.Start(Assembly, arguments, environment));
 
-    /// <inheritdoc cref="ChildProcess.HasExited"/>
+    /// <inheritdoc cref="CommandProcess.HasExited"/>
     public bool HasExited => _process.HasExited;
 
     /// <summary>Exit code, once <see cref="HasExited"/>.</summary>
@@ -66,7 +66,7 @@ public sealed partial class LocalBrokerProcess : IAsyncDisposable
     Match? Ready() => _process.Output.Select(line => ReadyLine().Match(line)).FirstOrDefault(m => m.Success);
 
     /// <summary>Sends SIGTERM, as a service manager would, and returns the exit code once the process ended.</summary>
-    public Task<int> StopAsync(TimeSpan timeout) => _process.SignalAsync(ChildProcess.SigTerm, timeout);
+    public Task<int> StopAsync(TimeSpan timeout) => _process.SignalAsync(CommandProcess.SigTerm, timeout);
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 

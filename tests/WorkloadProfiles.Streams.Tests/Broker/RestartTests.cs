@@ -86,7 +86,7 @@ public sealed class RestartTests(ITestOutputHelper output)
                 Assert.False(streams.HasExited, streams.Transcript);
                 if (kill != Kill.No)
                 {
-                    Assert.Equal(137, await streams.SignalAsync(ChildProcess.SigKill, TimeSpan.FromSeconds(10)));
+                    Assert.Equal(137, await streams.SignalAsync(CommandProcess.SigKill, TimeSpan.FromSeconds(10)));
                     output.WriteLine($"killed after {profiles.Count} profile records ({profiles.SnapshotCount} of {expectedSnapshots} snapshots merged), " +
                         $"{Committed(broker, application)} raw batches committed");
                     await streams.DisposeAsync();
@@ -112,7 +112,7 @@ public sealed class RestartTests(ITestOutputHelper output)
                 var replayed = await Metric(metricsPort, "wp_streams_replayed_batches_total");
                 output.WriteLine($"kill {kill}: {profiles.SnapshotCount} snapshots in {profiles.Latest.Count} profiles, " +
                     $"{replayed} replayed batches, duplicates {profiles.Latest.Values.Sum(p => p.DuplicateSnapshots)}");
-                var exit = await streams.SignalAsync(ChildProcess.SigTerm, TimeSpan.FromSeconds(60));
+                var exit = await streams.SignalAsync(CommandProcess.SigTerm, TimeSpan.FromSeconds(60));
                 Assert.True(exit == 0, $"wp-streams exited with {exit} on SIGTERM:\n{streams.Transcript}");
                 return new Outcome(profiles.Latest, replayed);
             }
@@ -127,10 +127,10 @@ public sealed class RestartTests(ITestOutputHelper output)
         }
     }
 
-    static ChildProcess StartStreams(LocalBrokerProcess broker, string application, string stateDir, int commitIntervalMs, out int metricsPort)
+    static CommandProcess StartStreams(LocalBrokerProcess broker, string application, string stateDir, int commitIntervalMs, out int metricsPort)
     {
         metricsPort = LocalBrokerProcess.FreePort();
-        return ChildProcess.Start("wp-streams.dll", [], new Dictionary<string, string>
+        return CommandProcess.Start("wp-streams.dll", [], new Dictionary<string, string>
         {
             ["WP_Kafka__BootstrapServers"] = broker.BootstrapServers,
             ["WP_Kafka__LocalBrokerControlPort"] = broker.ControlPort.ToString(CultureInfo.InvariantCulture),

@@ -8,7 +8,7 @@ namespace WorkloadProfiles.Testing;
 /// One of the product's commands (a .NET assembly copied next to the tests) running as a child process, with its stdout
 /// and stderr captured line by line: a separate process, as in production, which a test can signal or kill.
 /// </summary>
-public sealed partial class ChildProcess : IAsyncDisposable
+public sealed partial class CommandProcess : IAsyncDisposable
 {
     public const int SigKill = 9;
     public const int SigTerm = 15;
@@ -17,7 +17,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
     readonly ConcurrentQueue<string> _output = new();
     readonly ConcurrentQueue<string> _error = new();
 
-    ChildProcess(Process process) => _process = process;
+    CommandProcess(Process process) => _process = process;
 
     /// <summary>Lines written to stdout so far.</summary>
     public IReadOnlyCollection<string> Output => _output;
@@ -28,7 +28,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     /// <summary>Starts <c>dotnet {assembly} {arguments}</c>, the assembly taken from the test's output directory.</summary>
-    public static ChildProcess Start(string assembly, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public static CommandProcess Start(string assembly, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -48,7 +48,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start };
-        var child = new ChildProcess(process);
+        var child = new CommandProcess(process);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null) child._output.Enqueue(e.Data);
