@@ -68,7 +68,6 @@ public static class ExplorerApp
 
         var kafka = KafkaOptions.From(configuration);
         var avro = configuration.GetSection(AvroCodecOptions.SectionName).Get<AvroCodecOptions>() ?? AvroCodecOptions.Default;
-        if (avro.SchemaRegistryUrl is null && kafka.SchemaRegistryUrl is not null) avro = avro with { SchemaRegistryUrl = kafka.SchemaRegistryUrl };
         services.AddSingleton(kafka);
         services.AddSingleton(_ => new AvroCodecs(avro));
         services.AddSingleton<SuppressionPublisher>();

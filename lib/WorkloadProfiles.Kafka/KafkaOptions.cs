@@ -17,9 +17,6 @@ public sealed class KafkaOptions
     /// <summary>Comma-separated <c>host:port</c> list of brokers.</summary>
     public string BootstrapServers { get; set; } = DefaultBootstrapServers;
 
-    /// <summary>Confluent Schema Registry URL; when set, values use the registry wire format instead of single-object encoding.</summary>
-    public string? SchemaRegistryUrl { get; set; }
-
     /// <summary>
     /// librdkafka properties passed through to every client as given (<c>Kafka:Client:security.protocol</c>,
     /// <c>WP_Kafka__Client__sasl.mechanism</c>, ...). They override what the process sets itself.

@@ -28,7 +28,7 @@ switch (command)
     case "run":
     {
         var kafka = KafkaOptions.From(configuration);
-        using var codecs = new AvroCodecs(avroOptions with { SchemaRegistryUrl = avroOptions.SchemaRegistryUrl ?? kafka.SchemaRegistryUrl });
+        using var codecs = new AvroCodecs(avroOptions);
         using var database = new ClickHouseDatabase(clickHouseOptions);
         using var sink = new ClickHouseSink(kafka, database, sinkOptions, codecs, loggerFactory);
         var logger = loggerFactory.CreateLogger("wp-sink");

@@ -11,7 +11,6 @@ public class KafkaOptionsTests
         var options = KafkaOptions.From(new ConfigurationBuilder().Build());
 
         Assert.Equal("127.0.0.1:9092", options.ToProducerConfig().BootstrapServers);
-        Assert.Null(options.SchemaRegistryUrl);
     }
 
     [Fact]
@@ -20,7 +19,6 @@ public class KafkaOptionsTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Kafka:BootstrapServers"] = "kafka-1:9093,kafka-2:9093",
-            ["Kafka:SchemaRegistryUrl"] = "http://registry:8081",
             ["Kafka:Client:security.protocol"] = "SASL_SSL",
             ["Kafka:Client:sasl.mechanism"] = "SCRAM-SHA-512",
         }).Build();
@@ -30,7 +28,6 @@ public class KafkaOptionsTests
         var producer = options.ToProducerConfig();
         var admin = options.ToAdminClientConfig();
 
-        Assert.Equal("http://registry:8081", options.SchemaRegistryUrl);
         Assert.Equal("snapshot-job", consumer.GroupId);
         foreach (ClientConfig config in new ClientConfig[] { consumer, producer, admin })
         {
