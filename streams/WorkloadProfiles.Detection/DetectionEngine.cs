@@ -1,6 +1,7 @@
 using WorkloadProfiles.Detection.Rules;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Signals;
+using WorkloadProfiles.Domain.Snapshots;
 
 namespace WorkloadProfiles.Detection;
 
@@ -26,6 +27,12 @@ public sealed class DetectionEngine
     private readonly DetectionMetrics _metrics;
     private readonly ContainerLineages _lineages;
     private readonly EventFields _fields = new();
+    // Kinds whose every rule reads only file.* (the default open rules): their outcome per (path, flags) is remembered,
+    // because a container opens the same few files over and over and evaluating the rules costs more than a lookup.
+    private readonly bool[] _fileOnlyByKind;
+    private readonly Dictionary<(string Path, int Flags), int[]> _fileOutcomes = [];
+    private const int MaxFileOutcomes = 16_384;
+    private bool _conditionThrew;
 
     public DetectionEngine(RuleSet rules, SuppressionSet? suppressions = null, DetectionOptions? options = null)
     {
@@ -49,6 +56,7 @@ public sealed class DetectionEngine
             _byKind[k] = [.. watched.Select(r => r.rule)];
             _ruleIndexByKind[k] = [.. watched.Select(r => r.index)];
         }
+        _fileOnlyByKind = [.. _byKind.Select((rules, k) => (EventKind)k == EventKind.Open && rules.Length > 0 && rules.All(r => r.ReadsOnlyFile))];
     }
 
     public RuleSet Rules { get; }
@@ -96,23 +104,22 @@ public sealed class DetectionEngine
             if (rules.Length == 0) continue;
 
             evaluated++;
-            _fields.Bind(e, container, batch.HostName, processes);
             var indexes = _ruleIndexByKind[(int)e.Kind];
+            if (_fileOnlyByKind[(int)e.Kind])
+            {
+                var matched = FileOutcome(e, rules, indexes, container, batch.HostName, processes);
+                if (matched.Length == 0) continue;
+                _fields.Bind(e, container, batch.HostName, processes);
+                Behaviour? fileBehaviour = null;
+                foreach (var r in matched) Signal(rules[r].Rule, indexes[r], e, container, batch.HostName, ref fileBehaviour, ref signals);
+                continue;
+            }
+
+            _fields.Bind(e, container, batch.HostName, processes);
             Behaviour? behaviour = null;
             for (var r = 0; r < rules.Length; r++)
             {
-                var ruleIndex = indexes[r];
-                if (!Matches(rules[r], ruleIndex)) continue;
-
-                var rule = rules[r].Rule;
-                _metrics.Matched(ruleIndex);
-                behaviour ??= SignalFactory.BehaviourOf(e, _fields.Ancestry);
-                if (Suppressions.Match(rule.Id, container.ImageName, behaviour) is not null)
-                {
-                    _metrics.Suppressed(ruleIndex);
-                    continue;
-                }
-                (signals ??= []).Add(SignalFactory.Create(rule, e, container, batch.HostName, behaviour));
+                if (Matches(rules[r], indexes[r])) Signal(rules[r].Rule, indexes[r], e, container, batch.HostName, ref behaviour, ref signals);
             }
         }
 
@@ -120,6 +127,41 @@ public sealed class DetectionEngine
         if (signals is null) return [];
         _metrics.Signals(signals.Count);
         return signals;
+    }
+
+    /// <summary>A matched rule: counted, then a signal unless a suppression covers the behaviour.</summary>
+    private void Signal(Rule rule, int ruleIndex, RawEvent e, ContainerRef container, string hostName, ref Behaviour? behaviour,
+        ref List<SecuritySignal>? signals)
+    {
+        _metrics.Matched(ruleIndex);
+        behaviour ??= SignalFactory.BehaviourOf(e, _fields.Ancestry);
+        if (Suppressions.Match(rule.Id, container.ImageName, behaviour) is not null)
+        {
+            _metrics.Suppressed(ruleIndex);
+            return;
+        }
+        (signals ??= []).Add(SignalFactory.Create(rule, e, container, hostName, behaviour));
+    }
+
+    /// <summary>Positions (in the kind's bucket) of the file-only rules that match this open, remembered per (path, flags).
+    /// An outcome in which a rule threw is not remembered, so its error is counted on every evaluation.</summary>
+    private int[] FileOutcome(RawEvent e, CompiledRule[] rules, int[] indexes, ContainerRef container, string hostName, ProcessTable processes)
+    {
+        var key = (e.FilePath ?? "", e.FileFlags);
+        if (_fileOutcomes.TryGetValue(key, out var known)) return known;
+
+        _fields.Bind(e, container, hostName, processes);
+        _conditionThrew = false;
+        List<int>? matched = null;
+        for (var r = 0; r < rules.Length; r++)
+        {
+            if (Matches(rules[r], indexes[r])) (matched ??= []).Add(r);
+        }
+        int[] outcome = matched is null ? [] : [.. matched];
+        if (_conditionThrew) return outcome;
+        if (_fileOutcomes.Count >= MaxFileOutcomes) _fileOutcomes.Clear();
+        _fileOutcomes[key] = outcome;
+        return outcome;
     }
 
     private bool Matches(CompiledRule rule, int ruleIndex)
@@ -133,6 +175,7 @@ public sealed class DetectionEngine
         {
             // A condition that throws (e.g. an index past argv) does not match; counted so a broken rule is visible.
             _metrics.RuleError(ruleIndex);
+            _conditionThrew = true;
             return false;
         }
     }

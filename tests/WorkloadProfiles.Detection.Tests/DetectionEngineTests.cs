@@ -41,6 +41,52 @@ public sealed class DetectionEngineTests
     }
 
     [Fact]
+    public void Remembered_file_rule_outcomes_give_each_event_its_own_signal_and_ancestry()
+    {
+        var engine = new DetectionEngine(Defaults);
+        var signals = engine.Evaluate(Batch([
+            .. NginxShellCurl(),
+            Open(21, "/etc/shadow", comm: "curl"),
+            Open(1, "/etc/shadow", comm: "nginx"),
+            Open(1, "/etc/hosts", comm: "nginx"),
+            Open(21, "/etc/shadow", comm: "curl"),
+        ]));
+
+        var shadow = signals.Where(s => s.RuleId == "wp.read-credentials").ToList();
+        Assert.Equal(3, shadow.Count);
+        Assert.Equal(["/usr/sbin/nginx", "/bin/sh", "/usr/bin/curl"], shadow[0].Behaviour.Ancestry.Select(p => p.ExecutablePath));
+        Assert.Equal(["/usr/sbin/nginx"], shadow[1].Behaviour.Ancestry.Select(p => p.ExecutablePath));
+        Assert.Equal(NodeIdentity.ForBehaviour(shadow[0].Behaviour), NodeIdentity.ForBehaviour(shadow[2].Behaviour));
+        Assert.Equal(3, engine.Counters.Matched["wp.read-credentials"]);
+        Assert.Equal(0, engine.Counters.Matched["wp.write-below-etc"]);
+
+        // The open flags are part of what is remembered: the same path opened for writing is another outcome.
+        var written = engine.Evaluate(Batch(Open(1, "/etc/hosts", flags: 0x1, comm: "nginx")));
+        Assert.Equal("/etc/hosts", Assert.Single(written, s => s.RuleId == "wp.write-below-etc").Behaviour.FilePath);
+    }
+
+    [Fact]
+    public void Open_rules_that_read_the_process_are_evaluated_for_every_event()
+    {
+        var engine = new DetectionEngine(Rules("""
+            rules:
+              - id: test.shell-reads-data
+                name: shell reads data
+                severity: low
+                event: open
+                condition: file.path == "/data/x" && process.name == "sh"
+            """));
+
+        var signals = engine.Evaluate(Batch(
+            Exec(1, "/bin/sh", "sh"), Open(1, "/data/x", comm: "sh"),
+            Exec(2, "/usr/sbin/nginx", "nginx"), Open(2, "/data/x", comm: "nginx"),
+            Open(1, "/data/x", comm: "sh")));
+
+        Assert.Equal(2, signals.Count);
+        Assert.All(signals, s => Assert.Equal("/bin/sh", s.Behaviour.Ancestry[^1].ExecutablePath));
+    }
+
+    [Fact]
     public void Lineage_carries_over_batches_of_the_same_container_only()
     {
         var engine = new DetectionEngine(Defaults);

@@ -53,8 +53,10 @@ internal sealed class ConditionCompiler
     }
 
     /// <summary>Compiles <paramref name="condition"/>; on failure returns null and a message that names the problem.</summary>
-    public Condition? Compile(string condition, RuleEvent kind, out string? error)
+    /// <param name="reads">The field groups the condition reads (e.g. <c>file</c>, <c>process</c>).</param>
+    public Condition? Compile(string condition, RuleEvent kind, out string? error, out IReadOnlyList<string> reads)
     {
+        reads = [];
         Lambda lambda;
         try
         {
@@ -81,6 +83,7 @@ internal sealed class ConditionCompiler
         }
 
         error = null;
+        reads = [.. lambda.UsedParameters.Select(p => p.Name)];
         return lambda.Compile<Condition>();
     }
 }

@@ -87,13 +87,13 @@ internal static partial class RuleFileReader
         foreach (var node in ruleNodes.Children)
         {
             if (ReadRule(node, source, errors) is not { } rule) continue;
-            var condition = compiler.Compile(rule.Condition, rule.Event, out var error);
+            var condition = compiler.Compile(rule.Condition, rule.Event, out var error, out var reads);
             if (condition is null)
             {
                 errors.Add(new(source, Line(node), rule.Id, error!));
                 continue;
             }
-            rules.Add(new CompiledRule(rule, condition, Line(node)));
+            rules.Add(new CompiledRule(rule, condition, Line(node), ReadsOnlyFile: reads.All(group => group == "file")));
         }
         return rules;
     }
