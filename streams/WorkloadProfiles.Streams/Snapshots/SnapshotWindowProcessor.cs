@@ -16,9 +16,9 @@ namespace WorkloadProfiles.Streams.Snapshots;
 /// Work is per batch, not per event: a batch is decoded once, its events go straight into the in-memory
 /// <see cref="SnapshotBuilder"/> of their window, and the batch's own bytes are journaled in the store (one put) so a
 /// restart can rebuild the open windows. The container's process lineage outlives windows, so the store also keeps a
-/// lineage base (the process table just before the journal's first batch) that the replay starts from. A window closes when stream time (the highest event time seen by this task)
-/// passes its end plus grace, when the container's exit event arrives, or when the container has been quiet for
-/// <see cref="SnapshotJobOptions.IdleClose"/> of wall-clock time.
+/// lineage base (the process table just before the journal's first batch) that the replay starts from. A window closes
+/// when stream time (the highest event time seen by this task) passes its end plus grace, when the container's exit
+/// event arrives, or when the container has been quiet for <see cref="SnapshotJobOptions.IdleClose"/> of wall-clock time.
 /// </remarks>
 internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<RawEventBatch>, string, Outgoing>
 {
