@@ -164,4 +164,21 @@ public sealed class SnapshotJobTests : IDisposable
         Assert.Single(ReadSnapshots());
         Assert.Equal(1, _h.Counter(_h.Metrics.WindowCloses, "idle"));
     }
+
+    [Fact]
+    public void A_late_exec_is_not_counted_but_still_moves_the_process_in_the_lineage()
+    {
+        Send(Batch(Web1, NginxStart(Minutes(1))));
+        Send(Batch(Web1, Open(Minutes(33), 1, "/etc/nginx/mime.types"))); // closes the first window
+        Send(Batch(Web1, Exec(Minutes(20), 1, "/bin/sh", "sh", "-c", "reload"))); // too late for its window
+        Send(Batch(Web1, Open(Minutes(34), 1, "/tmp/reload.pid", flags: 0x41)));
+        Send(Batch(Web1, ContainerExit(Minutes(35))));
+
+        var second = ReadSnapshots().Select(s => s.Value).Single(s => s.WindowStartUs == Minutes(30));
+        var pid = second.Nodes.Single(n => n.Key.Contains("reload.pid", StringComparison.Ordinal));
+        var shell = second.Nodes.Single(n => n.Id == pid.ParentId);
+        Assert.Equal("/bin/sh -c *", shell.Key);
+        Assert.Contains(second.Nodes, n => n.Id == shell.ParentId && n.Key == "/usr/sbin/nginx");
+        Assert.Equal(1, _h.Counter(_h.Metrics.LateEvents));
+    }
 }
