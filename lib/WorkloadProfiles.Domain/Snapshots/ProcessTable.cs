@@ -15,7 +15,7 @@ namespace WorkloadProfiles.Domain.Snapshots;
 public sealed class ProcessTable
 {
     private readonly Dictionary<int, ulong> _nodeOfPid = [];
-    private readonly Dictionary<ulong, ProcessNode> _nodes = [];
+    private readonly Dictionary<ulong, ProcessTableState.Node> _nodes = [];
 
     /// <param name="maxKeyLength">Process keys longer than this are truncated (<see cref="NodeIdentity.TruncateKey"/>).</param>
     public ProcessTable(int maxKeyLength = NodeIdentity.DefaultMaxKeyLength)
@@ -47,10 +47,11 @@ public sealed class ProcessTable
                     : e.Ppid > 0 && _nodeOfPid.TryGetValue(e.Ppid, out var parentOfPid) ? parentOfPid
                     : NodeIdentity.Root;
                 var process = new ProcessRef(e.ExecutablePath ?? e.Comm, e.Args ?? []);
+                var key = Key(process);
                 // A process re-executing the program it already runs (a self re-exec loop, a restarting supervisor)
                 // stays on its node: nesting it would grow the tree by one level per exec without new behaviour.
-                if (known && _nodes[current].Key == Key(process).Key) break;
-                _nodeOfPid[e.Pid] = Register(parent, process);
+                if (known && _nodes[current].Key == key.Value) break;
+                _nodeOfPid[e.Pid] = Register(parent, process, key);
                 break;
             case EventKind.Fork when e.ChildPid > 0:
                 _nodeOfPid[e.ChildPid] = NodeOf(e.Pid, e.Comm);
@@ -66,7 +67,8 @@ public sealed class ProcessTable
     {
         if (_nodeOfPid.TryGetValue(pid, out var node)) return node;
         comm ??= "";
-        return _nodeOfPid[pid] = Register(NodeIdentity.Root, new ProcessRef(comm, [comm]));
+        var process = new ProcessRef(comm, [comm]);
+        return _nodeOfPid[pid] = Register(NodeIdentity.Root, process, Key(process));
     }
 
     /// <summary>Root-first ancestry of a pid's current process node, the pid's own process last.</summary>
@@ -78,7 +80,7 @@ public sealed class ProcessTable
         return chain;
     }
 
-    internal bool TryGetNode(ulong id, [MaybeNullWhen(false)] out ProcessNode node) => _nodes.TryGetValue(id, out node);
+    internal bool TryGetNode(ulong id, [MaybeNullWhen(false)] out ProcessTableState.Node node) => _nodes.TryGetValue(id, out node);
 
     /// <summary>
     /// The table's whole state (live pids and every node), so a stream job can checkpoint lineage that outlives its
@@ -86,7 +88,7 @@ public sealed class ProcessTable
     /// </summary>
     public ProcessTableState Export() => new(
         [.. _nodeOfPid.Select(p => new ProcessTableState.Pid(p.Key, p.Value))],
-        [.. _nodes.Values.Select(n => new ProcessTableState.Node(n.Id, n.ParentId, n.Key, n.Process))],
+        [.. _nodes.Values],
         TruncatedKeys);
 
     /// <summary>A table equal to the one <paramref name="state"/> was exported from.</summary>
@@ -95,7 +97,7 @@ public sealed class ProcessTable
     {
         ArgumentNullException.ThrowIfNull(state);
         var table = new ProcessTable(maxKeyLength) { TruncatedKeys = state.TruncatedKeys };
-        foreach (var node in state.Nodes) table._nodes[node.Id] = new ProcessNode(node.Id, node.ParentId, node.Key, node.Process);
+        foreach (var node in state.Nodes) table._nodes[node.Id] = node;
         foreach (var pid in state.Pids)
         {
             if (!table._nodes.ContainsKey(pid.NodeId)) throw new ArgumentException($"pid {pid.Value} acts as node {pid.NodeId:x16}, which the state does not hold", nameof(state));
@@ -104,23 +106,19 @@ public sealed class ProcessTable
         return table;
     }
 
-    private ulong Register(ulong parent, ProcessRef process)
+    private ulong Register(ulong parent, ProcessRef process, (string Value, bool Truncated) key)
     {
-        var (key, truncated) = Key(process);
-        if (truncated) TruncatedKeys++;
-        var id = NodeIdentity.Compute(parent, NodeKind.Process, key);
-        _nodes.TryAdd(id, new ProcessNode(id, parent, key, process));
+        if (key.Truncated) TruncatedKeys++;
+        var id = NodeIdentity.Compute(parent, NodeKind.Process, key.Value);
+        _nodes.TryAdd(id, new ProcessTableState.Node(id, parent, key.Value, process));
         return id;
     }
 
-    private (string Key, bool Truncated) Key(ProcessRef process)
+    private (string Value, bool Truncated) Key(ProcessRef process)
     {
         var key = NodeIdentity.ProcessKey(process.ExecutablePath, process.Args);
         return key.Length > MaxKeyLength ? (NodeIdentity.TruncateKey(key, MaxKeyLength), true) : (key, false);
     }
-
-    /// <summary>A process node: its place in the tree, its key and the first process seen acting as it.</summary>
-    internal sealed record ProcessNode(ulong Id, ulong ParentId, string Key, ProcessRef Process);
 }
 
 /// <summary>What <see cref="ProcessTable.Export"/> returns: plain data, for the caller to encode.</summary>
