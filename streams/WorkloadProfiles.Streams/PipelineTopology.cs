@@ -37,10 +37,10 @@ public sealed class PipelineTopology
     /// <summary>The live suppression set shared by the detection tasks (fed by the <c>wp.suppressions</c> global store).</summary>
     public SuppressionSet Suppressions { get; }
 
-    /// <summary>Source topics the topology reads (to pre-create on brokers that cannot auto-create).</summary>
     /// <summary>Source topics the application's consumer group reads (the global suppression table is read outside it).</summary>
     public IReadOnlyList<string> GroupTopics => [.. SourceTopics.Where(t => t != PipelineTopics.Suppressions.Name)];
 
+    /// <summary>Source topics the topology reads (to pre-create on brokers that cannot auto-create).</summary>
     public IReadOnlyList<string> SourceTopics
     {
         get

@@ -20,15 +20,7 @@ public sealed class Decoded<T> where T : class
     string? _reason;
     string? _detail;
 
-    internal Decoded(T? value, byte[]? raw, string? reason, string? detail)
-    {
-        _value = value;
-        Raw = raw;
-        _reason = reason;
-        _detail = detail;
-    }
-
-    internal Decoded(IAvroCodec<T> codec, byte[] raw)
+    internal Decoded(IAvroCodec<T>? codec, byte[]? raw)
     {
         _codec = codec;
         Raw = raw;
@@ -100,11 +92,7 @@ public static class Decoded
     /// <summary>Reason for a failure the codec did not classify (a bug in a codec rather than bad input).</summary>
     public const string UnclassifiedReason = "undecodable";
 
-    public static Decoded<T> Success<T>(T value, byte[] raw) where T : class => new(value, raw, null, null);
-
-    public static Decoded<T> Tombstone<T>() where T : class => new(null, null, null, null);
-
-    public static Decoded<T> Failure<T>(byte[]? raw, string reason, string detail) where T : class => new(null, raw, reason, detail);
+    public static Decoded<T> Tombstone<T>() where T : class => new(null, null);
 
     /// <summary>Bytes decoded by <paramref name="codec"/> on first read.</summary>
     public static Decoded<T> Lazy<T>(IAvroCodec<T> codec, byte[] raw) where T : class => new(codec, raw);

@@ -10,9 +10,6 @@ namespace WorkloadProfiles.Streams.Plumbing;
 /// </summary>
 public sealed class DecodingSerDes<T>(IAvroCodec<T> codec) : AbstractSerDes<Decoded<T>> where T : class
 {
-    /// <summary>Reason for a failure the codec did not classify (a bug in a codec rather than bad input).</summary>
-    public const string UnclassifiedReason = Decoded.UnclassifiedReason;
-
     // Decoded on first read (see Decoded<T>): Streamiz calls this twice per record and reads the value once.
     public override Decoded<T> Deserialize(byte[] data, SerializationContext context) =>
         data is null ? Decoded.Tombstone<T>() : Decoded.Lazy(codec, data);
