@@ -42,16 +42,7 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
 
     public Record<string, Outgoing> Process(Record<string, EnrichmentInput> record)
     {
-        if (!_restored)
-        {
-            // Here rather than in Init: Streamiz initialises processors before it restores their stores.
-            _restored = true;
-            foreach (var (key, value) in _store.All())
-            {
-                _profiles[key] = new ProfileIndex(codecs.Profiles.Deserialize(value));
-            }
-        }
-
+        Restore();
         metrics.RecordsIn.WithLabels(Job).Inc();
         if (record.Value.IsProfile)
         {
@@ -67,6 +58,24 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
 
     public void Close()
     {
+    }
+
+    /// <summary>
+    /// Once, before the first record: the profiles from the restored store. Not in <see cref="Init"/>: Streamiz
+    /// initialises processors before it restores their stores, so the store is still empty there.
+    /// </summary>
+    void Restore()
+    {
+        if (_restored)
+        {
+            return;
+        }
+
+        _restored = true;
+        foreach (var (key, value) in _store.All())
+        {
+            _profiles[key] = new ProfileIndex(codecs.Profiles.Deserialize(value));
+        }
     }
 
     void OnProfile(Record<string, EnrichmentInput> record, Decoded<SecurityProfile> profile)
