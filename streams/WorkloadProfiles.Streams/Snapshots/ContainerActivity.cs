@@ -18,7 +18,7 @@ internal sealed class ContainerActivity(string containerId)
     public string HostName { get; set; } = "";
 
     /// <summary>The live process table, shared by the open windows' builders.</summary>
-    public ProcessTable Processes { get; set; } = new();
+    public required ProcessTable Processes { get; set; }
 
     /// <summary>
     /// Lineage checkpoints in offset order: the process table as it was just before the batch at <c>Offset</c>. The

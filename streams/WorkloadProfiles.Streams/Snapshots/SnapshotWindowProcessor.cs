@@ -115,7 +115,11 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     {
         if (!_containers.TryGetValue(containerId, out var container))
         {
-            container = new ContainerActivity(containerId) { LastSeenWallMs = _context.WallClockTime };
+            container = new ContainerActivity(containerId)
+            {
+                Processes = new ProcessTable(_options.Limits.MaxKeyLength),
+                LastSeenWallMs = _context.WallClockTime,
+            };
             _containers.Add(containerId, container);
         }
 
@@ -230,8 +234,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             {
                 // The container's processes are gone; a reused id starts a fresh lineage.
                 container.Processes = new ProcessTable(_options.Limits.MaxKeyLength);
-                container.Lineage.Clear();
-                container.Lineage.Add((container.LastOffset + 1, ProcessTableState.Empty));
+                RebaseLineage(container);
                 PersistMeta(container);
             }
         }
@@ -271,8 +274,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         if (needed < 0)
         {
             // No open window: the live table is the whole lineage.
-            container.Lineage.Clear();
-            container.Lineage.Add((container.LastOffset + 1, container.Processes.Export()));
+            RebaseLineage(container);
         }
         else
         {
@@ -289,6 +291,13 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         }
 
         container.Journal.RemoveRange(0, drop);
+    }
+
+    /// <summary>The live table becomes the base: nothing before the next batch needs replaying.</summary>
+    static void RebaseLineage(ContainerActivity container)
+    {
+        container.Lineage.Clear();
+        container.Lineage.Add((container.LastOffset + 1, container.Processes.Export()));
     }
 
     SnapshotBuilder Window(ContainerActivity container, long windowStart)
