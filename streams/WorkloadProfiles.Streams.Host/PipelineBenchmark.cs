@@ -55,8 +55,8 @@ internal static class PipelineBenchmark
             producer.Flush();
         }
 
-        // Round 1 warms up (JIT tiering, broker buffers, the pipeline's first-time topic creation) and is not counted; the
-        // figures are the medians of the measured rounds, each of which runs all three on the same messages.
+        // Round 0 warms up (JIT tiering, broker buffers, the pipeline's first-time topic creation) and is not counted; the
+        // figures are the medians of the measured rounds, each of which runs all four on the same messages.
         var measured = new List<(Cost Raw, Cost Decoded, Cost Work, Cost Pipeline)>();
         for (var round = 0; round <= rounds; round++)
         {
