@@ -99,7 +99,8 @@ public sealed class DetectionEngine
                     break;
             }
 
-            if ((uint)e.Kind >= (uint)_byKind.Length) continue;
+            // A process re-read from /proc as a profiling session began was evaluated when first reported.
+            if (e.Rescan || (uint)e.Kind >= (uint)_byKind.Length) continue;
             var rules = _byKind[(int)e.Kind];
             if (rules.Length == 0) continue;
 
@@ -140,7 +141,7 @@ public sealed class DetectionEngine
             _metrics.Suppressed(ruleIndex);
             return;
         }
-        (signals ??= []).Add(SignalFactory.Create(rule, e, container, hostName, behaviour));
+        (signals ??= []).Add(SignalFactory.Create(rule, e, container, hostName, behaviour, _fields.Image));
     }
 
     /// <summary>Positions (in the kind's bucket) of the file-only rules that match this open, remembered per (path, flags).

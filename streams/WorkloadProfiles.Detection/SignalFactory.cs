@@ -5,6 +5,7 @@ using WorkloadProfiles.Detection.Rules;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Identity;
 using WorkloadProfiles.Domain.Signals;
+using WorkloadProfiles.Domain.Snapshots;
 
 namespace WorkloadProfiles.Detection;
 
@@ -58,9 +59,10 @@ internal static class SignalFactory
         return (flags & (0x40 | 0x200)) != 0 ? mode | FileAccessMode.Write : mode;
     }
 
-    public static SecuritySignal Create(Rule rule, RawEvent e, ContainerRef container, string hostName, Behaviour behaviour)
+    public static SecuritySignal Create(Rule rule, RawEvent e, ContainerRef container, string hostName, Behaviour behaviour, ProcessImage image)
     {
-        var detail = Detail(e, behaviour);
+        var process = ActingProcessOf(e, image);
+        var detail = Detail(e, behaviour, process);
         return new SecuritySignal
         {
             SignalId = MakeId(rule.Id, container.Id, e.TimestampUs, e.Pid, KeyOf(e)),
@@ -73,9 +75,26 @@ internal static class SignalFactory
             HostName = hostName,
             Message = $"{rule.Name}: {detail} (container {ShortId(container.Id)}, image {ImageOf(container)})",
             Tags = rule.Tags,
+            Process = process,
             Behaviour = behaviour,
         };
     }
+
+    /// <summary>The process that acted, from the event itself (pid, credentials, start) and the image it runs (path, argv,
+    /// working directory) — its own, not the first process seen as its node.</summary>
+    public static ActingProcess ActingProcessOf(RawEvent e, ProcessImage image) => new()
+    {
+        ExecutablePath = e is { Kind: EventKind.Exec, ExecutablePath: { Length: > 0 } path } ? path : image.Process.ExecutablePath,
+        Args = e is { Kind: EventKind.Exec, Args: { } args } ? args : image.Process.Args,
+        Name = e.Comm,
+        Pid = e.Pid,
+        Tid = e.Tid,
+        Ppid = e.Ppid,
+        Uid = e.Uid,
+        Gid = e.Gid,
+        WorkingDirectory = e.Kind == EventKind.Exec ? e.WorkingDirectory : image.WorkingDirectory,
+        StartUs = e.ProcessStartUs != 0 ? e.ProcessStartUs : image.Process.Pid == e.Pid ? image.Process.StartUs : 0,
+    };
 
     /// <summary>
     /// Deterministic id: SHA-256 of (rule, container, event time, pid, event key), first 128 bits as hex. A replayed batch
@@ -99,21 +118,21 @@ internal static class SignalFactory
         _ => e.Kind.ToString(),
     };
 
-    private static string Detail(RawEvent e, Behaviour b)
+    /// <summary>What happened, in the words of the acting process's own command line (not its node's).</summary>
+    private static string Detail(RawEvent e, Behaviour b, ActingProcess p)
     {
-        var actor = b.Ancestry.Count > 0 ? b.Ancestry[^1] : null;
-        var exe = actor?.ExecutablePath is { Length: > 0 } p ? p : e.Comm;
-        var parent = b.Ancestry.Count > 1 ? b.Ancestry[^2].ExecutablePath : null;
+        var who = $"`{CommandLine(p.Args, p.ExecutablePath)}` ({p.ExecutablePath}, pid {p.Pid}";
         return e.Kind switch
         {
-            EventKind.Exec => $"exec `{string.Join(' ', e.Args ?? actor?.Args ?? [])}` ({e.ExecutablePath ?? exe}, pid {e.Pid}"
-                              + (parent is null ? ")" : $", parent {parent})"),
-            EventKind.Open => $"{exe} (pid {e.Pid}) opened {e.FilePath} for {(b.Access.HasFlag(FileAccessMode.Write) ? "write" : "read")}",
-            EventKind.Dns => $"{exe} (pid {e.Pid}) resolved {e.DnsQuestionName}",
-            EventKind.Connect => $"{exe} (pid {e.Pid}) connected to {e.Transport.ToString().ToLowerInvariant()} {e.DestinationAddress}:{e.DestinationPort}",
-            _ => $"{exe} (pid {e.Pid})",
+            EventKind.Exec => $"exec {who}" + (b.Ancestry.Count > 1 ? $", parent `{CommandLine(b.Ancestry[^2].Args, b.Ancestry[^2].ExecutablePath)}`)" : ")"),
+            EventKind.Open => $"{who}) opened {e.FilePath} for {(b.Access.HasFlag(FileAccessMode.Write) ? "write" : "read")}",
+            EventKind.Dns => $"{who}) resolved {e.DnsQuestionName}",
+            EventKind.Connect => $"{who}) connected to {e.Transport.ToString().ToLowerInvariant()} {e.DestinationAddress}:{e.DestinationPort}",
+            _ => $"{who})",
         };
     }
+
+    private static string CommandLine(IReadOnlyList<string> args, string executable) => args.Count > 0 ? string.Join(' ', args) : executable;
 
     private static string ShortId(string id) => id.Length > 12 ? id[..12] : id;
 

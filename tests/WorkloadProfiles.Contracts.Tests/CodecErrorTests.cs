@@ -72,9 +72,10 @@ public class CodecErrorTests
     public void Hostile_lengths_fail_fast_instead_of_allocating()
     {
         var header = _codec.Serialize(Samples.MinimalBatch)[..10];
-        // container.id claims a 2^62-byte string; then, after six empty/zero fields, an events array of 2^62 items.
+        // container.id claims a 2^62-byte string; then, after six empty/zero fields and the profiling flag, an events
+        // array of 2^62 items.
         byte[] hugeString = [.. header, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F];
-        byte[] hugeArray = [.. header, 0x02, 0x61, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F];
+        byte[] hugeArray = [.. header, 0x02, 0x61, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F];
 
         Assert.Equal(ContractErrorReasons.MalformedAvro, Assert.Throws<ContractException>(() => _codec.Deserialize(hugeString)).Reason);
         var error = Assert.Throws<ContractException>(() => _codec.Deserialize(hugeArray));

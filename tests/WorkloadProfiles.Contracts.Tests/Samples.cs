@@ -25,12 +25,15 @@ internal static class Samples
         Uid = uint.MaxValue,
         Gid = 65534,
         Comm = "nginx: worker",
+        ProcessStartUs = T0 - 5,
         ExecutablePath = EscapedPath,
+        WorkingDirectory = UnicodePath,
         Args = ["/usr/sbin/nginx", "-g", "daemon off;", UnicodePath, ""],
         ChildPid = 4300,
         ExitCode = -9,
         FilePath = UnicodePath,
         FileFlags = 0x241,
+        FileResolution = PathResolution.Joined,
         DnsQuestionName = "api.example.com",
         DnsQuestionType = 28,
         Transport = NetworkTransport.Udp,
@@ -43,9 +46,11 @@ internal static class Samples
     public static IEnumerable<RawEvent> EventsOfEveryKind() =>
     [
         new() { Kind = EventKind.Exec, TimestampUs = T0, Pid = 10, Ppid = 1, Comm = "sh", ExecutablePath = "/bin/sh", Args = ["sh", "-c", "echo hi"] },
-        new() { Kind = EventKind.Fork, TimestampUs = T0 + 1, Pid = 10, ChildPid = 11 },
+        new() { Kind = EventKind.Fork, TimestampUs = T0 + 1, Pid = 10, ChildPid = 11, Rescan = true },
         new() { Kind = EventKind.Open, TimestampUs = T0 + 2, Pid = 11, FilePath = EscapedPath, FileFlags = 0 },
         new() { Kind = EventKind.Open, TimestampUs = T0 + 2, Pid = 11, FileFlags = 1 }, // flags without a path: still lossless
+        new() { Kind = EventKind.Open, TimestampUs = T0 + 2, Pid = 11, FileResolution = PathResolution.AsPassed }, // so is a lone resolution
+        new() { Kind = EventKind.Open, TimestampUs = T0 + 2, Pid = 11, FilePath = "etc/shadow", FileResolution = PathResolution.AsPassed },
         new() { Kind = EventKind.Dns, TimestampUs = T0 + 3, Pid = 11, DnsQuestionName = "example.org", DnsQuestionType = 1, DestinationAddress = "10.0.0.2", DestinationPort = 53 },
         new() { Kind = EventKind.Connect, TimestampUs = T0 + 4, Pid = 11, Transport = NetworkTransport.Tcp, DestinationPort = 443 },
         new() { Kind = EventKind.Exit, TimestampUs = T0 + 5, Pid = 11, ExitCode = 127 },
@@ -60,6 +65,7 @@ internal static class Samples
         AgentId = "agent-7",
         Sequence = long.MaxValue,
         DroppedEvents = 12,
+        Profiling = false,
         Events = [FullEvent, MinimalEvent, .. EventsOfEveryKind()],
     };
 
@@ -139,13 +145,30 @@ internal static class Samples
         Behaviour = new Behaviour
         {
             Kind = NodeKind.File,
-            Ancestry = [new ProcessRef("/usr/sbin/nginx", ["nginx", "-g", "daemon off;"]), new ProcessRef("/bin/sh", ["sh", "-c", "*"])],
+            Ancestry =
+            [
+                new ProcessRef("/usr/sbin/nginx", ["nginx", "-g", "daemon off;"]) { Pid = 1, StartUs = T0 - 100 },
+                new ProcessRef("/bin/sh", ["sh", "-c", "*"]),
+            ],
             FilePath = EscapedPath,
             Access = FileAccessMode.Write,
             DnsQuestionName = "evil.example",
             Transport = NetworkTransport.Tcp,
             DestinationAddress = "203.0.113.9",
             DestinationPort = 4444,
+        },
+        Process = new ActingProcess
+        {
+            ExecutablePath = "/bin/busybox",
+            Args = ["sh", "-c", UnicodePath],
+            Name = "sh",
+            Pid = 77,
+            Tid = 78,
+            Ppid = 1,
+            Uid = uint.MaxValue,
+            Gid = 3,
+            WorkingDirectory = EscapedPath,
+            StartUs = T0 - 1,
         },
     };
 

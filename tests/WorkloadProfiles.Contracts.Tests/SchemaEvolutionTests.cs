@@ -21,6 +21,46 @@ public class SchemaEvolutionTests
     }
 
     [Fact]
+    public void A_batch_written_under_schemas_history_v1_reads_as_a_profiling_batch_with_unknown_start_and_canonical_paths()
+    {
+        var v1 = Assert.Single(AvroContracts.RawEventBatch.History);
+        Assert.DoesNotContain(v1.Fields, f => f.Name == "profiling");
+        var codec = AvroCodecs.Default.For<RawEventBatch>();
+        var written = Samples.FullBatch;
+
+        var decoded = codec.Deserialize(SingleObject(v1, new SchemaResolution(AvroContracts.RawEventBatch.Schema, v1)
+            .Rewrite(AvroContracts.RawEventBatch.EncodeBody(written), "test")));
+
+        // Fields v1 did not have take their defaults: a v1 agent only published profiled containers.
+        var expected = written with
+        {
+            Profiling = true,
+            Events = [.. written.Events.Select(e => e with
+            {
+                ProcessStartUs = 0,
+                WorkingDirectory = null,
+                FileResolution = PathResolution.OpenedFile,
+                Rescan = false,
+            })],
+        };
+        DeepEquality.AssertEqual(expected, decoded);
+    }
+
+    [Fact]
+    public void A_signal_written_under_schemas_history_v1_has_no_acting_process()
+    {
+        var v1 = Assert.Single(AvroContracts.SecuritySignal.History);
+        var written = Samples.FullSignal;
+
+        var decoded = AvroCodecs.Default.For<SecuritySignal>().Deserialize(SingleObject(v1,
+            new SchemaResolution(AvroContracts.SecuritySignal.Schema, v1).Rewrite(AvroContracts.SecuritySignal.EncodeBody(written), "test")));
+
+        Assert.Null(decoded.Process);
+        Assert.All(decoded.Behaviour.Ancestry, p => Assert.Equal((0, 0L), (p.Pid, p.StartUs)));
+        Assert.Equal(written.Behaviour.Ancestry.Select(p => p.ExecutablePath), decoded.Behaviour.Ancestry.Select(p => p.ExecutablePath));
+    }
+
+    [Fact]
     public void The_same_record_without_the_older_schema_in_history_is_unknown()
     {
         var bytes = SingleObject(OlderBatchSchema, EncodeUnder(OlderBatchSchema, Samples.FullBatch));

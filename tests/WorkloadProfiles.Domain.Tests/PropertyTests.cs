@@ -114,9 +114,10 @@ public class PropertyTests
             from pid in Gen.Choose(1, 6)
             from other in Gen.Choose(1, 6)
             from program in Gen.Elements("/usr/sbin/nginx", "/bin/sh", "/usr/bin/python3", "/usr/bin/curl")
+            from argument in Gen.Elements("a", "b", "-c")
             select kind switch
             {
-                0 => Events.ExecChild(0, pid, other, program),
+                0 => Events.ExecChild(0, pid, other, program) with { Args = [program, argument], ProcessStartUs = pid * 10 + other, WorkingDirectory = argument == "a" ? null : "/" + argument },
                 1 => Events.Fork(0, pid, other),
                 _ => Events.Exit(0, pid),
             }).Select(list => new Events.RawEventList([.. list]));
@@ -137,8 +138,21 @@ public class PropertyTests
                 && Enumerable.Range(1, 6).All(pid => whole.NodeOf(pid, "x") == restored.NodeOf(pid, "x"));
         });
 
-    private static string CanonicalTable(ProcessTableState state) =>
-        string.Join(";", state.Pids.OrderBy(p => p.Value).Select(p => $"{p.Value}>{p.NodeId:x16}")) + "|" +
-        string.Join(";", state.Nodes.OrderBy(n => n.Id).Select(n => $"{n.Id:x16}<{n.ParentId:x16}:{n.Key}:{n.Process.ExecutablePath}")) +
-        "|" + state.TruncatedKeys;
+    // Indices of images are an export detail: compare each pid's node and its whole chain of images instead.
+    private static string CanonicalTable(ProcessTableState state)
+    {
+        string Chain(int index)
+        {
+            var parts = new List<string>();
+            for (var i = index; i >= 0; i = state.Images[i].Parent)
+            {
+                var image = state.Images[i];
+                parts.Add($"{image.NodeId:x16}:{image.ExecutablePath}:{string.Join(' ', image.Args)}:{image.Pid}:{image.StartUs}:{image.WorkingDirectory}");
+            }
+            return string.Join("<", parts);
+        }
+        return string.Join(";", state.Pids.OrderBy(p => p.Value).Select(p => $"{p.Value}>{Chain(p.Image)}")) + "|" +
+            string.Join(";", state.Nodes.OrderBy(n => n.Id).Select(n => $"{n.Id:x16}<{n.ParentId:x16}:{n.Key}")) +
+            "|" + state.TruncatedKeys;
+    }
 }

@@ -116,4 +116,11 @@ internal static class CommonMapping
         writer.WriteString(Required(name, "image.name"));
         writer.WriteString(Required(tag, "image.tag"));
     }
+
+    public static uint ReadUInt32(ref AvroReader reader, string field)
+    {
+        var value = reader.ReadLong();
+        if (value is < 0 or > uint.MaxValue) throw new AvroMalformedException($"{field} {value} is not an unsigned 32-bit id");
+        return (uint)value;
+    }
 }

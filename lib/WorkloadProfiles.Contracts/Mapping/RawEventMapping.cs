@@ -9,6 +9,7 @@ internal static class RawEventMapping
 {
     private const int EventKindSymbols = 8, EventKinds = 7;
     private const int TransportSymbols = 3;
+    private const int ResolutionSymbols = 4, Resolutions = 3;
 
     public static void WriteBatch(AvroWriter writer, RawEventBatch batch)
     {
@@ -17,6 +18,7 @@ internal static class RawEventMapping
         writer.WriteString(Required(batch.AgentId, "agent_id"));
         writer.WriteLong(batch.Sequence);
         writer.WriteLong(batch.DroppedEvents);
+        writer.WriteBoolean(batch.Profiling);
         var events = Required(batch.Events, "events");
         writer.WriteArrayStart(events.Count);
         for (var i = 0; i < events.Count; i++) WriteEvent(writer, Required(events[i], "events[]"));
@@ -30,6 +32,7 @@ internal static class RawEventMapping
         AgentId = reader.ReadString(),
         Sequence = reader.ReadLong(),
         DroppedEvents = reader.ReadLong(),
+        Profiling = reader.ReadBoolean(),
         Events = reader.ReadArray(ReadEvent),
     };
 
@@ -57,9 +60,11 @@ internal static class RawEventMapping
         }
         writer.WriteInt(e.ExitCode);
         writer.WriteInt(e.ChildPid);
+        writer.WriteLong(e.ProcessStartUs);
+        WriteNullableString(writer, e.WorkingDirectory);
 
         // Optional groups are null exactly when every field has its default, so the mapping is lossless both ways.
-        if (e.FilePath is null && e.FileFlags == 0)
+        if (e.FilePath is null && e.FileFlags == 0 && e.FileResolution == PathResolution.OpenedFile)
         {
             writer.WriteUnionIndex(0);
         }
@@ -68,6 +73,7 @@ internal static class RawEventMapping
             writer.WriteUnionIndex(1);
             WriteNullableString(writer, e.FilePath);
             writer.WriteInt(e.FileFlags);
+            WriteEnum(writer, (int)e.FileResolution, Resolutions, nameof(PathResolution));
         }
 
         if (e.DnsQuestionName is null && e.DnsQuestionType == 0)
@@ -83,6 +89,7 @@ internal static class RawEventMapping
 
         WriteNetwork(writer, e.Transport);
         WriteDestination(writer, e.DestinationAddress, e.DestinationPort);
+        writer.WriteBoolean(e.Rescan);
     }
 
     public static RawEvent ReadEvent(ref AvroReader reader)
@@ -99,13 +106,17 @@ internal static class RawEventMapping
         var args = reader.ReadUnionIndex(2) == 0 ? null : reader.ReadStringArray();
         var exitCode = reader.ReadInt();
         var childPid = reader.ReadInt();
+        var start = reader.ReadLong();
+        var workingDirectory = reader.ReadNullableString();
 
         string? filePath = null;
         var fileFlags = 0;
+        var resolution = PathResolution.OpenedFile;
         if (reader.ReadUnionIndex(2) == 1)
         {
             filePath = reader.ReadNullableString();
             fileFlags = reader.ReadInt();
+            resolution = (PathResolution)ReadEnum(ref reader, ResolutionSymbols, Resolutions, nameof(PathResolution));
         }
 
         string? dnsName = null;
@@ -118,6 +129,7 @@ internal static class RawEventMapping
 
         var transport = ReadNetwork(ref reader);
         var (address, port) = ReadDestination(ref reader);
+        var rescan = reader.ReadBoolean();
 
         return new RawEvent
         {
@@ -129,17 +141,21 @@ internal static class RawEventMapping
             Uid = uid,
             Gid = gid,
             Comm = comm,
+            ProcessStartUs = start,
             ExecutablePath = executable,
             Args = args,
+            WorkingDirectory = workingDirectory,
             ExitCode = exitCode,
             ChildPid = childPid,
             FilePath = filePath,
             FileFlags = fileFlags,
+            FileResolution = resolution,
             DnsQuestionName = dnsName,
             DnsQuestionType = dnsType,
             Transport = transport,
             DestinationAddress = address,
             DestinationPort = port,
+            Rescan = rescan,
         };
     }
 
@@ -178,12 +194,5 @@ internal static class RawEventMapping
         if (reader.ReadUnionIndex(2) == 0) return (null, 0);
         var address = reader.ReadNullableString();
         return (address, reader.ReadInt());
-    }
-
-    private static uint ReadUInt32(ref AvroReader reader, string field)
-    {
-        var value = reader.ReadLong();
-        if (value is < 0 or > uint.MaxValue) throw new AvroMalformedException($"{field} {value} is not an unsigned 32-bit id");
-        return (uint)value;
     }
 }

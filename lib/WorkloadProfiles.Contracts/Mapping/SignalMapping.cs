@@ -24,6 +24,7 @@ internal static class SignalMapping
         writer.WriteString(Required(s.Message, "message"));
         WriteStringArray(writer, s.Tags, "tags");
         WriteBehaviour(writer, Required(s.Behaviour, "behaviour"));
+        WriteProcess(writer, s.Process);
     }
 
     public static SecuritySignal ReadSignal(ref AvroReader reader) => new()
@@ -39,7 +40,60 @@ internal static class SignalMapping
         Message = reader.ReadString(),
         Tags = reader.ReadStringArray(),
         Behaviour = ReadBehaviour(ref reader),
+        Process = ReadProcess(ref reader),
     };
+
+    // process: ["null", Process] — the Process record of schemas/RawEvent.avsc (exit_code and child_pid stay 0).
+    private static void WriteProcess(AvroWriter writer, ActingProcess? p)
+    {
+        if (p is null)
+        {
+            writer.WriteUnionIndex(0);
+            return;
+        }
+        writer.WriteUnionIndex(1);
+        writer.WriteInt(p.Pid);
+        writer.WriteInt(p.Tid);
+        writer.WriteInt(p.Ppid);
+        writer.WriteLong(p.Uid);
+        writer.WriteLong(p.Gid);
+        writer.WriteString(Required(p.Name, "process.name"));
+        WriteNullableString(writer, Required(p.ExecutablePath, "process.executable.path"));
+        writer.WriteUnionIndex(1);
+        WriteStringArray(writer, p.Args, "process.args");
+        writer.WriteInt(0);
+        writer.WriteInt(0);
+        writer.WriteLong(p.StartUs);
+        WriteNullableString(writer, p.WorkingDirectory);
+    }
+
+    private static ActingProcess? ReadProcess(ref AvroReader reader)
+    {
+        if (reader.ReadUnionIndex(2) == 0) return null;
+        var pid = reader.ReadInt();
+        var tid = reader.ReadInt();
+        var ppid = reader.ReadInt();
+        var uid = ReadUInt32(ref reader, "process.uid");
+        var gid = ReadUInt32(ref reader, "process.gid");
+        var name = reader.ReadString();
+        var executable = reader.ReadNullableString() ?? "";
+        var args = reader.ReadUnionIndex(2) == 0 ? [] : reader.ReadStringArray();
+        reader.ReadInt();
+        reader.ReadInt();
+        return new ActingProcess
+        {
+            Pid = pid,
+            Tid = tid,
+            Ppid = ppid,
+            Uid = uid,
+            Gid = gid,
+            Name = name,
+            ExecutablePath = executable,
+            Args = args,
+            StartUs = reader.ReadLong(),
+            WorkingDirectory = reader.ReadNullableString(),
+        };
+    }
 
     private static void WriteBehaviour(AvroWriter writer, Behaviour b)
     {
@@ -48,6 +102,8 @@ internal static class SignalMapping
         {
             w.WriteString(Required(p.ExecutablePath, "behaviour.ancestry[].executable.path"));
             WriteStringArray(w, p.Args, "behaviour.ancestry[].args");
+            w.WriteInt(p.Pid);
+            w.WriteLong(p.StartUs);
         });
 
         if (b.FilePath is null && b.Access == FileAccessMode.None)
@@ -80,7 +136,11 @@ internal static class SignalMapping
     private static Behaviour ReadBehaviour(ref AvroReader reader)
     {
         var kind = ReadNodeKind(ref reader);
-        var ancestry = reader.ReadArray(static (ref AvroReader r) => new ProcessRef(r.ReadString(), r.ReadStringArray()));
+        var ancestry = reader.ReadArray(static (ref AvroReader r) => new ProcessRef(r.ReadString(), r.ReadStringArray())
+        {
+            Pid = r.ReadInt(),
+            StartUs = r.ReadLong(),
+        });
 
         string? filePath = null;
         var access = FileAccessMode.None;

@@ -15,5 +15,10 @@ public sealed record RawEventBatch
     public long Sequence { get; init; }
     /// <summary>Events the agent (or kernel ring buffer) lost for this container since the previous batch.</summary>
     public long DroppedEvents { get; init; }
+    /// <summary>
+    /// The events belong to a profiling session (the container holds one of the agent's profiling slots): the snapshot job
+    /// forms snapshots only from these. Detection uses every batch; the agent watches every container.
+    /// </summary>
+    public bool Profiling { get; init; } = true;
     public required IReadOnlyList<RawEvent> Events { get; init; }
 }

@@ -5,12 +5,40 @@ namespace WorkloadProfiles.Domain.Signals;
 
 public enum Severity { Info = 0, Low = 1, Medium = 2, High = 3, Critical = 4 }
 
-/// <summary>One process in a signal's ancestry: what the node identity of a process needs.</summary>
-public sealed record ProcessRef(string ExecutablePath, IReadOnlyList<string> Args);
+/// <summary>
+/// One process in a signal's ancestry, as it was exec'd: what the node identity of a process needs (path and argv), and
+/// which process it was (pid and start time; 0 when unknown).
+/// </summary>
+public sealed record ProcessRef(string ExecutablePath, IReadOnlyList<string> Args)
+{
+    public int Pid { get; init; }
+    public long StartUs { get; init; }
+}
+
+/// <summary>process.*: the process that acted, as the kernel captured it — never a representative of its node.</summary>
+public sealed record ActingProcess
+{
+    /// <summary>process.executable: the binary it runs (its own, or its parent's while a forked child has not exec'd).</summary>
+    public required string ExecutablePath { get; init; }
+    /// <summary>process.args including argv[0].</summary>
+    public IReadOnlyList<string> Args { get; init; } = [];
+    /// <summary>process.name: the kernel comm.</summary>
+    public string Name { get; init; } = "";
+    public int Pid { get; init; }
+    public int Tid { get; init; }
+    public int Ppid { get; init; }
+    public uint Uid { get; init; }
+    public uint Gid { get; init; }
+    /// <summary>process.working_directory when its program was exec'd; null when not captured.</summary>
+    public string? WorkingDirectory { get; init; }
+    /// <summary>process.start, wall-clock microseconds; 0 when unknown.</summary>
+    public long StartUs { get; init; }
+}
 
 /// <summary>
 /// The behaviour a signal is about, in the same terms as a profile: the process lineage from the container root
-/// (root first, the acting process last) and, for a leaf behaviour, the file/DNS/network detail.
+/// (root first, the acting process's image last; each entry the real process with its own argv) and, for a leaf
+/// behaviour, the file/DNS/network detail.
 /// </summary>
 public sealed record Behaviour
 {
@@ -39,5 +67,7 @@ public sealed record SecuritySignal
     public string HostName { get; init; } = "";
     public string Message { get; init; } = "";
     public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>The acting process; null for signals that do not carry one (older records, some Falco alerts).</summary>
+    public ActingProcess? Process { get; init; }
     public required Behaviour Behaviour { get; init; }
 }

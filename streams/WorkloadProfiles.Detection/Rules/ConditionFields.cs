@@ -18,6 +18,7 @@ namespace WorkloadProfiles.Detection.Rules;
 internal sealed class EventFields
 {
     private ProcessTable? _processes;
+    private ProcessImage? _image;
     private IReadOnlyList<ProcessRef>? _ancestry;
 
     public EventFields()
@@ -51,14 +52,18 @@ internal sealed class EventFields
         Container = container;
         HostName = hostName;
         _processes = processes;
+        _image = null;
         _ancestry = null;
         process.Reset();
         file.Reset();
         dns.Reset();
     }
 
-    /// <summary>Root-first lineage of the acting process (itself last), from the process table; resolved once per event.</summary>
-    internal IReadOnlyList<ProcessRef> Ancestry => _ancestry ??= _processes!.Ancestry(Event.Pid, Event.Comm);
+    /// <summary>The image the acting process runs (its own exec, or its parent's while a forked child has not exec'd).</summary>
+    internal ProcessImage Image => _image ??= _processes!.ImageOf(Event.Pid, Event.Comm);
+
+    /// <summary>Root-first lineage of the acting process (its image last), each entry with its own argv; resolved once per event.</summary>
+    internal IReadOnlyList<ProcessRef> Ancestry => _ancestry ??= Image.Lineage();
 
     internal static string BaseName(string path)
     {
@@ -94,6 +99,8 @@ internal sealed class ProcessFields
     public string comm => _event.Event.Comm;
     public int pid => _event.Event.Pid;
     public int ppid => _event.Event.Ppid;
+    /// <summary>The working directory when its program was exec'd ("" when not captured).</summary>
+    public string working_directory => _event.Event is { Kind: EventKind.Exec, WorkingDirectory: { } cwd } ? cwd : _event.Image.WorkingDirectory ?? "";
     public ExecutableFields executable { get; }
     /// <summary>argv including argv[0].</summary>
     public IReadOnlyList<string> args => _event.Event is { Kind: EventKind.Exec, Args: { } a } ? a : Acting?.Args ?? [];

@@ -24,6 +24,8 @@ public sealed class StreamsMetrics
             "Raw batches skipped because their effect was already in the restored state (redelivery after a restart).");
         ConsumerLag = factory.CreateGauge("wp_streams_consumer_lag",
             "Records in a source partition not yet committed by the application (high watermark minus committed offset).", "topic", "partition");
+        DetectionOnlyBatches = factory.CreateCounter("wp_streams_detection_only_batches_total",
+            "Raw batches of containers without a profiling slot: the snapshot job applies only their process lineage.");
         HeldBatches = factory.CreateGauge("wp_streams_held_batches", "Raw batches waiting for their container's image to resolve.");
         Punctuations = factory.CreateCounter("wp_streams_punctuations_total", "Punctuator runs, per job.", "job");
         ProfileMerges = factory.CreateCounter("wp_streams_profile_merges_total", "Snapshots offered to a profile, by outcome.", "outcome");
@@ -44,6 +46,7 @@ public sealed class StreamsMetrics
     public Counter LateEvents { get; }
     public Counter ReplayedBatches { get; }
     public Gauge ConsumerLag { get; }
+    public Counter DetectionOnlyBatches { get; }
     public Gauge HeldBatches { get; }
     public Counter Punctuations { get; }
     public Counter ProfileMerges { get; }

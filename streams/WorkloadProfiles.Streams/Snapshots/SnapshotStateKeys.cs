@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using WorkloadProfiles.Domain.Events;
-using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
 
 namespace WorkloadProfiles.Streams.Snapshots;
@@ -81,7 +80,8 @@ internal static class SnapshotStateKeys
 internal sealed record ContainerMeta(
     ContainerRef? Container, string HostName, long ClosedUpToUs, long LastOffset, long LineageOffset, ProcessTableState Lineage)
 {
-    const byte Version = 2;
+    // 3: process images (each live pid's own exec) replace the representative process of a node.
+    const byte Version = 3;
 
     public byte[] Encode()
     {
@@ -103,19 +103,31 @@ internal sealed record ContainerMeta(
                 writer.Write(node.Id);
                 writer.Write(node.ParentId);
                 writer.Write(node.Key);
-                writer.Write(node.Process.ExecutablePath);
-                writer.Write(node.Process.Args.Count);
-                foreach (var arg in node.Process.Args)
+            }
+
+            writer.Write(Lineage.Images.Count);
+            foreach (var image in Lineage.Images)
+            {
+                writer.Write(image.NodeId);
+                writer.Write(image.Parent);
+                writer.Write(image.ExecutablePath);
+                writer.Write(image.Args.Count);
+                foreach (var arg in image.Args)
                 {
                     writer.Write(arg);
                 }
+
+                writer.Write(image.Pid);
+                writer.Write(image.StartUs);
+                writer.Write(image.WorkingDirectory is not null);
+                writer.Write(image.WorkingDirectory ?? "");
             }
 
             writer.Write(Lineage.Pids.Count);
             foreach (var pid in Lineage.Pids)
             {
                 writer.Write(pid.Value);
-                writer.Write(pid.NodeId);
+                writer.Write(pid.Image);
             }
         }
 
@@ -142,9 +154,14 @@ internal sealed record ContainerMeta(
         var nodes = new ProcessTableState.Node[reader.ReadInt32()];
         for (var i = 0; i < nodes.Length; i++)
         {
+            nodes[i] = new ProcessTableState.Node(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadString());
+        }
+
+        var images = new ProcessTableState.Image[reader.ReadInt32()];
+        for (var i = 0; i < images.Length; i++)
+        {
             var nodeId = reader.ReadUInt64();
-            var parentId = reader.ReadUInt64();
-            var key = reader.ReadString();
+            var parent = reader.ReadInt32();
             var executable = reader.ReadString();
             var args = new string[reader.ReadInt32()];
             for (var a = 0; a < args.Length; a++)
@@ -152,16 +169,20 @@ internal sealed record ContainerMeta(
                 args[a] = reader.ReadString();
             }
 
-            nodes[i] = new ProcessTableState.Node(nodeId, parentId, key, new ProcessRef(executable, args));
+            var pid = reader.ReadInt32();
+            var start = reader.ReadInt64();
+            var hasCwd = reader.ReadBoolean();
+            var cwd = reader.ReadString();
+            images[i] = new ProcessTableState.Image(nodeId, parent, executable, args, pid, start, hasCwd ? cwd : null);
         }
 
         var pids = new ProcessTableState.Pid[reader.ReadInt32()];
         for (var i = 0; i < pids.Length; i++)
         {
-            pids[i] = new ProcessTableState.Pid(reader.ReadInt32(), reader.ReadUInt64());
+            pids[i] = new ProcessTableState.Pid(reader.ReadInt32(), reader.ReadInt32());
         }
 
         var container = image.Length > 0 && tag.Length > 0 ? new ContainerRef(id, image, tag) : null;
-        return new ContainerMeta(container, host, closedUpTo, lastOffset, lineageOffset, new ProcessTableState(pids, nodes, truncatedKeys));
+        return new ContainerMeta(container, host, closedUpTo, lastOffset, lineageOffset, new ProcessTableState(pids, nodes, images, truncatedKeys));
     }
 }

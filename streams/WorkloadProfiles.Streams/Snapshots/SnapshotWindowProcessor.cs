@@ -13,6 +13,9 @@ namespace WorkloadProfiles.Streams.Snapshots;
 /// <see cref="ActivitySnapshot"/> per container-window on <c>wp.snapshots</c>.
 /// </summary>
 /// <remarks>
+/// Only batches of profiling sessions (<see cref="RawEventBatch.Profiling"/>) count in snapshots; the agent also publishes
+/// every other container's activity for detection, and of those batches this job applies only the lineage events
+/// (exec, fork, exit, container exit), so a container that gets a profiling slot later starts with its real process tree.
 /// Work is per batch, not per event: a batch is decoded once, its events go straight into the in-memory
 /// <see cref="SnapshotBuilder"/> of their window, and the batch's own bytes are journaled in the store (one put) so a
 /// restart can rebuild the open windows. The container's process lineage outlives windows, so the store also keeps a
@@ -91,7 +94,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         container.LastOffset = offset;
         container.LastSeenWallMs = _context.WallClockTime;
 
-        if (container.Container is null)
+        if (container.Container is null && batch.Profiling)
         {
             if (!batch.Container.HasImage)
             {
@@ -157,6 +160,12 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     void Apply(ContainerActivity container, RawEventBatch batch, long offset, byte[] raw, TopicPartitionOffset source,
         string key, bool replaying)
     {
+        if (!batch.Profiling)
+        {
+            ApplyLineage(container, batch, offset, raw, replaying);
+            return;
+        }
+
         var late = 0;
         var lineage = false;
         var lastWindow = long.MinValue;
@@ -241,6 +250,56 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     }
 
     /// <summary>
+    /// A detection-only batch (the container holds no profiling slot): its lineage events move the container's processes,
+    /// and it is journaled so a restart replays them; nothing is counted in a snapshot. A container exit closes what is
+    /// open (windows from an earlier profiling session) and ends the lineage.
+    /// </summary>
+    void ApplyLineage(ContainerActivity container, RawEventBatch batch, long offset, byte[] raw, bool replaying)
+    {
+        var lineage = false;
+        var exitWindow = long.MinValue;
+        foreach (var e in batch.Events)
+        {
+            switch (e.Kind)
+            {
+                case EventKind.Exec or EventKind.Fork or EventKind.Exit when SnapshotBuilder.Validate(e) is null:
+                    container.Processes.Apply(e);
+                    lineage = true;
+                    break;
+                case EventKind.ContainerExit:
+                    exitWindow = Math.Max(exitWindow, WindowStart(e.TimestampUs));
+                    break;
+            }
+        }
+
+        if (!replaying)
+        {
+            _metrics.DetectionOnlyBatches.Inc();
+        }
+
+        if (lineage)
+        {
+            container.Journal.Add((offset, long.MinValue));
+            if (!replaying)
+            {
+                _store.Put(SnapshotStateKeys.JournalKey(container.ContainerId, offset), raw);
+            }
+        }
+
+        if (exitWindow != long.MinValue && !replaying)
+        {
+            if (container.Windows.Count > 0)
+            {
+                CloseThrough(container, long.MaxValue, "container-exit");
+            }
+
+            container.Processes = new ProcessTable(_options.Limits.MaxKeyLength);
+            TrimJournal(container);
+            PersistMeta(container);
+        }
+    }
+
+    /// <summary>
     /// Before a batch that opens a new latest window, remembers the process table: once the windows before it close,
     /// that checkpoint becomes the base a restart replays the journal from (see <see cref="TrimJournal"/>).
     /// </summary>
@@ -270,7 +329,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     /// </summary>
     void TrimJournal(ContainerActivity container)
     {
-        var needed = container.Journal.FindIndex(entry => entry.LastWindowStartUs >= container.ClosedUpToUs);
+        var needed = container.Windows.Count == 0 ? -1 : container.Journal.FindIndex(entry => entry.LastWindowStartUs >= container.ClosedUpToUs);
         if (needed < 0)
         {
             // No open window: the live table is the whole lineage.
@@ -379,6 +438,13 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             if (container.Windows.Count > 0 && nowMs - container.LastSeenWallMs >= idleMs)
             {
                 CloseThrough(container, long.MaxValue, "idle");
+            }
+            else if (container.Windows.Count == 0 && container.Journal.Count > 0)
+            {
+                // Only detection-only batches since the last close: the live table becomes the base (one put per
+                // punctuation instead of one per batch).
+                TrimJournal(container);
+                PersistMeta(container);
             }
 
             // A container long gone costs memory and a store entry; a redelivery this late cannot happen.
