@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Wire format of the records the sensor writes to its ring buffer. Shared by sensor.bpf.c, the bare C reader of
- * bench/agent/ and mirrored by agent/WorkloadProfiles.Agent/Sensor/SensorRecord.cs: change all three together.
- * Every record starts with wp_header; the kind says which struct follows. Layouts are naturally aligned, so C and
- * C# agree on offsets without packing pragmas. Strings are NUL-terminated within their arrays; *_len counts the
- * bytes before the NUL.
+ * Wire format of the records the sensor writes to its ring buffer, and of the map values the agent writes. Shared by
+ * sensor.bpf.c, the bare C reader of bench/agent/ and mirrored by agent/WorkloadProfiles.Agent/Sensor/SensorRecord.cs:
+ * change all three together. Every record starts with wp_header; the kind says which struct follows. Layouts are
+ * naturally aligned, so C and C# agree on offsets without packing pragmas. Strings are NUL-terminated within their
+ * arrays; *_len counts the bytes before the NUL.
  */
 #ifndef WP_SENSOR_H
 #define WP_SENSOR_H
 
 #define WP_COMM_LEN 16
-#define WP_PATH_MAX 256
+#define WP_PATH_MAX 512 /* file, executable, working directory and cgroup paths, NUL included */
 #define WP_ARGS_MAX 1024 /* bytes of the NUL-separated argv block copied at exec */
 #define WP_DNS_NAME_MAX 256
 #define WP_DNS_PACKET_MAX 512 /* scratch copy of the start of a DNS packet (header + question) */
@@ -34,12 +34,15 @@ enum wp_counter {
 	WP_CTR_EMITTED = 2,
 	WP_CTR_DNS_UNPARSED = 3, /* a port-53 send whose question could not be parsed */
 	WP_CTR_OPEN_UNMATCHED = 4, /* openat exit without its stashed enter (stash evicted) */
+	WP_CTR_PATH_FALLBACK = 5, /* an open whose file could not be walked: the passed name was used */
+	WP_CTR_WATCH_FULL = 6, /* a new cgroup could not be watched: watched_cgroups is full */
 	WP_CTR_MAX = 8,
 };
 
 struct wp_header {
 	__u64 ktime_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 cgroup_id; /* cgroup v2 id of the acting task (inode of its cgroup directory) */
+	__u64 cgroup_id; /* the container's cgroup v2 id (the watched cgroup the acting task's cgroup belongs to) */
+	__u64 start_ns; /* start time of the acting process (its thread-group leader), CLOCK_MONOTONIC */
 	__u32 kind;
 	__u32 tgid;
 	__u32 tid;
@@ -49,12 +52,18 @@ struct wp_header {
 	char comm[WP_COMM_LEN];
 };
 
+/* wp_exec.flags */
+#define WP_EXEC_ARGS_TRUNCATED 1 /* argv was longer than WP_ARGS_MAX */
+#define WP_EXEC_PATH_AS_INVOKED 2 /* the binary's path could not be walked: path is the exec'd filename */
+
 struct wp_exec {
 	struct wp_header hdr;
 	__u16 path_len;
 	__u16 args_len; /* bytes of args: argv strings, each NUL-terminated */
-	__u32 args_truncated;
-	char path[WP_PATH_MAX];
+	__u16 cwd_len; /* 0 when the working directory could not be walked */
+	__u16 flags;
+	char path[WP_PATH_MAX]; /* the running binary (mm->exe_file), symlinks resolved: the same path /proc/<pid>/exe shows */
+	char cwd[WP_PATH_MAX];
 	char args[WP_ARGS_MAX];
 };
 
@@ -70,11 +79,19 @@ struct wp_exit {
 	__u32 pad;
 };
 
+/* How an open's path was obtained (wp_open.resolution); values match WorkloadProfiles.Domain.Events.PathResolution. */
+enum wp_path_resolution {
+	WP_PATH_OPENED_FILE = 0, /* walked from the opened file's dentry and mount: canonical */
+	WP_PATH_JOINED = 1, /* the relative name joined to the walked directory (cwd or dirfd); `..` not yet resolved */
+	WP_PATH_AS_PASSED = 2, /* the name the process passed, as is */
+};
+
 struct wp_open {
 	struct wp_header hdr;
 	__s32 flags;
 	__u16 path_len;
-	__u16 pad;
+	__u8 resolution;
+	__u8 pad;
 	char path[WP_PATH_MAX];
 };
 
@@ -103,15 +120,21 @@ struct wp_dns {
 struct wp_cgroup {
 	struct wp_header hdr;
 	__u64 id; /* the created/removed cgroup's id */
+	__u64 container; /* mkdir: the container it was attached to (created from inside a watched cgroup), else 0 */
 	__s32 level;
 	__u16 path_len;
 	__u16 pad;
 	char path[WP_PATH_MAX]; /* relative to the cgroup2 mount, e.g. /libpod_parent/libpod-<id> */
 };
 
-/* Value of `profiled_cgroups`: the agent bumps generation to start a new dedup window for that cgroup. */
-struct wp_profiled {
-	__u32 generation;
+/* wp_watch.flags */
+#define WP_WATCH_PROVISIONAL 1 /* added by the kernel at cgroup creation; the agent confirms or removes it */
+#define WP_WATCH_NESTED 2 /* a cgroup below a container's own: its events are the container's */
+
+/* Value of `watched_cgroups` (key: cgroup id). */
+struct wp_watch {
+	__u64 container; /* the container's own cgroup id: stamped on every record as wp_header.cgroup_id */
+	__u32 generation; /* dedup window: the agent bumps it to start a new one */
 	__u32 flags;
 };
 

@@ -61,6 +61,9 @@ internal sealed class AgentHost : IAsyncDisposable
 
     public IReadOnlyList<string> ProfiledContainerIds => _scheduler.ProfiledContainerIds;
 
+    /// <summary>Every container the agent watches for detection (profiled or not).</summary>
+    public IReadOnlyList<string> WatchedContainerIds => _scheduler.WatchedContainerIds;
+
     public SensorCounters SensorCounters => _sensor.ReadCounters();
 
     /// <summary>Loads the sensor and starts profiling. Throws <see cref="SensorUnavailableException"/> when the

@@ -6,7 +6,9 @@ namespace WorkloadProfiles.Agent;
 /// <summary>
 /// The agent's Prometheus metrics, in a registry of its own (several agents in one test process stay separate).
 /// Drops are counted where they happen: in the kernel (ring buffer full), and in the agent (malformed records,
-/// records of a cgroup no longer profiled, publish failures).
+/// records of a cgroup no longer watched, reads skipped for detection-only containers, publish failures). What is
+/// published is counted per scope: <c>profiling</c> (containers holding a profiling slot) and <c>detection</c> (every
+/// other watched container).
 /// </summary>
 internal sealed class AgentMetrics
 {
@@ -19,15 +21,19 @@ internal sealed class AgentMetrics
         var events = factory.CreateCounter("wp_agent_events_total", "Events decoded from the sensor, by kind.", "kind");
         _eventsByKind = [.. Enum.GetValues<EventKind>().Select(k => events.WithLabels(k.ToString()))];
         SyntheticEvents = factory.CreateCounter("wp_agent_synthetic_events_total", "Exec/Open events read from /proc for processes that predate profiling.");
-        Batches = factory.CreateCounter("wp_agent_batches_published_total", "RawEventBatch records handed to the publisher.");
-        PublishedEvents = factory.CreateCounter("wp_agent_events_published_total", "Events inside the batches handed to the publisher.");
+        Batches = factory.CreateCounter("wp_agent_batches_published_total", "RawEventBatch records handed to the publisher, by scope (profiling, detection).", "scope");
+        PublishedEvents = factory.CreateCounter("wp_agent_events_published_total", "Events inside the batches handed to the publisher, by scope (profiling, detection).", "scope");
+        PublishedBytes = factory.CreateCounter("wp_agent_bytes_published_total", "Encoded bytes of the batches handed to Kafka, by scope (profiling, detection).", "scope");
         Discarded = factory.CreateCounter("wp_agent_records_discarded_total", "Sensor records the agent did not publish, by reason.", "reason");
         KernelRingBufferDrops = factory.CreateGauge("wp_agent_kernel_ringbuf_drops", "Records the kernel could not reserve in the ring buffer (cumulative).");
         KernelDedupSuppressed = factory.CreateGauge("wp_agent_kernel_dedup_suppressed", "Activity the kernel suppressed as already sent in the window (cumulative).");
-        RelativePathsUnresolved = factory.CreateCounter("wp_agent_relative_paths_unresolved_total", "Relative open paths left relative: the process exited before its working directory was read.");
+        KernelPathFallbacks = factory.CreateGauge("wp_agent_kernel_path_fallbacks", "Opens whose file could not be walked in the kernel, so the passed name was used (cumulative).");
+        KernelWatchFull = factory.CreateGauge("wp_agent_kernel_watch_full", "New cgroups the kernel could not watch: watched_cgroups was full (cumulative).");
+        ImageWaitExpired = factory.CreateCounter("wp_agent_image_wait_expired_total", "New containers whose batches stopped waiting for their image (Agent:ImageWait) and went out unresolved.");
         PublishFailures = factory.CreateCounter("wp_agent_publish_failures_total", "Records the publisher failed to deliver.");
         LagSeconds = factory.CreateGauge("wp_agent_event_lag_seconds", "Age of the newest event of the last published batch when it was published.");
         ProfiledContainers = factory.CreateGauge("wp_agent_profiled_containers", "Containers holding a profiling slot.");
+        WatchedContainers = factory.CreateGauge("wp_agent_watched_containers", "Containers whose activity the sensor captures (every container on the host).");
         KnownContainers = factory.CreateGauge("wp_agent_known_containers", "Containers the agent knows on this host.");
     }
 
@@ -35,14 +41,21 @@ internal sealed class AgentMetrics
     public Counter SyntheticEvents { get; }
     public Counter Batches { get; }
     public Counter PublishedEvents { get; }
+    public Counter PublishedBytes { get; }
     public Counter Discarded { get; }
     public Gauge KernelRingBufferDrops { get; }
     public Gauge KernelDedupSuppressed { get; }
     public Counter PublishFailures { get; }
-    public Counter RelativePathsUnresolved { get; }
+    public Gauge KernelPathFallbacks { get; }
+    public Gauge KernelWatchFull { get; }
+    public Counter ImageWaitExpired { get; }
     public Gauge LagSeconds { get; }
     public Gauge ProfiledContainers { get; }
+    public Gauge WatchedContainers { get; }
     public Gauge KnownContainers { get; }
+
+    /// <summary>The <c>scope</c> label of a batch.</summary>
+    public static string ScopeOf(RawEventBatch batch) => batch.Profiling ? "profiling" : "detection";
 
     public void CountEvent(EventKind kind)
     {

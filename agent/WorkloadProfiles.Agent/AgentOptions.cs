@@ -14,8 +14,8 @@ public sealed class AgentOptions
     /// <summary>Kernel BTF the sensor's CO-RE relocations need.</summary>
     public string BtfPath { get; set; } = "/sys/kernel/btf/vmlinux";
 
-    /// <summary>Ring buffer size in bytes (power of two, multiple of the page size).</summary>
-    public uint RingBufferBytes { get; set; } = 16 * 1024 * 1024;
+    /// <summary>Ring buffer size in bytes (power of two, multiple of the page size). Its pages count in the agent's RSS.</summary>
+    public uint RingBufferBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>Docker Engine API endpoint (Docker or `podman system service`).</summary>
     public string ContainerRuntimeEndpoint { get; set; } = "unix:///var/run/docker.sock";
@@ -26,8 +26,26 @@ public sealed class AgentOptions
     /// <summary>At most this many containers are profiled at once (bounds overhead).</summary>
     public int MaxProfiledContainers { get; set; } = 5;
 
-    /// <summary>A profiling session lasts one snapshot interval, then the slot rotates if another container waits.</summary>
+    /// <summary>A profiling session lasts one snapshot interval, then the slot rotates if another container waits. The
+    /// same length is the dedup window of containers watched for detection only.</summary>
     public TimeSpan SessionLength { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long a new container's batches wait for the runtime to name its image before they go out unresolved.</summary>
+    public TimeSpan ImageWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Comma-separated path prefixes whose read-only opens are not published for containers that do not hold a profiling
+    /// slot (every write, exec, connect and DNS question is, and every read elsewhere): shared libraries and similar files
+    /// every process reads, which no default rule or drift check uses. Only canonical (kernel-walked) paths are compared.
+    /// Empty: publish every read.
+    /// </summary>
+    public string DetectionOnlyIgnoredReads { get; set; } =
+        "/lib/,/lib32/,/lib64/,/usr/lib/,/usr/lib32/,/usr/lib64/,/usr/local/lib/,/usr/share/zoneinfo/,/usr/share/locale/," +
+        "/etc/ld.so.cache,/dev/null,/dev/zero,/dev/random,/dev/urandom,/dev/tty";
+
+    /// <summary><see cref="DetectionOnlyIgnoredReads"/> as a list.</summary>
+    public IReadOnlyList<string> IgnoredReadPrefixes() =>
+        DetectionOnlyIgnoredReads.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>A container's batch is published after this long even if it is not full.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
@@ -44,7 +62,8 @@ public sealed class AgentOptions
     /// <summary>Identifies this agent in batches (with the sequence, recognises replays and retries).</summary>
     public string AgentId { get; set; } = $"{Environment.MachineName}-agent";
 
-    /// <summary>Only containers whose image (<c>name@tag</c>) matches this regular expression are profiled; empty = all.</summary>
+    /// <summary>Only containers whose image (<c>name@tag</c>) matches this regular expression are profiled; empty = all.
+    /// Every container is watched for detection whatever its image.</summary>
     public string ImageFilter { get; set; } = "";
 
     /// <summary>Read profile statuses from wp.profiles to prefer Learning images and skip Stable ones.</summary>
@@ -61,8 +80,11 @@ public sealed class AgentOptions
             throw new ArgumentException("Agent:FlushInterval must be in (0, 10s]");
         if (MaxBatchEvents < 1) throw new ArgumentException("Agent:MaxBatchEvents must be at least 1");
         if (MaxArgs < 1) throw new ArgumentException("Agent:MaxArgs must be at least 1");
+        if (ImageWait < TimeSpan.Zero || ImageWait > TimeSpan.FromMinutes(1)) throw new ArgumentException("Agent:ImageWait must be in [0, 1 min]");
         if (RingBufferBytes < 4096 || (RingBufferBytes & (RingBufferBytes - 1)) != 0)
             throw new ArgumentException("Agent:RingBufferBytes must be a power of two of at least 4096");
         if (!string.IsNullOrEmpty(ImageFilter)) _ = new System.Text.RegularExpressions.Regex(ImageFilter);
+        if (IgnoredReadPrefixes().FirstOrDefault(p => !p.StartsWith('/')) is { } relative)
+            throw new ArgumentException($"Agent:DetectionOnlyIgnoredReads: '{relative}' is not an absolute path prefix");
     }
 }

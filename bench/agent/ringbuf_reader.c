@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The raw baseline of the agent benchmark: a bare libbpf ring-buffer reader on the same sensor object. It loads and
- * attaches bpf/sensor.bpf.o, marks the given cgroups as profiled and counts records (touching each one's header,
+ * attaches bpf/sensor.bpf.o, marks the given cgroups as watched containers and counts records (touching each one's header,
  * as any consumer must) until the duration elapses. With --print it dumps records, which doubles as a debug tool.
  *
  *   ringbuf_reader OBJ SECONDS [--print] CGROUP_DIR...
@@ -39,12 +39,12 @@ static int on_record(void *ctx, void *data, size_t size)
 	switch (h->kind) {
 	case WP_EXEC: {
 		const struct wp_exec *e = data;
-		printf(" path=%s args_len=%u", e->path, e->args_len);
+		printf(" path=%s cwd=%s args_len=%u flags=%u", e->path, e->cwd, e->args_len, e->flags);
 		break;
 	}
 	case WP_OPEN: {
 		const struct wp_open *e = data;
-		printf(" path=%s flags=%d", e->path, e->flags);
+		printf(" path=%s flags=%d resolution=%u", e->path, e->flags, e->resolution);
 		break;
 	}
 	case WP_FORK: printf(" child=%u", ((const struct wp_fork *)data)->child_tgid); break;
@@ -63,7 +63,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	case WP_CGROUP_MKDIR:
 	case WP_CGROUP_RMDIR: {
 		const struct wp_cgroup *e = data;
-		printf(" id=%llu path=%s", (unsigned long long)e->id, e->path);
+		printf(" id=%llu container=%llu path=%s", (unsigned long long)e->id, (unsigned long long)e->container, e->path);
 		break;
 	}
 	}
@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	int profiled_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "profiled_cgroups"));
+	int watched_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "watched_cgroups"));
 	for (int i = first_cgroup; i < argc; i++) {
 		struct stat st;
 		if (stat(argv[i], &st)) {
@@ -112,8 +112,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		__u64 id = st.st_ino;
-		struct wp_profiled value = { .generation = 1 };
-		bpf_map_update_elem(profiled_fd, &id, &value, BPF_ANY);
+		struct wp_watch value = { .container = id, .generation = 1 };
+		bpf_map_update_elem(watched_fd, &id, &value, BPF_ANY);
 	}
 
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(obj, "events")), on_record,

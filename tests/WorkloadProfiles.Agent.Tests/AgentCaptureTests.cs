@@ -68,7 +68,8 @@ public sealed class AgentCaptureTests(Podman podman)
         await agent.Host.Metrics.Registry.CollectAndExportAsTextAsync(exposition);
         var metrics = System.Text.Encoding.UTF8.GetString(exposition.ToArray());
         Assert.Matches(@"wp_agent_events_total\{kind=""Dns""\} [1-9]", metrics);
-        Assert.Matches(@"wp_agent_events_published_total [1-9]", metrics);
+        Assert.Matches(@"wp_agent_events_published_total\{scope=""profiling""\} [1-9]", metrics);
+        Assert.Matches(@"wp_agent_watched_containers [1-9]", metrics);
         Assert.Contains("wp_agent_kernel_ringbuf_drops 0", metrics);
         Assert.Contains("wp_agent_event_lag_seconds", metrics);
         Assert.Matches(@"wp_agent_records_discarded_total\{reason=""runtime""\} [1-9]", metrics);

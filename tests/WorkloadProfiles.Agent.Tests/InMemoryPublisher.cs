@@ -9,6 +9,7 @@ internal sealed class InMemoryPublisher : IEventPublisher
 {
     private readonly ConcurrentQueue<RawEventBatch> _batches = new();
     private readonly ConcurrentQueue<ContainerInfo> _containers = new();
+    private readonly Dictionary<string, int> _taken = [];
 
     public IReadOnlyList<RawEventBatch> Batches => [.. _batches];
 
@@ -16,6 +17,22 @@ internal sealed class InMemoryPublisher : IEventPublisher
 
     public IEnumerable<RawEvent> EventsOf(string containerId) =>
         Batches.Where(b => b.Container.Id == containerId).SelectMany(b => b.Events);
+
+    /// <summary>Events of the container's profiling sessions (what forms its snapshots).</summary>
+    public IEnumerable<RawEvent> ProfilingEventsOf(string containerId) =>
+        Batches.Where(b => b.Container.Id == containerId && b.Profiling).SelectMany(b => b.Events);
+
+    /// <summary>The container's batches published since the previous call, in order (to feed an engine incrementally).</summary>
+    public IReadOnlyList<RawEventBatch> TakeBatches(string containerId)
+    {
+        var all = Batches.Where(b => b.Container.Id == containerId).ToList();
+        lock (_taken)
+        {
+            var from = _taken.GetValueOrDefault(containerId);
+            _taken[containerId] = all.Count;
+            return all[from..];
+        }
+    }
 
     /// <summary>The latest record published for a container, or null.</summary>
     public ContainerInfo? LatestInfo(string containerId) => Containers.LastOrDefault(c => c.Container.Id == containerId);

@@ -59,6 +59,20 @@ public sealed class Podman : IAsyncLifetime
     public async Task<CommandResult> ExecAsync(string containerId, string script) =>
         await RunAsync(["exec", containerId, "/bin/sh", "-c", script], check: false);
 
+    /// <summary>Copies a host file into a container (<c>podman cp</c>).</summary>
+    public Task CopyIntoAsync(string containerId, string hostPath, string containerPath) =>
+        RunAsync(["cp", hostPath, $"{containerId}:{containerPath}"]);
+
+    /// <summary>Builds a probe of <c>Probes/</c> as a static binary (it runs in a busybox rootfs); returns its path.</summary>
+    public static async Task<string> BuildProbeAsync(string name)
+    {
+        var source = Path.Combine(AppContext.BaseDirectory, "Probes", name + ".c");
+        var binary = Path.Combine(Path.GetTempPath(), $"wp-probe-{name}-{Environment.ProcessId}");
+        var result = await ExternalCommand.RunAsync("gcc", ["-O2", "-static", "-o", binary, source], [], CommandTimeout);
+        if (result.ExitCode != 0) throw new InvalidOperationException($"gcc {source} failed: {result.Error}");
+        return binary;
+    }
+
     public Task RemoveAsync(string containerId) => RunAsync(["rm", "-f", "-t", "0", containerId], check: false);
 
     public async Task<CommandResult> RunAsync(IEnumerable<string> args, bool check = true)
@@ -96,6 +110,7 @@ public sealed class Podman : IAsyncLifetime
             File.CreateSymbolicLink(Path.Join(dir, "bin", applet), "busybox");
         File.WriteAllText(Path.Join(dir, "etc", "motd"), "welcome to the workload\n");
         File.WriteAllText(Path.Join(dir, "etc", "app.conf"), "mode=demo\n");
+        File.WriteAllText(Path.Join(dir, "etc", "shadow"), "root:*:19000:0:99999:7:::\n");
         var tar = dir + ".tar";
         var result = ExternalCommand.RunAsync("tar", ["-C", dir, "-cf", tar, "."], [], CommandTimeout).GetAwaiter().GetResult();
         if (result.ExitCode != 0) throw new InvalidOperationException("tar failed: " + result.Error);

@@ -26,7 +26,8 @@ public sealed class SchedulingTests(Podman podman)
         var profiled = agent.Host.ProfiledContainerIds.ToList();
         var waiting = Assert.Single(ids.Except(profiled));
         Assert.True(publisher.LatestInfo(waiting) is { Profiled: false, State: ContainerState.Running }, "the sixth is known but not profiled");
-        Assert.Empty(publisher.EventsOf(waiting));
+        Assert.Contains(waiting, agent.Host.WatchedContainerIds);
+        Assert.Empty(publisher.ProfilingEventsOf(waiting));
 
         await podman.RemoveAsync(profiled[0]);
 
@@ -34,7 +35,7 @@ public sealed class SchedulingTests(Podman podman)
         Assert.Equal(5, agent.Host.ProfiledContainerIds.Count);
         Assert.DoesNotContain(profiled[0], agent.Host.ProfiledContainerIds);
         Assert.Equal(EventKind.ContainerExit, publisher.EventsOf(profiled[0]).Last().Kind);
-        await Poll.UntilAsync(() => publisher.EventsOf(waiting).Any(e => e.Kind == EventKind.Exec), Timeout, "events of the sixth container");
+        await Poll.UntilAsync(() => publisher.ProfilingEventsOf(waiting).Any(e => e.Kind == EventKind.Exec), Timeout, "profiling events of the sixth container");
     }
 
     [Fact]
@@ -72,6 +73,6 @@ public sealed class SchedulingTests(Podman podman)
         await Poll.UntilAsync(() => publisher.LatestInfo(stable) is not null, Timeout, "the Stable image's container to be known");
         Assert.DoesNotContain(stable, agent.Host.ProfiledContainerIds);
         Assert.False(publisher.LatestInfo(stable)!.Profiled);
-        Assert.Empty(publisher.EventsOf(stable));
+        Assert.Empty(publisher.ProfilingEventsOf(stable));
     }
 }

@@ -18,8 +18,9 @@ public sealed class SensorTests
         using var sensor = KernelSensor.Load(SensorObject, 1 << 20, NullLogger.Instance);
 
         Assert.Equal(
-            ["handle_cgroup_mkdir", "handle_cgroup_rmdir", "handle_connect", "handle_enter_open", "handle_enter_openat",
-             "handle_enter_openat2", "handle_exec", "handle_exit", "handle_exit_open", "handle_exit_openat", "handle_exit_openat2",
+            ["handle_cgroup_mkdir", "handle_cgroup_rmdir", "handle_connect", "handle_enter_creat", "handle_enter_open",
+             "handle_enter_open_by_handle_at", "handle_enter_openat", "handle_enter_openat2", "handle_exec", "handle_exit",
+             "handle_exit_creat", "handle_exit_open", "handle_exit_open_by_handle_at", "handle_exit_openat", "handle_exit_openat2",
              "handle_fork", "handle_sendmmsg", "handle_sendmsg", "handle_sendto", "handle_write"],
             sensor.AttachedPrograms.Order());
         Assert.Equal(0UL, sensor.ReadCounters().RingBufferDrops);
@@ -77,13 +78,14 @@ public sealed class SensorTests
             #define P(t, f) printf("%s.%s=%zu\n", #t, #f, offsetof(struct t, f))
             #define S(t) printf("%s=%zu\n", #t, sizeof(struct t))
             int main(void) {
-              S(wp_header); P(wp_header, comm);
-              P(wp_exec, path_len); P(wp_exec, args_len); P(wp_exec, args_truncated); P(wp_exec, path); P(wp_exec, args); S(wp_exec);
+              S(wp_header); P(wp_header, start_ns); P(wp_header, comm);
+              P(wp_exec, path_len); P(wp_exec, args_len); P(wp_exec, cwd_len); P(wp_exec, flags); P(wp_exec, path); P(wp_exec, cwd); P(wp_exec, args); S(wp_exec);
               P(wp_fork, child_tgid); S(wp_fork); P(wp_exit, exit_code); S(wp_exit);
-              P(wp_open, flags); P(wp_open, path_len); P(wp_open, path); S(wp_open);
+              P(wp_open, flags); P(wp_open, path_len); P(wp_open, resolution); P(wp_open, path); S(wp_open);
               P(wp_connect, family); P(wp_connect, port); P(wp_connect, transport); P(wp_connect, addr); S(wp_connect);
               P(wp_dns, family); P(wp_dns, port); P(wp_dns, qtype); P(wp_dns, name_len); P(wp_dns, addr); P(wp_dns, name); S(wp_dns);
-              P(wp_cgroup, id); P(wp_cgroup, level); P(wp_cgroup, path_len); P(wp_cgroup, path); S(wp_cgroup);
+              P(wp_cgroup, id); P(wp_cgroup, container); P(wp_cgroup, level); P(wp_cgroup, path_len); P(wp_cgroup, path); S(wp_cgroup);
+              S(wp_watch); printf("WP_PATH_MAX=%d\n", WP_PATH_MAX);
               return 0;
             }
             """);
@@ -95,20 +97,23 @@ public sealed class SensorTests
 
         Assert.Equal(SensorRecordHeader.Size, c["wp_header"]);
         Assert.Equal(HeaderSize(), c["wp_header"]);
-        Assert.Equal(40, c["wp_header.comm"]);
+        Assert.Equal(16, c["wp_header.start_ns"]);
+        Assert.Equal(48, c["wp_header.comm"]);
+        Assert.Equal(SensorRecordLayout.PathMax, c["WP_PATH_MAX"]);
+        Assert.Equal(System.Runtime.CompilerServices.Unsafe.SizeOf<SensorWatch>(), c["wp_watch"]);
         Assert.Equal(
-            [SensorRecordLayout.ExecPathLen, SensorRecordLayout.ExecArgsLen, SensorRecordLayout.ExecArgsTruncated, SensorRecordLayout.ExecPath, SensorRecordLayout.ExecArgs, SensorRecordLayout.ExecSize],
-            [c["wp_exec.path_len"], c["wp_exec.args_len"], c["wp_exec.args_truncated"], c["wp_exec.path"], c["wp_exec.args"], c["wp_exec"]]);
+            [SensorRecordLayout.ExecPathLen, SensorRecordLayout.ExecArgsLen, SensorRecordLayout.ExecCwdLen, SensorRecordLayout.ExecFlags, SensorRecordLayout.ExecPath, SensorRecordLayout.ExecCwd, SensorRecordLayout.ExecArgs, SensorRecordLayout.ExecSize],
+            [c["wp_exec.path_len"], c["wp_exec.args_len"], c["wp_exec.cwd_len"], c["wp_exec.flags"], c["wp_exec.path"], c["wp_exec.cwd"], c["wp_exec.args"], c["wp_exec"]]);
         Assert.Equal([SensorRecordLayout.ForkChildTgid, SensorRecordLayout.ForkSize, SensorRecordLayout.ExitCode, SensorRecordLayout.ExitSize],
             [c["wp_fork.child_tgid"], c["wp_fork"], c["wp_exit.exit_code"], c["wp_exit"]]);
-        Assert.Equal([SensorRecordLayout.OpenFlags, SensorRecordLayout.OpenPathLen, SensorRecordLayout.OpenPath, SensorRecordLayout.OpenSize],
-            [c["wp_open.flags"], c["wp_open.path_len"], c["wp_open.path"], c["wp_open"]]);
+        Assert.Equal([SensorRecordLayout.OpenFlags, SensorRecordLayout.OpenPathLen, SensorRecordLayout.OpenResolution, SensorRecordLayout.OpenPath, SensorRecordLayout.OpenSize],
+            [c["wp_open.flags"], c["wp_open.path_len"], c["wp_open.resolution"], c["wp_open.path"], c["wp_open"]]);
         Assert.Equal([SensorRecordLayout.ConnectFamily, SensorRecordLayout.ConnectPort, SensorRecordLayout.ConnectTransport, SensorRecordLayout.ConnectAddr, SensorRecordLayout.ConnectSize],
             [c["wp_connect.family"], c["wp_connect.port"], c["wp_connect.transport"], c["wp_connect.addr"], c["wp_connect"]]);
         Assert.Equal([SensorRecordLayout.DnsFamily, SensorRecordLayout.DnsPort, SensorRecordLayout.DnsQtype, SensorRecordLayout.DnsNameLen, SensorRecordLayout.DnsAddr, SensorRecordLayout.DnsName, SensorRecordLayout.DnsSize],
             [c["wp_dns.family"], c["wp_dns.port"], c["wp_dns.qtype"], c["wp_dns.name_len"], c["wp_dns.addr"], c["wp_dns.name"], c["wp_dns"]]);
-        Assert.Equal([SensorRecordLayout.CgroupId, SensorRecordLayout.CgroupLevel, SensorRecordLayout.CgroupPathLen, SensorRecordLayout.CgroupPath, SensorRecordLayout.CgroupSize],
-            [c["wp_cgroup.id"], c["wp_cgroup.level"], c["wp_cgroup.path_len"], c["wp_cgroup.path"], c["wp_cgroup"]]);
+        Assert.Equal([SensorRecordLayout.CgroupId, SensorRecordLayout.CgroupContainer, SensorRecordLayout.CgroupLevel, SensorRecordLayout.CgroupPathLen, SensorRecordLayout.CgroupPath, SensorRecordLayout.CgroupSize],
+            [c["wp_cgroup.id"], c["wp_cgroup.container"], c["wp_cgroup.level"], c["wp_cgroup.path_len"], c["wp_cgroup.path"], c["wp_cgroup"]]);
     }
 
     private static unsafe int HeaderSize() => sizeof(SensorRecordHeader);

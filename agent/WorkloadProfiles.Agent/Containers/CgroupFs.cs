@@ -81,6 +81,20 @@ internal sealed partial class CgroupFs
         return pids;
     }
 
+    /// <summary>Ids of the cgroups below a container's own (empty when it has none or is gone).</summary>
+    public IReadOnlyList<ulong> NestedCgroups(string relativePath)
+    {
+        var ids = new List<ulong>();
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(FullPath(relativePath), "*", SearchOption.AllDirectories))
+                if (InodeOf(dir) is var inode and not 0) ids.Add(inode);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return ids;
+    }
+
     public bool Exists(string relativePath) => Directory.Exists(FullPath(relativePath));
 
     /// <summary>Inode number of a path (the cgroup id for a cgroup v2 directory); 0 when it does not exist.</summary>

@@ -1,29 +1,41 @@
+using System.Globalization;
+using WorkloadProfiles.Agent.Sensor;
 using WorkloadProfiles.Domain.Events;
 
 namespace WorkloadProfiles.Agent.Containers;
 
 /// <summary>
-/// Turns the processes already running in a cgroup into synthetic events, so a container profiled after it started
-/// still has a complete process tree: one Exec per process (parents before children) and one Open per regular
-/// file it holds open. Paths come from /proc links, which the kernel renders relative to the process's own root,
-/// i.e. as the container sees them.
+/// Turns the processes already running in a cgroup into synthetic events, so a container found after it started still
+/// has a complete process tree: one Exec per process (parents before children), or a Fork from its parent for a child
+/// that has not exec'd (it runs its parent's program with its parent's arguments: it belongs to its parent's node, as
+/// the live fork event would have put it), and one Open per regular file it holds open. Paths come from /proc links,
+/// which the kernel renders relative to the process's own root, i.e. as the container sees them — the same canonical
+/// paths the sensor walks, so a process gets the same node whether first seen by an exec or by this scan. The container
+/// runtime's own processes (runc init before it execs the workload) are skipped, as the event pump skips their records.
 /// </summary>
 internal static class ProcScanner
 {
-    public static List<RawEvent> Scan(IReadOnlyList<int> pids, long timestampUs, int maxArgs)
+    // /proc/<pid>/stat's starttime is in USER_HZ ticks since boot, 100 on every Linux ABI.
+    private const long UserHz = 100;
+
+    /// <param name="rescan">The agent already reported these processes (a profiling session begins): the events are marked
+    /// <see cref="RawEvent.Rescan"/>, so detection does not evaluate them again.</param>
+    public static List<RawEvent> Scan(IReadOnlyList<int> pids, long timestampUs, int maxArgs, bool rescan = false)
     {
         var processes = new List<ProcessInfo>();
         foreach (var pid in pids)
-            if (Read(pid) is { } info) processes.Add(info);
+            if (Read(pid) is { } info && !RuntimePlumbing.IsRuntimeComm(info.Comm)) processes.Add(info);
 
         // Parents first: ancestors were started earlier, and start time orders them without walking the tree.
         processes.Sort((a, b) => a.StartTicks != b.StartTicks ? a.StartTicks.CompareTo(b.StartTicks) : a.Pid.CompareTo(b.Pid));
+        var byPid = processes.ToDictionary(p => p.Pid);
+        var bootUs = KernelClock.BootWallClockUs();
 
         var events = new List<RawEvent>(processes.Count * 2);
         foreach (var p in processes)
         {
             var args = p.Args.Length > maxArgs ? p.Args[..maxArgs] : p.Args;
-            var exec = new RawEvent
+            var template = new RawEvent
             {
                 Kind = EventKind.Exec,
                 TimestampUs = timestampUs,
@@ -33,29 +45,36 @@ internal static class ProcScanner
                 Uid = p.Uid,
                 Gid = p.Gid,
                 Comm = p.Comm,
-                ExecutablePath = p.Executable,
-                Args = args,
+                ProcessStartUs = bootUs + p.StartTicks * (1_000_000 / UserHz),
+                Rescan = rescan,
             };
-            events.Add(exec);
-            foreach (var file in p.OpenFiles)
-                events.Add(new RawEvent
+            if (byPid.TryGetValue(p.Ppid, out var parent) && parent.Executable == p.Executable && parent.Args.AsSpan().SequenceEqual(p.Args))
+            {
+                events.Add(template with
                 {
-                    Kind = EventKind.Open,
-                    TimestampUs = timestampUs,
-                    Pid = p.Pid,
-                    Tid = p.Pid,
-                    Ppid = p.Ppid,
-                    Uid = p.Uid,
-                    Gid = p.Gid,
-                    Comm = p.Comm,
-                    FilePath = file.Path,
-                    FileFlags = file.Flags,
+                    Kind = EventKind.Fork,
+                    Pid = parent.Pid,
+                    Tid = parent.Pid,
+                    Ppid = parent.Ppid,
+                    Uid = parent.Uid,
+                    Gid = parent.Gid,
+                    Comm = parent.Comm,
+                    ProcessStartUs = bootUs + parent.StartTicks * (1_000_000 / UserHz),
+                    ChildPid = p.Pid,
                 });
+            }
+            else
+            {
+                events.Add(template with { ExecutablePath = p.Executable, Args = args, WorkingDirectory = p.WorkingDirectory });
+            }
+            foreach (var file in p.OpenFiles)
+                events.Add(template with { Kind = EventKind.Open, FilePath = file.Path, FileFlags = file.Flags });
         }
         return events;
     }
 
-    private sealed record ProcessInfo(int Pid, int Ppid, uint Uid, uint Gid, string Comm, ulong StartTicks, string Executable, string[] Args, List<(string Path, int Flags)> OpenFiles);
+    private sealed record ProcessInfo(int Pid, int Ppid, uint Uid, uint Gid, string Comm, long StartTicks, string Executable,
+        string[] Args, string? WorkingDirectory, List<(string Path, int Flags)> OpenFiles);
 
     private static ProcessInfo? Read(int pid)
     {
@@ -68,17 +87,17 @@ internal static class ProcScanner
             foreach (var line in File.ReadLines($"{dir}/status"))
             {
                 if (line.StartsWith("Name:", StringComparison.Ordinal)) comm = line[5..].Trim();
-                else if (line.StartsWith("PPid:", StringComparison.Ordinal)) ppid = int.Parse(line[5..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-                else if (line.StartsWith("Uid:", StringComparison.Ordinal)) uid = uint.Parse(line[4..].Trim().Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
-                else if (line.StartsWith("Gid:", StringComparison.Ordinal)) gid = uint.Parse(line[4..].Trim().Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
+                else if (line.StartsWith("PPid:", StringComparison.Ordinal)) ppid = int.Parse(line[5..].Trim(), CultureInfo.InvariantCulture);
+                else if (line.StartsWith("Uid:", StringComparison.Ordinal)) uid = uint.Parse(line[4..].Trim().Split('\t')[0], CultureInfo.InvariantCulture);
+                else if (line.StartsWith("Gid:", StringComparison.Ordinal)) gid = uint.Parse(line[4..].Trim().Split('\t')[0], CultureInfo.InvariantCulture);
             }
             var stat = File.ReadAllText($"{dir}/stat");
             // Field 22 (starttime) counts from after the parenthesized comm, which may itself contain spaces.
             var afterComm = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var startTicks = ulong.Parse(afterComm[19], System.Globalization.CultureInfo.InvariantCulture);
+            var startTicks = long.Parse(afterComm[19], CultureInfo.InvariantCulture);
 
             var cmdline = File.ReadAllBytes($"{dir}/cmdline");
-            var args = Sensor.KernelText.Decode(cmdline).TrimEnd('\0').Split('\0');
+            var args = KernelText.Decode(cmdline).TrimEnd('\0').Split('\0');
             var exe = TryReadLink($"{dir}/exe") ?? (args.Length > 0 ? args[0] : comm);
 
             var files = new List<(string, int)>();
@@ -88,7 +107,7 @@ internal static class ProcScanner
                 if (target is null || !target.StartsWith('/') || target.EndsWith(" (deleted)", StringComparison.Ordinal)) continue;
                 files.Add((target, ReadFlags($"{dir}/fdinfo/{Path.GetFileName(fd)}")));
             }
-            return new ProcessInfo(pid, ppid, uid, gid, comm, startTicks, exe, args, files);
+            return new ProcessInfo(pid, ppid, uid, gid, comm, startTicks, exe, args, TryReadLink($"{dir}/cwd"), files);
         }
         catch (IOException) { return null; } // exited while being read
         catch (UnauthorizedAccessException) { return null; }

@@ -1,18 +1,29 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using WorkloadProfiles.Agent.Containers;
 using WorkloadProfiles.Agent.Sensor;
 using WorkloadProfiles.Domain.Events;
+using static WorkloadProfiles.Agent.Sensor.SensorRecordLayout;
 
 namespace WorkloadProfiles.Agent.Publishing;
 
 /// <summary>
-/// The agent's hot path, on one dedicated thread: polls the sensor's ring buffer, decodes records of profiled
-/// cgroups into events, appends them to their container's pending batch and publishes a batch when it is full or
-/// its oldest event is <see cref="AgentOptions.FlushInterval"/> old. Cgroup creation/removal records go to the
-/// scheduler. The scheduler changes sessions only through <see cref="Post"/>, so sessions and batches have a single
-/// owner and need no locks; commands run between polls, in order.
+/// The agent's hot path, on one dedicated thread: polls the sensor's ring buffer, decodes the records of every watched
+/// container into events, appends them to the container's pending batch and publishes a batch when it is full or its
+/// oldest event is <see cref="AgentOptions.FlushInterval"/> old.
+/// <para>
+/// Every container is watched (detection covers them all); a container holding a profiling slot has its batches marked
+/// <see cref="RawEventBatch.Profiling"/>, so only those form snapshots. The pump classifies each new cgroup the moment its
+/// creation record arrives — before any record of a task inside it — so a container is watched from its first exec: a
+/// container's cgroup gets a session, a cgroup created inside a container is attributed to it, anything else stops being
+/// watched. A new container's batches wait up to <see cref="AgentOptions.ImageWait"/> for the scheduler to resolve its
+/// image, so even its first signals carry the image (and its suppressions apply).
+/// </para>
+/// The scheduler changes sessions only through <see cref="Post"/>, so sessions and batches have a single owner and need
+/// no locks; commands run between polls, in order.
 /// </summary>
 internal sealed class EventPump : ISensorRecordHandler
 {
@@ -23,26 +34,30 @@ internal sealed class EventPump : ISensorRecordHandler
     private readonly AgentOptions _options;
     private readonly AgentMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly ChannelWriter<CgroupChange> _cgroupChanges;
+    private readonly ChannelWriter<CgroupChange> _containerChanges;
     private readonly ConcurrentQueue<Action> _commands = new();
+    // Keyed by the container's own cgroup id, which the kernel stamps on the records of every cgroup nested in it.
     private readonly Dictionary<ulong, ContainerSession> _sessions = [];
-    // Per container, across sessions: a container profiled again continues its sequence.
-    private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ContainerSession> _sessionsById = new(StringComparer.Ordinal);
+    private readonly byte[][] _ignoredReads;
     private readonly long _flushTicks;
+    private readonly long _imageWaitTicks;
     private readonly int _pollTimeoutMs;
     private ulong _kernelDrops;
 
     public EventPump(ISensor sensor, SensorRecordDecoder decoder, IEventPublisher publisher, AgentOptions options,
-        AgentMetrics metrics, ChannelWriter<CgroupChange> cgroupChanges, ILogger logger)
+        AgentMetrics metrics, ChannelWriter<CgroupChange> containerChanges, ILogger logger)
     {
         _sensor = sensor;
         _decoder = decoder;
         _publisher = publisher;
         _options = options;
         _metrics = metrics;
-        _cgroupChanges = cgroupChanges;
+        _containerChanges = containerChanges;
         _logger = logger;
+        _ignoredReads = [.. options.IgnoredReadPrefixes().Select(Encoding.UTF8.GetBytes)];
         _flushTicks = (long)(options.FlushInterval.TotalSeconds * Stopwatch.Frequency);
+        _imageWaitTicks = (long)(options.ImageWait.TotalSeconds * Stopwatch.Frequency);
         _pollTimeoutMs = Math.Clamp((int)(options.FlushInterval.TotalMilliseconds / 2), 1, 50);
     }
 
@@ -86,38 +101,75 @@ internal sealed class EventPump : ISensorRecordHandler
         return done.Task;
     }
 
-    /// <summary>Starts publishing a cgroup's activity: the kernel filter first, then the processes already running
-    /// (read from /proc after the filter is on, so nothing falls between the two).</summary>
-    public Task StartSession(ulong cgroupId, ContainerRef container, uint generation, Func<IReadOnlyList<RawEvent>> existingActivity) => Post(() =>
+    /// <summary>
+    /// Watches a container found in the cgroup tree (at agent start): its cgroup and those nested in it go into the kernel
+    /// map first, then the processes already running are read from /proc (after the map, so nothing falls between the
+    /// two). A container already watched (its creation record came first) is left as it is.
+    /// </summary>
+    public Task Watch(ContainerCgroup cgroup, IReadOnlyList<ulong> nested, Func<IReadOnlyList<RawEvent>> existingActivity) => Post(() =>
     {
-        _sensor.Profile(cgroupId, generation);
-        var session = new ContainerSession(container, _options.MaxBatchEvents)
-        {
-            Sequence = _sequences.GetValueOrDefault(container.Id),
-        };
-        _sessions[cgroupId] = session;
-        var synthetic = existingActivity();
-        foreach (var e in synthetic) Append(session, e);
-        _metrics.SyntheticEvents.Inc(synthetic.Count);
-        _metrics.ProfiledContainers.Set(_sessions.Count);
+        if (_sessions.ContainsKey(cgroup.CgroupId)) return;
+        var session = Open(cgroup);
+        foreach (var id in nested) AttachNested(session, id);
+        AppendSynthetic(session, existingActivity());
     });
 
-    /// <summary>Starts a new dedup window for a cgroup whose session continues.</summary>
-    public Task RenewSession(ulong cgroupId, uint generation) => Post(() => _sensor.Profile(cgroupId, generation));
-
-    /// <summary>Stops publishing a cgroup's activity and flushes it; when the container stopped, its last batch ends
-    /// with a ContainerExit event so its snapshot closes early.</summary>
-    public Task EndSession(ulong cgroupId, long? exitedAtUs) => Post(() =>
+    /// <summary>The container's image is known: its held batches go out with it.</summary>
+    public Task SetImage(ulong cgroupId, ContainerRef container) => Post(() =>
     {
-        _sensor.Unprofile(cgroupId);
-        _sensor.Poll(this, 0); // records already in the ring buffer still belong to this session
-        if (!_sessions.Remove(cgroupId, out var session)) return;
-        if (exitedAtUs is { } at)
-            Append(session, new RawEvent { Kind = EventKind.ContainerExit, TimestampUs = at, Pid = 0, Comm = "" });
+        if (!_sessions.TryGetValue(cgroupId, out var session)) return;
+        session.Container = container;
+        session.ImageWaitSinceTicks = 0;
+    });
+
+    /// <summary>The scheduler gave up resolving the image: stop holding the container's batches for it.</summary>
+    public Task StopWaitingForImage(ulong cgroupId) => Post(() =>
+    {
+        if (_sessions.TryGetValue(cgroupId, out var session)) session.ImageWaitSinceTicks = 0;
+    });
+
+    /// <summary>The container takes a profiling slot: what is pending goes out as detection-only, a new dedup window starts,
+    /// and the processes running now are read from /proc so the first snapshot has them.</summary>
+    public Task StartProfiling(ulong cgroupId, uint generation, Func<IReadOnlyList<RawEvent>> existingActivity) => Post(() =>
+    {
+        if (!_sessions.TryGetValue(cgroupId, out var session)) return;
         Flush(session);
-        if (exitedAtUs is null) _sequences[session.Container.Id] = session.Sequence;
-        else _sequences.Remove(session.Container.Id);
-        _metrics.ProfiledContainers.Set(_sessions.Count);
+        session.Profiling = true;
+        SetGeneration(session, generation);
+        AppendSynthetic(session, existingActivity());
+        _metrics.ProfiledContainers.Set(_sessions.Values.Count(s => s.Profiling));
+    });
+
+    /// <summary>The container gives its slot up (rotation); it stays watched for detection.</summary>
+    public Task StopProfiling(ulong cgroupId, uint generation) => Post(() =>
+    {
+        if (!_sessions.TryGetValue(cgroupId, out var session) || !session.Profiling) return;
+        _sensor.Poll(this, 0); // records already in the ring buffer still belong to the profiling session
+        Flush(session);
+        session.Profiling = false;
+        SetGeneration(session, generation);
+        _metrics.ProfiledContainers.Set(_sessions.Values.Count(s => s.Profiling));
+    });
+
+    /// <summary>Starts a new dedup window for a container (a renewed profiling session, or the next detection window).</summary>
+    public Task Renew(ulong cgroupId, uint generation) => Post(() =>
+    {
+        if (_sessions.TryGetValue(cgroupId, out var session)) SetGeneration(session, generation);
+    });
+
+    /// <summary>Stops watching a container that is gone: its last batch ends with a ContainerExit event (its snapshot window
+    /// closes early, detection forgets its processes).</summary>
+    public Task Unwatch(ulong cgroupId, long exitedAtUs) => Post(() =>
+    {
+        if (!_sessions.Remove(cgroupId, out var session)) return;
+        _sensor.Poll(this, 0);
+        _sessionsById.Remove(session.Container.Id);
+        foreach (var id in session.Nested) _sensor.Unwatch(id);
+        _sensor.Unwatch(cgroupId);
+        Append(session, new RawEvent { Kind = EventKind.ContainerExit, TimestampUs = exitedAtUs, Pid = 0, Comm = "" });
+        session.ImageWaitSinceTicks = 0;
+        Flush(session);
+        UpdateContainerGauges();
     });
 
     public void OnRecord(ReadOnlySpan<byte> record)
@@ -131,13 +183,13 @@ internal sealed class EventPump : ISensorRecordHandler
         ref readonly var header = ref SensorRecordHeader.Of(record);
         if (SensorRecordDecoder.IsCgroupRecord(header.Kind))
         {
-            _cgroupChanges.TryWrite(_decoder.DecodeCgroup(record));
+            OnCgroup(_decoder.DecodeCgroup(record));
             return;
         }
         if (!_sessions.TryGetValue(header.CgroupId, out var session))
         {
-            // The scheduler unprofiled the cgroup while records were in flight.
-            _metrics.Discarded.WithLabels("unprofiled").Inc();
+            // The container was unwatched while records were in flight.
+            _metrics.Discarded.WithLabels("unwatched").Inc();
             return;
         }
         if (IsRuntimePlumbing(header))
@@ -145,36 +197,120 @@ internal sealed class EventPump : ISensorRecordHandler
             _metrics.Discarded.WithLabels("runtime").Inc();
             return;
         }
-        var e = _decoder.Decode(record);
-        if (e.Kind == EventKind.Open && e.FilePath is { Length: > 0 } path && path[0] != '/')
+        if (!session.Profiling && header.Kind == SensorRecordKind.Open && IsIgnoredRead(record))
         {
-            if (WorkingDirectory.TryResolve(e.Tid, e.Pid, path, out var absolute)) e = e with { FilePath = absolute };
-            else _metrics.RelativePathsUnresolved.Inc();
+            _metrics.Discarded.WithLabels("detection-only-read").Inc();
+            return;
         }
+        var e = _decoder.Decode(record);
         _metrics.CountEvent(e.Kind);
         Append(session, e);
     }
 
-    /// <summary>runc's init runs inside the container's cgroup before it execs the workload (`podman exec`, start);
-    /// its opens of /proc/self/* are the runtime's, not the image's behaviour.</summary>
+    /// <summary>A new cgroup: a container's own (a new session), one created inside a container (attributed to it), or
+    /// something else (no longer watched). A container's cgroup removed: the scheduler ends its session.</summary>
+    private void OnCgroup(CgroupChange change)
+    {
+        if (!change.Created)
+        {
+            if (_sessions.ContainsKey(change.CgroupId)) _containerChanges.TryWrite(change);
+            else foreach (var session in _sessions.Values) session.Nested.Remove(change.CgroupId);
+            return;
+        }
+        if (change.Container != 0 && _sessions.TryGetValue(change.Container, out var owner))
+        {
+            owner.Nested.Add(change.CgroupId); // the kernel attributed it already
+            return;
+        }
+        var containerId = CgroupFs.ContainerIdOf(change.Path);
+        if (containerId is null)
+        {
+            _sensor.Unwatch(change.CgroupId);
+            return;
+        }
+        if (_sessionsById.TryGetValue(containerId, out var known))
+        {
+            // Created by the runtime from outside the container (e.g. libpod-<id>/container): still that container.
+            AttachNested(known, change.CgroupId);
+            return;
+        }
+        var cgroup = new ContainerCgroup(change.CgroupId, containerId, change.Path);
+        Open(cgroup);
+        _containerChanges.TryWrite(change);
+    }
+
+    private ContainerSession Open(ContainerCgroup cgroup)
+    {
+        var session = new ContainerSession(new ContainerRef(cgroup.ContainerId, null, null), cgroup.CgroupId, _options.MaxBatchEvents)
+        {
+            ImageWaitSinceTicks = Stopwatch.GetTimestamp(),
+        };
+        _sensor.Watch(cgroup.CgroupId, cgroup.CgroupId, session.Generation, nested: false);
+        _sessions[cgroup.CgroupId] = session;
+        _sessionsById[cgroup.ContainerId] = session;
+        UpdateContainerGauges();
+        return session;
+    }
+
+    private void AttachNested(ContainerSession session, ulong cgroupId)
+    {
+        _sensor.Watch(cgroupId, session.CgroupId, session.Generation, nested: true);
+        session.Nested.Add(cgroupId);
+    }
+
+    private void SetGeneration(ContainerSession session, uint generation)
+    {
+        session.Generation = generation;
+        _sensor.Watch(session.CgroupId, session.CgroupId, generation, nested: false);
+        foreach (var id in session.Nested) _sensor.Watch(id, session.CgroupId, generation, nested: true);
+    }
+
+    private void AppendSynthetic(ContainerSession session, IReadOnlyList<RawEvent> events)
+    {
+        foreach (var e in events) Append(session, e);
+        _metrics.SyntheticEvents.Inc(events.Count);
+    }
+
     private static unsafe bool IsRuntimePlumbing(in SensorRecordHeader header)
     {
         fixed (byte* comm = header.Comm)
-            return new ReadOnlySpan<byte>(comm, 16).StartsWith("runc:["u8);
+            return RuntimePlumbing.IsRuntimeComm(new ReadOnlySpan<byte>(comm, 16));
+    }
+
+    /// <summary>A read-only open of a canonical path under <see cref="AgentOptions.DetectionOnlyIgnoredReads"/>. Only kernel
+    /// walked paths qualify: a name the process passed (<c>/usr/lib/../../etc/shadow</c>) is never skipped.</summary>
+    private bool IsIgnoredRead(ReadOnlySpan<byte> record)
+    {
+        if (_ignoredReads.Length == 0 || record[OpenResolution] != (byte)PathResolution.OpenedFile) return false;
+        if ((I32(record, OpenFlags) & (0x1 | 0x2 | 0x40 | 0x200)) != 0) return false; // O_WRONLY|O_RDWR|O_CREAT|O_TRUNC
+        var path = Text(record, OpenPath, U16(record, OpenPathLen), PathMax);
+        foreach (var prefix in _ignoredReads)
+            if (path.StartsWith(prefix)) return true;
+        return false;
     }
 
     private void Append(ContainerSession session, RawEvent e)
     {
         if (session.Pending.Count == 0) session.OldestPendingTicks = Stopwatch.GetTimestamp();
         session.Pending.Add(e);
-        if (session.Pending.Count >= _options.MaxBatchEvents) Flush(session);
+        // Waiting for the image holds a batch past its size, within bounds: at most four batches' worth.
+        var limit = session.ImageWaitSinceTicks != 0 ? 4 * _options.MaxBatchEvents : _options.MaxBatchEvents;
+        if (session.Pending.Count >= limit) Flush(session);
     }
 
     private void FlushDue(long now)
     {
         foreach (var session in _sessions.Values)
+        {
+            if (session.ImageWaitSinceTicks != 0)
+            {
+                if (now - session.ImageWaitSinceTicks < _imageWaitTicks) continue;
+                session.ImageWaitSinceTicks = 0;
+                _metrics.ImageWaitExpired.Inc();
+            }
             if (session.Pending.Count > 0 && now - session.OldestPendingTicks >= _flushTicks)
                 Flush(session);
+        }
     }
 
     private void Flush(ContainerSession session)
@@ -189,14 +325,16 @@ internal sealed class EventPump : ISensorRecordHandler
             AgentId = _options.AgentId,
             Sequence = ++session.Sequence,
             DroppedEvents = session.Dropped,
+            Profiling = session.Profiling,
             Events = events,
         };
         session.Dropped = 0;
         try
         {
             _publisher.Publish(batch);
-            _metrics.Batches.Inc();
-            _metrics.PublishedEvents.Inc(events.Count);
+            var scope = AgentMetrics.ScopeOf(batch);
+            _metrics.Batches.WithLabels(scope).Inc();
+            _metrics.PublishedEvents.WithLabels(scope).Inc(events.Count);
             if (events.Count > 0)
                 _metrics.LagSeconds.Set((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000 - events[^1].TimestampUs) / 1e6);
         }
@@ -214,9 +352,11 @@ internal sealed class EventPump : ISensorRecordHandler
         var counters = _sensor.ReadCounters();
         _metrics.KernelRingBufferDrops.Set(counters.RingBufferDrops);
         _metrics.KernelDedupSuppressed.Set(counters.DedupSuppressed);
+        _metrics.KernelPathFallbacks.Set(counters.PathFallbacks);
+        _metrics.KernelWatchFull.Set(counters.WatchFull);
         if (counters.RingBufferDrops > _kernelDrops)
         {
-            // The kernel cannot tell whose record it failed to reserve: every profiled container may be incomplete,
+            // The kernel cannot tell whose record it failed to reserve: every watched container may be incomplete,
             // so each batch carries the count as an upper bound.
             var delta = (long)(counters.RingBufferDrops - _kernelDrops);
             foreach (var session in _sessions.Values) session.Dropped += delta;
@@ -225,14 +365,26 @@ internal sealed class EventPump : ISensorRecordHandler
         _kernelDrops = counters.RingBufferDrops;
     }
 
+    private void UpdateContainerGauges()
+    {
+        _metrics.WatchedContainers.Set(_sessions.Count);
+        _metrics.ProfiledContainers.Set(_sessions.Values.Count(s => s.Profiling));
+    }
+
     private void RunCommands()
     {
         while (_commands.TryDequeue(out var command)) command();
     }
 
-    private sealed class ContainerSession(ContainerRef container, int capacity)
+    private sealed class ContainerSession(ContainerRef container, ulong cgroupId, int capacity)
     {
-        public ContainerRef Container { get; } = container;
+        public ContainerRef Container { get; set; } = container;
+        public ulong CgroupId { get; } = cgroupId;
+        public HashSet<ulong> Nested { get; } = [];
+        public bool Profiling { get; set; }
+        public uint Generation { get; set; } = 1;
+        /// <summary>Stopwatch ticks since the batches wait for the image; 0 when they do not.</summary>
+        public long ImageWaitSinceTicks { get; set; }
         public List<RawEvent> Pending { get; set; } = new(Math.Min(capacity, 64));
         public long OldestPendingTicks { get; set; }
         public long Sequence { get; set; }

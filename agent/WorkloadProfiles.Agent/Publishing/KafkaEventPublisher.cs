@@ -36,7 +36,12 @@ internal sealed class KafkaEventPublisher : IEventPublisher
         _logger = logger;
     }
 
-    public void Publish(RawEventBatch batch) => Produce(Topics.EventsRaw, batch.Container.Id, _batches.Serialize(batch));
+    public void Publish(RawEventBatch batch)
+    {
+        var value = _batches.Serialize(batch);
+        Produce(Topics.EventsRaw, batch.Container.Id, value);
+        _metrics.PublishedBytes.WithLabels(AgentMetrics.ScopeOf(batch)).Inc(value.Length);
+    }
 
     public void Publish(ContainerInfo container) => Produce(Topics.Containers, container.Container.Id, _containers.Serialize(container));
 

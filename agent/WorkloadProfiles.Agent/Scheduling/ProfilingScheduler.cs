@@ -10,13 +10,18 @@ using WorkloadProfiles.Domain.Profiles;
 namespace WorkloadProfiles.Agent.Scheduling;
 
 /// <summary>
-/// Decides which containers hold the <see cref="AgentOptions.MaxProfiledContainers"/> profiling slots.
-/// Containers come from the cgroup tree at start (already running: their processes and open files are read from
-/// /proc) and from cgroup creation records afterwards. A session lasts <see cref="AgentOptions.SessionLength"/>
-/// (one snapshot interval); then, if another eligible container waits, the slot rotates to it, else the session
-/// renews with a fresh dedup window. Waiting containers are ordered Learning images first, then images without a
-/// profile, then by how long ago they were last profiled (never first). Stable images are skipped: their profile no
-/// longer changes. A removed cgroup ends its session with a ContainerExit event.
+/// Knows every container on the host, resolves its image, and decides which containers hold the
+/// <see cref="AgentOptions.MaxProfiledContainers"/> profiling slots. Every container is watched for detection from the
+/// moment it is found — in the cgroup tree at start (its running processes read from /proc), or by its cgroup's creation
+/// (the event pump watches it before its first exec) — whatever its image's profile status. Profiling only decides which
+/// containers' batches form snapshots.
+/// <para>
+/// A profiling session lasts <see cref="AgentOptions.SessionLength"/> (one snapshot interval); then, if another eligible
+/// container waits, the slot rotates to it, else the session renews with a fresh dedup window. Waiting containers are
+/// ordered Learning images first, then images without a profile, then by how long ago they were last profiled (never
+/// first). Stable images are skipped: their profile no longer changes. Containers without a slot get a fresh dedup window
+/// every session length too. A removed cgroup ends the container with a ContainerExit event.
+/// </para>
 /// Runs on one async loop; the event pump applies its decisions in order.
 /// </summary>
 internal sealed class ProfilingScheduler
@@ -38,6 +43,7 @@ internal sealed class ProfilingScheduler
     private readonly Regex? _imageFilter;
     private long _discoveryOrder;
     private volatile string[] _profiled = [];
+    private volatile string[] _watched = [];
 
     public ProfilingScheduler(AgentOptions options, CgroupFs cgroups, IContainerRuntime runtime, EventPump pump,
         IEventPublisher publisher, IProfileStatusSource statuses, ChannelReader<CgroupChange> changes,
@@ -56,16 +62,22 @@ internal sealed class ProfilingScheduler
         _imageFilter = string.IsNullOrEmpty(options.ImageFilter) ? null : new Regex(options.ImageFilter, RegexOptions.CultureInvariant);
     }
 
-    /// <summary>Ids of the containers holding a slot right now.</summary>
+    /// <summary>Ids of the containers holding a profiling slot right now.</summary>
     public IReadOnlyList<string> ProfiledContainerIds => _profiled;
+
+    /// <summary>Ids of every container the agent watches (all containers it found).</summary>
+    public IReadOnlyList<string> WatchedContainerIds => _watched;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        foreach (var cgroup in _cgroups.ListContainers())
-            await DiscoverAsync(cgroup, cancellationToken);
-        await TickAsync(cancellationToken);
         try
         {
+            foreach (var cgroup in _cgroups.ListContainers())
+            {
+                await _pump.Watch(cgroup, _cgroups.NestedCgroups(cgroup.RelativePath), () => Scan(cgroup));
+                await TrackAsync(cgroup, cancellationToken);
+            }
+            await TickAsync(cancellationToken);
             while (!cancellationToken.IsCancellationRequested)
             {
                 await WaitForChangesAsync(cancellationToken);
@@ -77,9 +89,9 @@ internal sealed class ProfilingScheduler
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
-        // Shutdown: close every session (the containers keep running) so the pump flushes them.
+        // Shutdown: close every profiling session (the containers keep running) so the pump flushes them.
         foreach (var container in _containers.Values.Where(c => c.Profiled).ToList())
-            await StopProfilingAsync(container, exitedAtUs: null);
+            await StopProfilingAsync(container);
     }
 
     private async Task WaitForChangesAsync(CancellationToken cancellationToken)
@@ -95,24 +107,26 @@ internal sealed class ProfilingScheduler
         }
     }
 
+    /// <summary>The pump reports a container cgroup it started watching, or a watched container's cgroup removed.</summary>
     private async Task ApplyAsync(CgroupChange change, CancellationToken cancellationToken)
     {
         if (change.Created)
         {
-            if (_cgroups.Describe(change.Path) is { } cgroup && cgroup.CgroupId == change.CgroupId)
-                await DiscoverAsync(cgroup, cancellationToken);
+            if (CgroupFs.ContainerIdOf(change.Path) is { } id)
+                await TrackAsync(new ContainerCgroup(change.CgroupId, id, change.Path), cancellationToken);
             return;
         }
         var removed = _containers.Values.FirstOrDefault(c => c.Cgroup.CgroupId == change.CgroupId);
         if (removed is not null) await ForgetAsync(removed);
     }
 
-    private async Task DiscoverAsync(ContainerCgroup cgroup, CancellationToken cancellationToken)
+    private async Task TrackAsync(ContainerCgroup cgroup, CancellationToken cancellationToken)
     {
-        if (_containers.ContainsKey(cgroup.ContainerId)) return; // a nested cgroup of a known container
-        var container = new TrackedContainer(cgroup, ++_discoveryOrder);
+        if (_containers.ContainsKey(cgroup.ContainerId)) return;
+        var container = new TrackedContainer(cgroup, ++_discoveryOrder) { DetectionWindowSince = _time.GetUtcNow() };
         _containers[cgroup.ContainerId] = container;
         _metrics.KnownContainers.Set(_containers.Count);
+        UpdateIds();
         await ResolveAsync(container, cancellationToken);
     }
 
@@ -133,12 +147,14 @@ internal sealed class ProfilingScheduler
         {
             container.Details = details;
             container.MatchesFilter = _imageFilter?.IsMatch(details.Ref.ProfileKey!.Value.ToString()) ?? true;
-            _logger.LogInformation("Container {Container} ({Name}) runs {Image}", container.Cgroup.ContainerId[..12], details.Name, details.Ref.ProfileKey);
+            await _pump.SetImage(container.Cgroup.CgroupId, details.Ref);
+            _logger.LogInformation("Container {Container} ({Name}) runs {Image}", Short(container), details.Name, details.Ref.ProfileKey);
             PublishInfo(container);
         }
         else if (container.ResolveAttempts >= MaxResolveAttempts)
         {
-            _logger.LogWarning("Giving up on cgroup {Path}: the container runtime does not know container {Container} or its image",
+            await _pump.StopWaitingForImage(container.Cgroup.CgroupId);
+            _logger.LogWarning("Cgroup {Path}: the container runtime does not know container {Container} or its image; it stays watched without an image",
                 container.Cgroup.RelativePath, container.Cgroup.ContainerId);
         }
     }
@@ -159,13 +175,20 @@ internal sealed class ProfilingScheduler
         {
             if (waiting)
             {
-                await StopProfilingAsync(container, exitedAtUs: null);
+                await StopProfilingAsync(container);
             }
             else
             {
                 container.ProfilingSince = now;
-                await _pump.RenewSession(container.Cgroup.CgroupId, ++container.Generation);
+                await _pump.Renew(container.Cgroup.CgroupId, ++container.Generation);
             }
+        }
+
+        // Detection-only containers get a fresh dedup window every session length, like profiled ones.
+        foreach (var container in _containers.Values.Where(c => !c.Profiled && now - c.DetectionWindowSince >= _options.SessionLength))
+        {
+            container.DetectionWindowSince = now;
+            await _pump.Renew(container.Cgroup.CgroupId, ++container.Generation);
         }
 
         var free = _options.MaxProfiledContainers - _containers.Values.Count(c => c.Profiled);
@@ -188,35 +211,42 @@ internal sealed class ProfilingScheduler
         container.Profiled = true;
         container.ProfilingSince = now;
         var cgroup = container.Cgroup;
-        var maxArgs = _options.MaxArgs;
-        await _pump.StartSession(cgroup.CgroupId, container.Details!.Ref, ++container.Generation,
-            () => ProcScanner.Scan(_cgroups.ProcessesOf(cgroup.RelativePath), _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, maxArgs));
-        _logger.LogInformation("Profiling container {Container} ({Image})", cgroup.ContainerId[..12], container.Details.Ref.ProfileKey);
+        await _pump.StartProfiling(cgroup.CgroupId, ++container.Generation, () => Scan(cgroup, rescan: true));
+        _logger.LogInformation("Profiling container {Container} ({Image})", Short(container), container.Details!.Ref.ProfileKey);
         PublishInfo(container);
-        UpdateProfiled();
+        UpdateIds();
     }
 
-    private async Task StopProfilingAsync(TrackedContainer container, long? exitedAtUs)
+    private async Task StopProfilingAsync(TrackedContainer container)
     {
         container.Profiled = false;
         container.LastProfiledUntil = _time.GetUtcNow();
-        await _pump.EndSession(container.Cgroup.CgroupId, exitedAtUs);
-        UpdateProfiled();
+        container.DetectionWindowSince = container.LastProfiledUntil.Value;
+        await _pump.StopProfiling(container.Cgroup.CgroupId, ++container.Generation);
+        PublishInfo(container);
+        UpdateIds();
     }
 
     private async Task ForgetAsync(TrackedContainer container)
     {
         var exitedAt = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
-        if (container.Profiled) await StopProfilingAsync(container, exitedAt);
+        container.Profiled = false;
+        await _pump.Unwatch(container.Cgroup.CgroupId, exitedAt);
         _containers.Remove(container.Cgroup.ContainerId);
         _metrics.KnownContainers.Set(_containers.Count);
         container.ExitedAtUs = exitedAt;
+        UpdateIds();
         if (container.Details is not null)
         {
-            _logger.LogInformation("Container {Container} stopped", container.Cgroup.ContainerId[..12]);
+            _logger.LogInformation("Container {Container} stopped", Short(container));
             PublishInfo(container);
         }
     }
+
+    /// <summary>The processes of a container as /proc shows them now, as synthetic Exec/Fork/Open events; a rescan (at the
+    /// start of a profiling session) repeats processes already reported, for the snapshot only.</summary>
+    private List<RawEvent> Scan(ContainerCgroup cgroup, bool rescan = false) =>
+        ProcScanner.Scan(_cgroups.ProcessesOf(cgroup.RelativePath), _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000, _options.MaxArgs, rescan);
 
     private void PublishInfo(TrackedContainer container)
     {
@@ -236,8 +266,13 @@ internal sealed class ProfilingScheduler
         });
     }
 
-    private void UpdateProfiled() =>
+    private void UpdateIds()
+    {
         _profiled = [.. _containers.Values.Where(c => c.Profiled).Select(c => c.Cgroup.ContainerId)];
+        _watched = [.. _containers.Keys];
+    }
+
+    private static string Short(TrackedContainer container) => container.Cgroup.ContainerId[..Math.Min(12, container.Cgroup.ContainerId.Length)];
 
     private sealed class TrackedContainer(ContainerCgroup cgroup, long discoveryOrder)
     {
@@ -248,7 +283,8 @@ internal sealed class ProfilingScheduler
         public bool Profiled { get; set; }
         public DateTimeOffset ProfilingSince { get; set; }
         public DateTimeOffset? LastProfiledUntil { get; set; }
-        public uint Generation { get; set; }
+        public DateTimeOffset DetectionWindowSince { get; set; }
+        public uint Generation { get; set; } = 1;
         public bool MatchesFilter { get; set; }
         public long? ExitedAtUs { get; set; }
     }

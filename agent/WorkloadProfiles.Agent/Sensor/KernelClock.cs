@@ -9,7 +9,7 @@ namespace WorkloadProfiles.Agent.Sensor;
 /// </summary>
 internal sealed partial class KernelClock
 {
-    private const int ClockRealtime = 0, ClockMonotonic = 1;
+    private const int ClockRealtime = 0, ClockMonotonic = 1, ClockBoottime = 7;
     private readonly long _offsetNs;
 
     private KernelClock(long offsetNs) => _offsetNs = offsetNs;
@@ -38,6 +38,9 @@ internal sealed partial class KernelClock
     public static KernelClock WithOffset(long offsetNs) => new(offsetNs);
 
     public long ToUnixMicroseconds(ulong ktimeNs) => ((long)ktimeNs + _offsetNs) / 1000;
+
+    /// <summary>When the machine booted, wall-clock microseconds: the base of /proc's process start times.</summary>
+    public static long BootWallClockUs() => (Now(ClockRealtime) - Now(ClockBoottime)) / 1000;
 
     /// <summary>The current CLOCK_MONOTONIC reading, in the sensor's time base.</summary>
     public static ulong MonotonicNowNs() => (ulong)Now(ClockMonotonic);

@@ -11,11 +11,12 @@ internal interface ISensorRecordHandler
 }
 
 /// <summary>Totals of the sensor's per-CPU counters.</summary>
-internal readonly record struct SensorCounters(ulong RingBufferDrops, ulong DedupSuppressed, ulong Emitted, ulong DnsUnparsed, ulong OpenUnmatched);
+internal readonly record struct SensorCounters(ulong RingBufferDrops, ulong DedupSuppressed, ulong Emitted, ulong DnsUnparsed,
+    ulong OpenUnmatched, ulong PathFallbacks = 0, ulong WatchFull = 0);
 
 /// <summary>
 /// The loaded and attached bpf/sensor.bpf.o: owns the libbpf object, its links and the ring-buffer consumer, and
-/// exposes the maps the agent drives (<c>profiled_cgroups</c>) and reads (<c>counters</c>).
+/// exposes the maps the agent drives (<c>watched_cgroups</c>) and reads (<c>counters</c>).
 /// Polling is single-threaded: call <see cref="Poll"/> from one thread; map updates are safe from any thread.
 /// </summary>
 internal sealed unsafe class KernelSensor : ISensor, IDisposable
@@ -24,17 +25,17 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
     private readonly List<BpfLinkHandle> _links;
     private readonly RingBufferHandle _ringBuffer;
     private readonly GCHandle _self;
-    private readonly int _profiledFd;
+    private readonly int _watchedFd;
     private readonly int _countersFd;
     private readonly int _possibleCpus;
     private ISensorRecordHandler? _handler;
     private Exception? _handlerFailure;
 
-    private KernelSensor(BpfObjectHandle obj, List<BpfLinkHandle> links, int eventsFd, int profiledFd, int countersFd)
+    private KernelSensor(BpfObjectHandle obj, List<BpfLinkHandle> links, int eventsFd, int watchedFd, int countersFd)
     {
         _object = obj;
         _links = links;
-        _profiledFd = profiledFd;
+        _watchedFd = watchedFd;
         _countersFd = countersFd;
         _possibleCpus = Libbpf.libbpf_num_possible_cpus();
         _self = GCHandle.Alloc(this);
@@ -88,7 +89,7 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
 
             return new KernelSensor(obj, links,
                 Libbpf.bpf_map__fd(events),
-                Libbpf.bpf_map__fd(RequireMap(obj, "profiled_cgroups")),
+                Libbpf.bpf_map__fd(RequireMap(obj, "watched_cgroups")),
                 Libbpf.bpf_map__fd(RequireMap(obj, "counters")))
             {
                 AttachedPrograms = names,
@@ -102,16 +103,17 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
         }
     }
 
-    /// <summary>Marks a cgroup as profiled. A new <paramref name="generation"/> starts a new dedup window for it.</summary>
-    public void Profile(ulong cgroupId, uint generation)
+    /// <summary>Watches a cgroup as (part of) the container whose own cgroup is <paramref name="container"/>: its activity
+    /// is emitted stamped with that id. A new <paramref name="generation"/> starts a new dedup window.</summary>
+    public void Watch(ulong cgroupId, ulong container, uint generation, bool nested)
     {
-        var value = stackalloc uint[2] { generation, 0 };
-        if (Libbpf.bpf_map_update_elem(_profiledFd, &cgroupId, value, Libbpf.BPF_ANY) != 0)
-            throw new InvalidOperationException($"profiled_cgroups update for cgroup {cgroupId} failed (errno {Marshal.GetLastPInvokeError()}); the map holds 1024 cgroups.");
+        var value = new SensorWatch { Container = container, Generation = generation, Flags = nested ? SensorWatch.Nested : 0 };
+        if (Libbpf.bpf_map_update_elem(_watchedFd, &cgroupId, &value, Libbpf.BPF_ANY) != 0)
+            throw new InvalidOperationException($"watched_cgroups update for cgroup {cgroupId} failed (errno {Marshal.GetLastPInvokeError()}); the map holds 16384 cgroups.");
     }
 
-    /// <summary>Stops activity events for a cgroup. Returns false when it was not profiled.</summary>
-    public bool Unprofile(ulong cgroupId) => Libbpf.bpf_map_delete_elem(_profiledFd, &cgroupId) == 0;
+    /// <summary>Stops activity events for a cgroup. Returns false when it was not watched.</summary>
+    public bool Unwatch(ulong cgroupId) => Libbpf.bpf_map_delete_elem(_watchedFd, &cgroupId) == 0;
 
     public SensorCounters ReadCounters()
     {
@@ -125,7 +127,8 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
             return total;
         }
         return new SensorCounters(Sum(SensorCounter.RingBufferDrops), Sum(SensorCounter.DedupSuppressed),
-            Sum(SensorCounter.Emitted), Sum(SensorCounter.DnsUnparsed), Sum(SensorCounter.OpenUnmatched));
+            Sum(SensorCounter.Emitted), Sum(SensorCounter.DnsUnparsed), Sum(SensorCounter.OpenUnmatched),
+            Sum(SensorCounter.PathFallback), Sum(SensorCounter.WatchFull));
     }
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> for records and hands each to <paramref name="handler"/>.

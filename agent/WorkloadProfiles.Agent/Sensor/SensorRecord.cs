@@ -24,16 +24,31 @@ internal enum SensorCounter
     Emitted = 2,
     DnsUnparsed = 3,
     OpenUnmatched = 4,
+    PathFallback = 5,
+    WatchFull = 6,
 }
 
-/// <summary><c>struct wp_header</c>: the first 56 bytes of every ring-buffer record.</summary>
+/// <summary><c>struct wp_watch</c>: the value of <c>watched_cgroups</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct SensorWatch
+{
+    public const uint Provisional = 1, Nested = 2;
+
+    public ulong Container;
+    public uint Generation;
+    public uint Flags;
+}
+
+/// <summary><c>struct wp_header</c>: the first 64 bytes of every ring-buffer record.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct SensorRecordHeader
 {
-    public const int Size = 56;
+    public const int Size = 64;
 
     public ulong KtimeNs;
+    /// <summary>The container's own cgroup id (also for tasks in cgroups nested below it).</summary>
     public ulong CgroupId;
+    public ulong StartNs;
     public SensorRecordKind Kind;
     public uint Tgid;
     public uint Tid;
@@ -52,22 +67,24 @@ internal unsafe struct SensorRecordHeader
 /// </summary>
 internal static class SensorRecordLayout
 {
-    public const int PathMax = 256;
+    public const int PathMax = 512;
     public const int ArgsMax = 1024;
+    public const int DnsNameMax = 256;
 
     // struct wp_exec
-    public const int ExecPathLen = 56, ExecArgsLen = 58, ExecArgsTruncated = 60, ExecPath = 64, ExecArgs = 320, ExecSize = 1344;
+    public const int ExecPathLen = 64, ExecArgsLen = 66, ExecCwdLen = 68, ExecFlags = 70, ExecPath = 72, ExecCwd = 584, ExecArgs = 1096, ExecSize = 2120;
+    public const ushort ExecArgsTruncated = 1, ExecPathAsInvoked = 2;
     // struct wp_fork / wp_exit
-    public const int ForkChildTgid = 56, ForkSize = 64;
-    public const int ExitCode = 56, ExitSize = 64;
+    public const int ForkChildTgid = 64, ForkSize = 72;
+    public const int ExitCode = 64, ExitSize = 72;
     // struct wp_open
-    public const int OpenFlags = 56, OpenPathLen = 60, OpenPath = 64, OpenSize = 320;
+    public const int OpenFlags = 64, OpenPathLen = 68, OpenResolution = 70, OpenPath = 72, OpenSize = 584;
     // struct wp_connect
-    public const int ConnectFamily = 56, ConnectPort = 58, ConnectTransport = 60, ConnectAddr = 64, ConnectSize = 80;
+    public const int ConnectFamily = 64, ConnectPort = 66, ConnectTransport = 68, ConnectAddr = 72, ConnectSize = 88;
     // struct wp_dns
-    public const int DnsFamily = 56, DnsPort = 58, DnsQtype = 60, DnsNameLen = 62, DnsAddr = 64, DnsName = 80, DnsSize = 336;
+    public const int DnsFamily = 64, DnsPort = 66, DnsQtype = 68, DnsNameLen = 70, DnsAddr = 72, DnsName = 88, DnsSize = 344;
     // struct wp_cgroup
-    public const int CgroupId = 56, CgroupLevel = 64, CgroupPathLen = 68, CgroupPath = 72, CgroupSize = 328;
+    public const int CgroupId = 64, CgroupContainer = 72, CgroupLevel = 80, CgroupPathLen = 84, CgroupPath = 88, CgroupSize = 600;
 
     public static ushort U16(ReadOnlySpan<byte> record, int offset) => BinaryPrimitives.ReadUInt16LittleEndian(record[offset..]);
     public static uint U32(ReadOnlySpan<byte> record, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(record[offset..]);

@@ -4,8 +4,9 @@ using static WorkloadProfiles.Agent.Sensor.SensorRecordLayout;
 
 namespace WorkloadProfiles.Agent.Sensor;
 
-/// <summary>A cgroup v2 directory was created or removed (container discovery).</summary>
-internal readonly record struct CgroupChange(bool Created, ulong CgroupId, int Level, string Path);
+/// <summary>A cgroup v2 directory was created or removed (container discovery). <paramref name="Container"/>: for a
+/// creation, the container's cgroup it was attached to in the kernel (created from inside that container), else 0.</summary>
+internal readonly record struct CgroupChange(bool Created, ulong CgroupId, int Level, string Path, ulong Container = 0);
 
 /// <summary>
 /// Decodes ring-buffer records into domain <see cref="RawEvent"/>s. Reads fields by offset from the span; strings go
@@ -42,7 +43,8 @@ internal sealed class SensorRecordDecoder
     {
         ref readonly var header = ref SensorRecordHeader.Of(record);
         var path = Text(record, CgroupPath, U16(record, CgroupPathLen), PathMax);
-        return new CgroupChange(header.Kind == SensorRecordKind.CgroupMkdir, U64(record, CgroupId), I32(record, CgroupLevel), KernelText.Decode(path));
+        return new CgroupChange(header.Kind == SensorRecordKind.CgroupMkdir, U64(record, CgroupId), I32(record, CgroupLevel),
+            KernelText.Decode(path), U64(record, CgroupContainer));
     }
 
     public unsafe RawEvent Decode(ReadOnlySpan<byte> record)
@@ -66,6 +68,7 @@ internal sealed class SensorRecordDecoder
             Uid = h.Uid,
             Gid = h.Gid,
             Comm = comm,
+            ProcessStartUs = h.StartNs == 0 ? 0 : _clock.ToUnixMicroseconds(h.StartNs),
         };
 
         return h.Kind switch
@@ -74,14 +77,11 @@ internal sealed class SensorRecordDecoder
             {
                 ExecutablePath = _strings.Get(Text(record, ExecPath, U16(record, ExecPathLen), PathMax)),
                 Args = SplitArgs(record.Slice(ExecArgs, Math.Min((int)U16(record, ExecArgsLen), ArgsMax))),
+                WorkingDirectory = U16(record, ExecCwdLen) is var cwd and > 0 ? _strings.Get(Text(record, ExecCwd, cwd, PathMax)) : null,
             },
             SensorRecordKind.Fork => e with { ChildPid = (int)U32(record, ForkChildTgid) },
             SensorRecordKind.Exit => e with { ExitCode = DecodeExitCode(I32(record, ExitCode)) },
-            SensorRecordKind.Open => e with
-            {
-                FilePath = _strings.Get(Text(record, OpenPath, U16(record, OpenPathLen), PathMax)),
-                FileFlags = I32(record, OpenFlags),
-            },
+            SensorRecordKind.Open => DecodeOpen(record, e),
             SensorRecordKind.Connect => e with
             {
                 Transport = (NetworkTransport)record[ConnectTransport],
@@ -90,7 +90,7 @@ internal sealed class SensorRecordDecoder
             },
             SensorRecordKind.Dns => e with
             {
-                DnsQuestionName = _strings.Get(Text(record, DnsName, U16(record, DnsNameLen), 256)),
+                DnsQuestionName = _strings.Get(Text(record, DnsName, U16(record, DnsNameLen), DnsNameMax)),
                 DnsQuestionType = U16(record, DnsQtype),
                 Transport = NetworkTransport.Udp,
                 DestinationAddress = FormatAddress(U16(record, DnsFamily), record.Slice(DnsAddr, 16)),
@@ -98,6 +98,17 @@ internal sealed class SensorRecordDecoder
             },
             _ => throw new ArgumentException($"{h.Kind} is not an activity record", nameof(record)),
         };
+    }
+
+    /// <summary>An open's path is the opened file's, walked in the kernel; when that failed, the passed name joined to its
+    /// lookup directory (here made lexically clean: <c>.</c>, <c>..</c> and repeated slashes) or the name as passed.</summary>
+    private RawEvent DecodeOpen(ReadOnlySpan<byte> record, RawEvent e)
+    {
+        var resolution = (PathResolution)record[OpenResolution];
+        var path = _strings.Get(Text(record, OpenPath, U16(record, OpenPathLen), PathMax));
+        if (resolution == PathResolution.Joined && path.StartsWith('/')) path = System.IO.Path.GetFullPath(path);
+        else if (resolution is not (PathResolution.OpenedFile or PathResolution.Joined)) resolution = PathResolution.AsPassed;
+        return e with { FilePath = path, FileFlags = I32(record, OpenFlags), FileResolution = resolution };
     }
 
     /// <summary>task->exit_code: low 7 bits a terminating signal, else the status in bits 8–15. Shell convention:
