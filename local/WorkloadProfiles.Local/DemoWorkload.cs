@@ -95,6 +95,13 @@ public sealed class DemoWorkload : IAsyncDisposable
         return id;
     }
 
+    /// <summary>Stops and removes a container at once (<c>podman rm -f -t 0</c>).</summary>
+    public async Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken)
+    {
+        await PodmanAsync(["rm", "-f", "-t", "0", containerId], cancellationToken);
+        lock (_containers) _containers.Remove(containerId);
+    }
+
     /// <summary>Runs <c>/bin/sh -c script</c> inside a running container (<c>podman exec</c>); returns its output.</summary>
     public Task<string> ExecAsync(string containerId, string script, CancellationToken cancellationToken) =>
         PodmanAsync(["exec", containerId, "/bin/sh", "-c", script], cancellationToken);

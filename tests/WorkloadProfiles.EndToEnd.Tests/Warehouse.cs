@@ -26,14 +26,17 @@ internal sealed class Warehouse(ClickHouseDatabase database, string image, strin
     public Task<IReadOnlyList<NodeRow>> NodesAsync() =>
         database.QueryListAsync<NodeRow>($"SELECT kind, key, commonality, container_count FROM profile_nodes FINAL WHERE {Scope}");
 
-    public async Task<SignalRow?> SuggestedSignalAsync(string rule) =>
+    public async Task<SignalRow?> SuggestedSignalAsync(string rule, string? containerId = null) =>
         (await database.QueryListAsync<SignalRow>(
             $"SELECT signal_id, suggestion_node_id FROM enriched_signals FINAL WHERE {Scope} AND rule_id = {ClickHouseLiteral.String(rule)} " +
-            "AND has_suggestion = 1 AND profile_status = 'Stable' ORDER BY timestamp_us DESC LIMIT 1")).SingleOrDefault();
+            $"{OfContainer(containerId)} AND has_suggestion = 1 AND profile_status = 'Stable' ORDER BY timestamp_us DESC LIMIT 1")).SingleOrDefault();
 
-    public async Task<bool> UnsuggestedAsync(string rule) =>
+    public async Task<bool> UnsuggestedAsync(string rule, string? containerId = null) =>
         await Count($"SELECT count() AS value FROM enriched_signals FINAL WHERE {Scope} AND rule_id = {ClickHouseLiteral.String(rule)} " +
-                    "AND has_suggestion = 0 AND profile_status = 'Stable' AND no_suggestion_reason != ''") > 0;
+                    $"{OfContainer(containerId)} AND has_suggestion = 0 AND profile_status = 'Stable' AND no_suggestion_reason != ''") > 0;
+
+    static string OfContainer(string? containerId) =>
+        containerId is null ? "" : $"AND container_id = {ClickHouseLiteral.String(containerId)}";
 
     public Task<long> SuggestedCountAsync(string rule) =>
         Count($"SELECT count() AS value FROM enriched_signals FINAL WHERE {Scope} AND rule_id = {ClickHouseLiteral.String(rule)} AND has_suggestion = 1");
