@@ -8,7 +8,8 @@ namespace WorkloadProfiles.Agent.Containers;
 /// Turns the processes already running in a cgroup into synthetic events, so a container found after it started still
 /// has a complete process tree: one Exec per process (parents before children), or a Fork from its parent for a child
 /// that has not exec'd (it runs its parent's program with its parent's arguments: it belongs to its parent's node, as
-/// the live fork event would have put it), and one Open per regular file it holds open. Paths come from /proc links,
+/// the live fork event would have put it), and one Open per file it holds open, attributed to whoever opened it as far as
+/// /proc can tell (see <see cref="OpenFiles"/>). Paths come from /proc links,
 /// which the kernel renders relative to the process's own root, i.e. as the container sees them — the same canonical
 /// paths the sensor walks, so a process gets the same node whether first seen by an exec or by this scan. The container
 /// runtime's own processes (runc init before it execs the workload) are skipped, as the event pump skips their records.
@@ -48,7 +49,8 @@ internal static class ProcScanner
                 ProcessStartUs = bootUs + p.StartTicks * (1_000_000 / UserHz),
                 Rescan = rescan,
             };
-            if (byPid.TryGetValue(p.Ppid, out var parent) && parent.Executable == p.Executable && parent.Args.AsSpan().SequenceEqual(p.Args))
+            var parent = byPid.GetValueOrDefault(p.Ppid);
+            if (parent is not null && parent.Executable == p.Executable && parent.Args.AsSpan().SequenceEqual(p.Args))
             {
                 events.Add(template with
                 {
@@ -67,14 +69,49 @@ internal static class ProcScanner
             {
                 events.Add(template with { ExecutablePath = p.Executable, Args = args, WorkingDirectory = p.WorkingDirectory });
             }
-            foreach (var file in p.OpenFiles)
-                events.Add(template with { Kind = EventKind.Open, FilePath = file.Path, FileFlags = file.Flags });
+            foreach (var (opener, file) in OpenFiles(p, parent))
+            {
+                events.Add(template with
+                {
+                    Kind = EventKind.Open,
+                    Pid = opener.Pid,
+                    Tid = opener.Pid,
+                    Ppid = opener.Ppid,
+                    Comm = opener.Comm,
+                    ProcessStartUs = bootUs + opener.StartTicks * (1_000_000 / UserHz),
+                    FilePath = file.Path,
+                    FileFlags = file.Flags,
+                });
+            }
         }
         return events;
     }
 
+    /// <summary>
+    /// Who opened each of a process's files, as the kernel would have reported it live: standard streams (fds 0–2) are set
+    /// up before the exec, by the forked child while it still ran its parent's program, so they are the parent's (and the
+    /// runtime's when the parent is outside the container: skipped); another descriptor the parent also holds was
+    /// inherited (the parent's own open covers it); the rest the process opened itself.
+    /// </summary>
+    private static IEnumerable<(ProcessInfo Opener, OpenFile File)> OpenFiles(ProcessInfo process, ProcessInfo? parent)
+    {
+        foreach (var file in process.OpenFiles)
+        {
+            if (file.Fd <= 2)
+            {
+                if (parent is not null) yield return (parent, file);
+            }
+            else if (parent is null || !parent.OpenFiles.Any(f => f.Path == file.Path && f.Flags == file.Flags))
+            {
+                yield return (process, file);
+            }
+        }
+    }
+
+    private sealed record OpenFile(int Fd, string Path, int Flags);
+
     private sealed record ProcessInfo(int Pid, int Ppid, uint Uid, uint Gid, string Comm, long StartTicks, string Executable,
-        string[] Args, string? WorkingDirectory, List<(string Path, int Flags)> OpenFiles);
+        string[] Args, string? WorkingDirectory, List<OpenFile> OpenFiles);
 
     private static ProcessInfo? Read(int pid)
     {
@@ -100,12 +137,13 @@ internal static class ProcScanner
             var args = KernelText.Decode(cmdline).TrimEnd('\0').Split('\0');
             var exe = TryReadLink($"{dir}/exe") ?? (args.Length > 0 ? args[0] : comm);
 
-            var files = new List<(string, int)>();
+            var files = new List<OpenFile>();
             foreach (var fd in SafeEnumerate($"{dir}/fd"))
             {
                 var target = TryReadLink(fd);
                 if (target is null || !target.StartsWith('/') || target.EndsWith(" (deleted)", StringComparison.Ordinal)) continue;
-                files.Add((target, ReadFlags($"{dir}/fdinfo/{Path.GetFileName(fd)}")));
+                if (!int.TryParse(Path.GetFileName(fd), NumberStyles.None, CultureInfo.InvariantCulture, out var number)) continue;
+                files.Add(new OpenFile(number, target, ReadFlags($"{dir}/fdinfo/{number}")));
             }
             return new ProcessInfo(pid, ppid, uid, gid, comm, startTicks, exe, args, TryReadLink($"{dir}/cwd"), files);
         }
