@@ -1,7 +1,9 @@
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.Stream;
+using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Detection;
+using WorkloadProfiles.Detection.Falco;
 using WorkloadProfiles.Detection.Rules;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Profiles;
@@ -32,13 +34,18 @@ public sealed class PipelineTopology
         _codecs = codecs;
         _metrics = metrics;
         Suppressions = new SuppressionSet();
+        Containers = new ContainerInventory();
     }
 
     /// <summary>The live suppression set shared by the detection tasks (fed by the <c>wp.suppressions</c> global store).</summary>
     public SuppressionSet Suppressions { get; }
 
-    /// <summary>Source topics the application's consumer group reads (the global suppression table is read outside it).</summary>
-    public IReadOnlyList<string> GroupTopics => [.. SourceTopics.Where(t => t != PipelineTopics.Suppressions.Name)];
+    /// <summary>The agents' container inventory (the <c>wp.containers</c> global store), for the Falco bridge.</summary>
+    public ContainerInventory Containers { get; }
+
+    /// <summary>Source topics the application's consumer group reads (the global tables are read outside it).</summary>
+    public IReadOnlyList<string> GroupTopics =>
+        [.. SourceTopics.Where(t => t != PipelineTopics.Suppressions.Name && t != PipelineTopics.Containers.Name)];
 
     /// <summary>Source topics the topology reads (to pre-create on brokers that cannot auto-create).</summary>
     public IReadOnlyList<string> SourceTopics
@@ -49,7 +56,10 @@ public sealed class PipelineTopology
             var topics = new List<string>();
             if ((jobs & (StreamJobs.Snapshots | StreamJobs.Detection)) != 0) topics.Add(PipelineTopics.RawEvents.Name);
             if ((jobs & StreamJobs.Profiles) != 0) topics.Add(PipelineTopics.Snapshots.Name);
-            if ((jobs & StreamJobs.Detection) != 0) topics.AddRange([PipelineTopics.Suppressions.Name, _options.Detection.FalcoTopic]);
+            if ((jobs & StreamJobs.Detection) != 0)
+            {
+                topics.AddRange([PipelineTopics.Suppressions.Name, PipelineTopics.Containers.Name, _options.Detection.FalcoTopic]);
+            }
             if ((jobs & StreamJobs.Enrichment) != 0) topics.AddRange([PipelineTopics.Signals.Name, PipelineTopics.Profiles.Name]);
             return topics;
         }
@@ -118,10 +128,10 @@ public sealed class PipelineTopology
         var detection = _options.Detection;
         var rules = RuleSet.Load(detection.Engine);
         var suppressions = Suppressions;
+        var containers = Containers;
 
-        builder.AddGlobalStore(SuppressionTableProcessor.StoreBuilder(_codecs.Suppressions), PipelineTopics.Suppressions.Name,
-            TaskProcessor<string, Decoded<Suppression>>.Supplier(() => new SuppressionTableProcessor(suppressions, _metrics)),
-            new SourceKeySerDes(), new DecodingSerDes<Suppression>(_codecs.Suppressions), named: "suppressions");
+        AddGlobalTable(builder, "suppressions", PipelineTopics.Suppressions.Name, _codecs.Suppressions, suppressions.Apply, id => suppressions.Remove(id));
+        AddGlobalTable(builder, "containers", PipelineTopics.Containers.Name, _codecs.Containers, containers.Apply, containers.Remove);
 
         Sink(raw.Transform(
             TaskTransformer<string, Decoded<RawEventBatch>, string, Outgoing>.Supplier(
@@ -130,9 +140,15 @@ public sealed class PipelineTopology
 
         var falco = builder.Stream(detection.FalcoTopic, new SourceKeySerDes(), new ByteArraySerDes(), "falco-alerts");
         Sink(falco.Transform(
-            TaskTransformer<string, byte[], string, Outgoing>.Supplier(() => new FalcoBridgeProcessor(suppressions, _codecs, _metrics)),
+            TaskTransformer<string, byte[], string, Outgoing>.Supplier(() => new FalcoBridgeProcessor(suppressions, containers, _codecs, _metrics)),
             "falco-bridge"), "falco-sink");
     }
+
+    void AddGlobalTable<T>(StreamBuilder builder, string table, string topic, IAvroCodec<T> codec, Action<T> apply, Action<string> remove)
+        where T : class =>
+        builder.AddGlobalStore(GlobalTableProcessor<T>.StoreBuilder(table, codec), topic,
+            TaskProcessor<string, Decoded<T>>.Supplier(() => new GlobalTableProcessor<T>(table, apply, remove, _metrics)),
+            new SourceKeySerDes(), new DecodingSerDes<T>(codec), named: table);
 
     static void Sink(IKStream<string, Outgoing> results, string name) =>
         results.To((_, value, _) => value.Topic, new StringSerDes(), new OutgoingSerDes(), name);

@@ -112,6 +112,7 @@ public static class FalcoAlertParser
                 HostName = StringProperty(root, "hostname") ?? "",
                 Message = output,
                 Tags = Tags(root),
+                Process = ProcessOf(fields, pid),
                 Behaviour = behaviour,
             };
             error = null;
@@ -203,6 +204,23 @@ public static class FalcoAlertParser
         if (!string.IsNullOrEmpty(exePath))
             chain.Add(new ProcessRef(exePath, Split(f["proc.cmdline"]) is { Count: > 0 } a ? a : [EventFields.BaseName(exePath)]));
         return chain;
+    }
+
+    /// <summary>The acting process as far as the rule's output fields tell (Falco's proc.cmdline starts with the name).</summary>
+    private static ActingProcess? ProcessOf(OutputFields f, int pid)
+    {
+        var exePath = f["proc.exepath"] ?? f["proc.exe"] ?? f["proc.name"];
+        if (string.IsNullOrEmpty(exePath) && pid == 0) return null;
+        return new ActingProcess
+        {
+            ExecutablePath = exePath ?? "",
+            Args = Split(f["proc.cmdline"]),
+            Name = f["proc.name"] ?? "",
+            Pid = pid,
+            Ppid = int.TryParse(f["proc.ppid"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var ppid) ? ppid : 0,
+            Uid = uint.TryParse(f["user.uid"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var uid) ? uid : 0,
+            WorkingDirectory = f["proc.cwd"],
+        };
     }
 
     private static bool IsWrite(OutputFields f)

@@ -8,9 +8,11 @@ namespace WorkloadProfiles.Streams.Detection;
 
 /// <summary>
 /// Falco alerts (falcosidekick's JSON on the Falco topic) → <c>wp.signals</c>, so Falco users get enrichment too.
-/// Unparseable alerts are dead-lettered with the parser's reason; accepted suppressions apply to Falco rules as well.
+/// The alert's container (short id, runtime image name) is mapped onto the agent's (full id, resolved image) through the
+/// container inventory, so the signal meets the image's profile and suppressions. Unparseable alerts are dead-lettered
+/// with the parser's reason; accepted suppressions apply to Falco rules as well.
 /// </summary>
-internal sealed class FalcoBridgeProcessor(SuppressionSet suppressions, PipelineCodecs codecs, StreamsMetrics metrics)
+internal sealed class FalcoBridgeProcessor(SuppressionSet suppressions, ContainerInventory inventory, PipelineCodecs codecs, StreamsMetrics metrics)
     : ITransformer<string, byte[], string, Outgoing>
 {
     const string Job = "falco-bridge";
@@ -29,11 +31,15 @@ internal sealed class FalcoBridgeProcessor(SuppressionSet suppressions, Pipeline
             return null!;
         }
 
-        if (!FalcoAlertParser.TryParse(record.Value, out var signal, out var error))
+        if (!FalcoAlertParser.TryParse(record.Value, out var alert, out var error))
         {
             DeadLetter(record, error.Reason, error.Detail);
             return null!;
         }
+
+        var container = inventory.Resolve(alert.Container);
+        metrics.FalcoContainers.WithLabels(ReferenceEquals(container, alert.Container) ? "unknown" : "inventory").Inc();
+        var signal = alert with { Container = container };
 
         if (suppressions.Match(signal.RuleId, signal.Container.ImageName, signal.Behaviour) is not null)
         {

@@ -15,6 +15,7 @@ public sealed record PipelineCodecs(
     IAvroCodec<SecuritySignal> Signals,
     IAvroCodec<EnrichedSignal> EnrichedSignals,
     IAvroCodec<Suppression> Suppressions,
+    IAvroCodec<ContainerInfo> Containers,
     IAvroCodec<DeadLetter> DeadLetters)
 {
     public static PipelineCodecs From(AvroCodecs codecs) => new(
@@ -24,5 +25,6 @@ public sealed record PipelineCodecs(
         codecs.For<SecuritySignal>(),
         codecs.For<EnrichedSignal>(),
         codecs.For<Suppression>(),
+        codecs.For<ContainerInfo>(),
         codecs.For<DeadLetter>());
 }

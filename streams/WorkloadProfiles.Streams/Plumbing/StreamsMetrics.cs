@@ -32,6 +32,8 @@ public sealed class StreamsMetrics
         ProfilesStabilised = factory.CreateCounter("wp_streams_profiles_stabilised_total",
             "Profiles that turned Stable through the time rule (wall-clock punctuator).");
         Signals = factory.CreateCounter("wp_streams_signals_total", "Signals produced, by source (rules, falco).", "source");
+        FalcoContainers = factory.CreateCounter("wp_streams_falco_containers_total",
+            "Falco alerts by how their container was named: mapped through the agents' inventory, or unknown to it (the alert's own id and image).", "source");
         SuppressedSignals = factory.CreateCounter("wp_streams_suppressed_signals_total", "Signals a suppression stopped.");
         Enriched = factory.CreateCounter("wp_streams_enriched_signals_total",
             "Signals enriched, by whether a profile was found and a suppression suggested.", "profile", "suggestion");
@@ -52,6 +54,7 @@ public sealed class StreamsMetrics
     public Counter ProfileMerges { get; }
     public Counter ProfilesStabilised { get; }
     public Counter Signals { get; }
+    public Counter FalcoContainers { get; }
     public Counter SuppressedSignals { get; }
     public Counter Enriched { get; }
 }

@@ -86,6 +86,67 @@ public sealed class DetectionTests : IDisposable
     }
 }
 
+public sealed class FalcoInventoryTests : IDisposable
+{
+    readonly TopologyHarness _h = new(new StreamsJobOptions { Jobs = StreamJobs.Detection });
+
+    public void Dispose() => _h.Dispose();
+
+    // What falcosidekick writes for Falco's stock "Read sensitive file untrusted" rule: a 12-character container id and the
+    // image as the runtime reported it, registry-qualified.
+    const string Alert = """
+        {"hostname":"node-1","output":"16:25:40.117425584: Warning Sensitive file opened for reading by non-trusted program (file=/etc/shadow gparent=containerd-shim evt_type=openat user=root user_uid=0 process=cat proc_exepath=/usr/bin/cat parent=sh command=cat /etc/shadow terminal=34816 container_id=3ad7b26ded6d container_image=docker.io/library/nginx container_image_tag=1.27 container_name=web k8s_ns=<NA> k8s_pod_name=<NA>)",
+         "priority":"Warning","rule":"Read sensitive file untrusted","source":"syscall",
+         "tags":["T1555","container","filesystem","host","maturity_stable","mitre_credential_access"],
+         "time":"2024-05-01T16:25:40.117425584Z",
+         "output_fields":{"container.id":"3ad7b26ded6d","container.image.repository":"docker.io/library/nginx",
+           "container.image.tag":"1.27","container.name":"web","evt.time":1714580740117425584,"evt.type":"openat",
+           "fd.name":"/etc/shadow","k8s.ns.name":null,"k8s.pod.name":null,"proc.aname[2]":"containerd-shim",
+           "proc.cmdline":"cat /etc/shadow","proc.exepath":"/usr/bin/cat","proc.name":"cat","proc.pname":"sh",
+           "proc.tty":34816,"user.loginuid":-1,"user.name":"root","user.uid":0}}
+        """;
+
+    const string FullId = "3ad7b26ded6d0c4f8e1f7e1d7b2f0a9c5d3e8b1a6f4c2d9e7b5a3c1f0e8d6b4a";
+
+    void Inventory(string id, string image, string tag) =>
+        _h.Pipe(PipelineTopics.Containers.Name, id, _h.Codecs.Containers.Serialize(new ContainerInfo
+        {
+            Container = new ContainerRef(id, image, tag),
+            HostName = "node-1",
+        }));
+
+    [Fact]
+    public void A_Falco_alert_is_mapped_onto_the_agents_container_id_and_image_through_the_inventory()
+    {
+        Inventory(FullId, "nginx", "1.27");
+        Inventory("99aa" + FullId[4..], "redis", "7.2"); // another container: a different short id
+
+        _h.Pipe("wp.falco", "", Encoding.UTF8.GetBytes(Alert));
+
+        var signal = Assert.Single(_h.Read(PipelineTopics.Signals.Name, _h.Codecs.Signals));
+        Assert.Equal("nginx@1.27", signal.Key);
+        Assert.Equal(new ContainerRef(FullId, "nginx", "1.27"), signal.Value.Container);
+        Assert.Equal("falco.read-sensitive-file-untrusted", signal.Value.RuleId);
+        Assert.Equal("/etc/shadow", signal.Value.Behaviour.FilePath);
+        Assert.Equal(["cat", "/etc/shadow"], signal.Value.Process!.Args);
+        Assert.Equal("/usr/bin/cat", signal.Value.Process.ExecutablePath);
+        Assert.Equal(1, _h.Counter(_h.Metrics.FalcoContainers, "inventory"));
+    }
+
+    [Fact]
+    public void An_alert_about_a_container_the_inventory_does_not_know_keeps_its_own_id_and_image()
+    {
+        Inventory("3ad7b26ded6d" + new string('1', 52), "nginx", "1.27");
+        Inventory("3ad7b26ded6d" + new string('2', 52), "nginx", "1.27"); // two containers share the short id: ambiguous
+
+        _h.Pipe("wp.falco", "", Encoding.UTF8.GetBytes(Alert));
+
+        var signal = Assert.Single(_h.Read(PipelineTopics.Signals.Name, _h.Codecs.Signals));
+        Assert.Equal(new ContainerRef("3ad7b26ded6d", "docker.io/library/nginx", "1.27"), signal.Value.Container);
+        Assert.Equal(1, _h.Counter(_h.Metrics.FalcoContainers, "unknown"));
+    }
+}
+
 public sealed class EnrichmentTests : IDisposable
 {
     readonly TopologyHarness _h = new(new StreamsJobOptions
