@@ -121,6 +121,33 @@ public sealed class MigratorTests(DatabaseFixture fixture) : IClassFixture<Datab
         }
     }
 
+    [Fact]
+    public async Task An_add_column_migration_interrupted_before_it_was_recorded_completes_on_the_next_run()
+    {
+        using var database = new ClickHouseDatabase(LocalClickHouse.ConnectionString, fixture.Database.Name + "_alter");
+        await database.DropIfExistsAsync();
+        try
+        {
+            var table = new Migration { Version = 1, Name = "table", Sql = "CREATE TABLE IF NOT EXISTS t (x UInt8) ENGINE = MergeTree ORDER BY x" };
+            var alter = new Migration { Version = 2, Name = "columns", Sql = "ALTER TABLE t ADD COLUMN y String DEFAULT '', ADD COLUMN z Int32 DEFAULT 0" };
+            await new Migrator(database, [table]).MigrateAsync();
+            await database.ExecuteAsync(alter.Sql); // applied, but the process died before recording it
+
+            var report = await new Migrator(database, [table, alter]).MigrateAsync();
+
+            Assert.Equal([2], report.Applied.Select(m => m.Version));
+            Assert.Equal("2", await database.ScalarTextAsync("SELECT max(version) FROM schema_migrations"));
+            // Any other failure of an ALTER still fails the run.
+            var broken = new Migration { Version = 3, Name = "broken", Sql = "ALTER TABLE t ADD COLUMN w NoSuchType" };
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new Migrator(database, [table, alter, broken]).MigrateAsync());
+            Assert.Contains("003_broken", error.Message);
+        }
+        finally
+        {
+            await database.DropIfExistsAsync();
+        }
+    }
+
     private sealed record NameRow(string Name);
     private sealed record VersionRow(int Version);
 }

@@ -93,6 +93,12 @@ public sealed class Migrator
             {
                 await database.ExecuteAsync(statement, cancellationToken);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException && IsColumnAlreadyAdded(statement, ex))
+            {
+                // 18.16 has no ADD COLUMN IF NOT EXISTS: an ALTER that ran before a crash kept the migration unrecorded.
+                logger.LogInformation("Migration {Version:000}_{Name}: the columns of an ALTER already exist; counted as applied",
+                    migration.Version, migration.Name);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 throw new InvalidOperationException(
@@ -105,6 +111,12 @@ public sealed class Migrator
             $"{ClickHouseLiteral.String(migration.Checksum)}, now())",
             cancellationToken);
     }
+
+    /// <summary>ClickHouse error 44 (DUPLICATE_COLUMN) on an <c>ALTER TABLE … ADD COLUMN</c>.</summary>
+    private static bool IsColumnAlreadyAdded(string statement, Exception error) =>
+        statement.TrimStart().StartsWith("ALTER TABLE", StringComparison.OrdinalIgnoreCase)
+        && statement.Contains("ADD COLUMN", StringComparison.OrdinalIgnoreCase)
+        && error.Message.Contains("Code: 44", StringComparison.Ordinal);
 
     private sealed record AppliedMigration(int Version, string Checksum);
 }

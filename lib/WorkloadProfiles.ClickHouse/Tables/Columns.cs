@@ -9,7 +9,9 @@ internal static class Columns
     public const string StringType = "String";
     public const string UInt8Type = "UInt8";
     public const string UInt16Type = "UInt16";
+    public const string UInt32Type = "UInt32";
     public const string UInt64Type = "UInt64";
+    public const string Int32Type = "Int32";
     public const string Int64Type = "Int64";
     public const string Float64Type = "Float64";
     public const string DateTimeUtcType = "DateTime('UTC')";

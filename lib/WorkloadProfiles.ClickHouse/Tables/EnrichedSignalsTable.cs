@@ -45,6 +45,14 @@ public static class EnrichedSignalsTable
         new("evidence_last_seen_us", Int64Type),
         new("no_suggestion_reason", StringType),
         new("enriched_at_us", UInt64Type),
+        new("process_pid", Int32Type),
+        new("process_ppid", Int32Type),
+        new("process_uid", UInt32Type),
+        new("process_executable", StringType),
+        new("process_args", StringArrayType),
+        new("process_working_directory", StringType),
+        new("process_start_us", Int64Type),
+        new("process_ancestry", StringArrayType),
     ]);
 
     public static object?[] Row(EnrichedSignal enriched)
@@ -90,8 +98,20 @@ public static class EnrichedSignalsTable
             evidence?.LastSeenUs ?? 0L,
             enriched.NoSuggestionReason ?? "",
             Count(enriched.EnrichedAtUs),
+            signal.Process?.Pid ?? 0,
+            signal.Process?.Ppid ?? 0,
+            signal.Process?.Uid ?? 0u,
+            signal.Process?.ExecutablePath ?? "",
+            (signal.Process?.Args ?? []).ToArray(),
+            signal.Process?.WorkingDirectory ?? "",
+            signal.Process?.StartUs ?? 0L,
+            signal.Behaviour.Ancestry.Select(Describe).ToArray(),
         ];
     }
+
+    /// <summary>One ancestor as a column value: <c>pid executable argv…</c>.</summary>
+    private static string Describe(ProcessRef process) =>
+        string.Create(CultureInfo.InvariantCulture, $"{process.Pid} {process.ExecutablePath} {string.Join(' ', process.Args)}");
 
     /// <summary>The leaf detail of a behaviour in one column: file path, DNS name or transport/address:port.</summary>
     private static string Detail(Behaviour behaviour) => behaviour.Kind switch
