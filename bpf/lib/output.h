@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The ring buffer every record goes to, and the per-CPU loss/volume counters. */
+/*
+ * The ring buffer every record goes to, and the per-CPU loss/volume counters. Submitting does not wake the consumer
+ * for each record (a wakeup costs the agent more than decoding the record): the agent drains the buffer on a short
+ * timer, and the kernel wakes it early only when WP_WAKEUP_BYTES are waiting, so a burst cannot fill the buffer.
+ */
 #ifndef WP_LIB_OUTPUT_H
 #define WP_LIB_OUTPUT_H
 
@@ -30,10 +34,13 @@ static __always_inline void *reserve(__u64 size)
 	return record;
 }
 
+#define WP_WAKEUP_BYTES (256 * 1024)
+
 static __always_inline void submit(void *record)
 {
 	count(WP_CTR_EMITTED);
-	bpf_ringbuf_submit(record, 0);
+	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(record, waiting >= WP_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 #endif

@@ -61,6 +61,9 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Library, EntryPoint = "ring_buffer__poll")]
     public static partial int ring_buffer__poll(nint ringBuffer, int timeoutMs);
 
+    [LibraryImport(Library, EntryPoint = "ring_buffer__consume")]
+    public static partial int ring_buffer__consume(nint ringBuffer);
+
     [LibraryImport(Library, EntryPoint = "ring_buffer__free")]
     public static partial void ring_buffer__free(nint ringBuffer);
 

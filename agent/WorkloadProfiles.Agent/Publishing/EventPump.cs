@@ -58,7 +58,8 @@ internal sealed class EventPump : ISensorRecordHandler
         _ignoredReads = [.. options.IgnoredReadPrefixes().Select(Encoding.UTF8.GetBytes)];
         _flushTicks = (long)(options.FlushInterval.TotalSeconds * Stopwatch.Frequency);
         _imageWaitTicks = (long)(options.ImageWait.TotalSeconds * Stopwatch.Frequency);
-        _pollTimeoutMs = Math.Clamp((int)(options.FlushInterval.TotalMilliseconds / 2), 1, 50);
+        // Records wait in the ring buffer for at most one poll interval: short against the flush interval.
+        _pollTimeoutMs = Math.Clamp((int)(options.FlushInterval.TotalMilliseconds / 10), 1, 10);
     }
 
     /// <summary>Runs until cancelled, then publishes what is pending.</summary>

@@ -133,10 +133,18 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> for records and hands each to <paramref name="handler"/>.
     /// Returns the number of records consumed. A handler exception stops the poll and is rethrown here.</summary>
+    /// <remarks>The sensor wakes the consumer only when much is waiting (bpf/lib/output.h), so the wait usually times out
+    /// and what arrived meanwhile is then drained: one wakeup per poll interval instead of one per record.</remarks>
     public int Poll(ISensorRecordHandler handler, int timeoutMs)
     {
         _handler = handler;
-        var consumed = Libbpf.ring_buffer__poll(_ringBuffer.DangerousGetHandle(), timeoutMs);
+        var ring = _ringBuffer.DangerousGetHandle();
+        var consumed = Libbpf.ring_buffer__poll(ring, timeoutMs);
+        if (consumed >= 0 && _handlerFailure is null)
+        {
+            var drained = Libbpf.ring_buffer__consume(ring);
+            consumed = drained < 0 ? drained : consumed + drained;
+        }
         _handler = null;
         if (_handlerFailure is { } failure)
         {
