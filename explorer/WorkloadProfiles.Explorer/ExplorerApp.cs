@@ -64,6 +64,9 @@ public static class ExplorerApp
         services.AddSingleton(_ => new ClickHouseDatabase(clickHouse));
         services.AddSingleton<ProfileReader>();
         services.AddSingleton<SignalReader>();
+        services.AddSingleton<SignalGroupReader>();
+        services.AddSingleton<ProfileActivityReader>();
+        services.AddSingleton(PipelinePolicy.From(configuration));
         services.AddSingleton<SuppressionCatalog>();
 
         var kafka = KafkaOptions.From(configuration);
@@ -104,6 +107,8 @@ public static class ExplorerApp
         var api = app.MapGroup("/api");
         ProfileEndpoints.Map(api);
         SignalEndpoints.Map(api);
+        SignalGroupEndpoints.Map(api);
+        ProfileActivityEndpoints.Map(api);
         SuppressionEndpoints.Map(api);
         ExportEndpoints.Map(api);
         api.MapFallback(() => ProfileEndpoints.NotFound("No such API endpoint."));

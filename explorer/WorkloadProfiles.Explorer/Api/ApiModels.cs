@@ -162,16 +162,28 @@ public sealed record SignalDetail(
     ProfileContextView? Profile,
     SuggestionView? Suggestion,
     string? NoSuggestionReason,
-    SuppressionView? Suppression);
+    SuppressionView? Suppression,
+    /// <summary>The thresholds this deployment judges suggestions against (the enriched record does not carry them).</summary>
+    SuggestionPolicyView Policy);
 
 public sealed record BehaviourChange(string Id, string Kind, string Key, string Path, double Commonality);
 
+/// <summary>
+/// Two versions of an image, relative to the newer one: <see cref="Added"/> are behaviours only the newer version has,
+/// <see cref="Removed"/> those only the older one had, whichever of the two was asked for first.
+/// </summary>
 public sealed record ProfileComparison(
     string ImageName,
     string ImageTag,
     string OtherTag,
+    string NewerTag,
+    string OlderTag,
+    /// <summary><c>version</c> (the tags compare as version numbers) or <c>firstSnapshot</c> (the later profile is newer).</summary>
+    string NewerBy,
     IReadOnlyList<BehaviourChange> Added,
     IReadOnlyList<BehaviourChange> Removed,
-    int Unchanged);
+    int Unchanged,
+    KindCounts AddedByKind,
+    KindCounts RemovedByKind);
 
 public sealed record CreateSuppressionRequest(string? SignalId);

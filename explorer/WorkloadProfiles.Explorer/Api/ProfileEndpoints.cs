@@ -100,7 +100,7 @@ internal static class ProfileEndpoints
         var nodes = profiles.NodesAsync(imageName, imageTag, limit, cancellationToken);
         var otherNodes = profiles.NodesAsync(imageName, other, limit, cancellationToken);
         await Task.WhenAll(nodes, otherNodes);
-        return Results.Ok(ProfileComparer.Compare(imageName, imageTag, other, nodes.Result, otherNodes.Result));
+        return Results.Ok(ProfileComparer.Compare((profile.Result, nodes.Result), (otherProfile.Result, otherNodes.Result)));
     }
 
     public static IResult NotFound(string detail) =>

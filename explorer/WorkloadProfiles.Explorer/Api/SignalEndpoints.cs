@@ -29,7 +29,8 @@ internal static class SignalEndpoints
         return Results.Ok(rows.Select(Views.Signal).ToList());
     }
 
-    private static async Task<IResult> Get(string id, SignalReader signals, SuppressionCatalog suppressions, CancellationToken cancellationToken)
+    private static async Task<IResult> Get(
+        string id, SignalReader signals, SuppressionCatalog suppressions, PipelinePolicy policy, CancellationToken cancellationToken)
     {
         if (!ApiInput.TryId(id, out var signalId)) return ApiInput.Invalid(nameof(id), ApiInput.IdRule);
         var row = await signals.GetAsync(signalId, cancellationToken);
@@ -37,6 +38,6 @@ internal static class SignalEndpoints
         var suppression = row.HasSuggestion == 0
             ? null
             : await suppressions.FindAsync(Domain.Signals.Suppression.MakeId(row.RuleId, row.ImageName, row.SuggestionNodeId), cancellationToken);
-        return Results.Ok(Views.SignalDetail(row, suppression));
+        return Results.Ok(Views.SignalDetail(row, suppression, policy));
     }
 }

@@ -31,7 +31,7 @@ internal static class Views
     /// <summary>The page of a profile, as the enrichment links it (<see cref="SuggestionPolicy.ProfileLinkTemplate"/>).</summary>
     public static string ProfileLink(string image, string tag) => $"/profiles/{Uri.EscapeDataString(image)}/{Uri.EscapeDataString(tag)}";
 
-    public static SignalDetail SignalDetail(SignalRow s, Suppression? suppression)
+    public static SignalDetail SignalDetail(SignalRow s, Suppression? suppression, PipelinePolicy policy)
     {
         var profile = s.HasProfile == 0 ? null : new ProfileContextView(
             s.ImageName, s.ImageTag, s.ProfileStatus, s.ProfileSnapshotCount, s.ProfileCommonality, s.BehaviourInProfile != 0,
@@ -44,6 +44,7 @@ internal static class Views
                 Time.FromMicros(s.EvidenceFirstSeenUs), Time.FromMicros(s.EvidenceLastSeenUs)));
         return new SignalDetail(
             Signal(s), s.Tags, profile, suggestion, s.NoSuggestionReason.Length == 0 ? null : s.NoSuggestionReason,
-            suppression is null ? null : Suppression(suppression));
+            suppression is null ? null : Suppression(suppression),
+            new SuggestionPolicyView(policy.MinNodeCommonality, policy.MinLearningSnapshots));
     }
 }

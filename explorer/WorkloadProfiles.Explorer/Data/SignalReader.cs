@@ -20,7 +20,7 @@ internal sealed record SignalFilter(
 /// <summary>Reads enriched signals (latest enrichment of each, <c>FINAL</c>), newest first.</summary>
 internal sealed class SignalReader(ClickHouseDatabase database)
 {
-    private const string Columns =
+    public const string Columns =
         """
         signal_id, rule_id, rule_name, severity, source, timestamp_us, container_id, image_name, image_tag, host_name, message,
         tags, behaviour_kind, behaviour_process, behaviour_detail, has_profile, profile_status, profile_snapshot_count,
