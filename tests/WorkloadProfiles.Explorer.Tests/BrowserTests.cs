@@ -10,7 +10,7 @@ namespace WorkloadProfiles.Explorer.Tests;
 [Collection(ExplorerCollection.Name)]
 public sealed class BrowserTests(ExplorerFixture fixture) : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
+    public const string Chromium = "/usr/bin/chromium";
     private static readonly string Artifacts = Path.Combine(LocalClickHouse.RepositoryRoot, "artifacts", "explorer");
     private IPlaywright playwright = null!;
     private IBrowser browser = null!;
@@ -65,18 +65,39 @@ public sealed class BrowserTests(ExplorerFixture fixture) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#panel")).ToContainTextAsync("tcp/443/public");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "profile-detail.png"), FullPage = true });
 
-        // Compare with another version: what 1.26 did that 1.27 no longer does, and the other way round.
+        // Compare with another version: relative to the newer one, whichever page it was opened from. 1.27 dropped the
+        // shell (and what ran under it) and 1.26's DNS name, and resolves a new one.
         await page.Locator("#compare-with").SelectOptionAsync("1.27");
-        await Assertions.Expect(page.Locator("#added")).ToContainTextAsync("/usr/sbin/nginx › /bin/sh -c *");
-        await Assertions.Expect(page.Locator("#removed")).ToContainTextAsync("new.example.com");
+        await Assertions.Expect(page.Locator("#compare-title")).ToHaveTextAsync("nginx: 1.26 → 1.27");
+        await Assertions.Expect(page.Locator("#added")).ToContainTextAsync("Added in 1.27 (newer)");
+        await Assertions.Expect(page.Locator("#added")).ToContainTextAsync("new.example.com");
+        await Assertions.Expect(page.Locator("#added")).Not.ToContainTextAsync("/bin/sh");
+        await Assertions.Expect(page.Locator("#removed")).ToContainTextAsync("/usr/sbin/nginx › /bin/sh -c *");
+        await Assertions.Expect(page.Locator("#removed")).ToContainTextAsync("api.example.com");
+        var counts = page.Locator("#counts-by-kind");
+        await Assertions.Expect(counts.Locator("tr[data-kind='dns'] .added-count")).ToHaveTextAsync("+1");
+        await Assertions.Expect(counts.Locator("tr[data-kind='dns'] .removed-count")).ToHaveTextAsync("−1");
+        await Assertions.Expect(counts.Locator("tr[data-kind='process'] .removed-count")).ToHaveTextAsync("−2");
+        await Assertions.Expect(counts.Locator("tr[data-kind='network'] .removed-count")).ToHaveTextAsync("−1");
+        await Assertions.Expect(counts.Locator("tr[data-kind='process'] .added-count")).ToHaveTextAsync("0");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "compare.png"), FullPage = true });
+        // The same two versions from the newer one's page read the same way.
+        await page.GotoAsync(new Uri(fixture.BaseAddress, "/profiles/nginx/1.27/compare/1.26").ToString());
+        await Assertions.Expect(page.Locator("#compare-title")).ToHaveTextAsync("nginx: 1.26 → 1.27");
+        await Assertions.Expect(page.Locator("#added")).ToContainTextAsync("new.example.com");
 
-        // Signals: the side panel shows the profile context and the suggestion; Suppress → Add suppression to rule.
+        // Signals: grouped; opening the DNS group lists its signal, whose side panel shows the profile context, the
+        // suggestion and the threshold it was judged against; Suppress → Add suppression to rule.
         await page.Locator("nav a[data-nav='signals']").ClickAsync();
+        var group = page.Locator($"tr.group-row[data-rule='{Warehouse.DnsRule}']");
+        await Assertions.Expect(group.Locator(".group-count")).ToHaveTextAsync("1");
+        await group.ClickAsync();
         await page.Locator($"tr.signal-row[data-signal-id='{Warehouse.DnsSignal}']").ClickAsync();
         await Assertions.Expect(page.Locator("#profile-context")).ToContainTextAsync("nginx:1.26");
         await Assertions.Expect(page.Locator("#view-profile")).ToHaveAttributeAsync("href", "/profiles/nginx/1.26");
         await Assertions.Expect(page.Locator("#suggestion")).ToContainTextAsync("100%");
+        await Assertions.Expect(page.Locator("#suggestion-threshold")).ToContainTextAsync("80%");
+        await Assertions.Expect(page.Locator("#threshold")).ToContainTextAsync("≥ 80%");
         await page.Locator("#suppress").ClickAsync();
         await Assertions.Expect(page.Locator(".confirm pre")).ToHaveTextAsync(SuggestionMatcher.Expression(Warehouse.Nginx, Warehouse.ApiDnsId));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "signal-suggestion.png") });

@@ -41,16 +41,19 @@ public sealed class ExplorerFixture : IAsyncLifetime
     }
 
     /// <summary>Starts an explorer on a free loopback port (with the test token unless told otherwise); the caller stops it.</summary>
-    public static async Task<(WebApplication App, Uri BaseAddress)> StartExplorerAsync(string clickHouse, string bootstrapServers, string? token = Token)
+    public static async Task<(WebApplication App, Uri BaseAddress)> StartExplorerAsync(
+        string clickHouse, string bootstrapServers, string? token = Token, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var app = ExplorerApp.Create([], configuration => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>
         {
             ["Explorer:Token"] = token,
             ["Explorer:Urls"] = "http://127.0.0.1:0",
             ["Explorer:PublishTimeoutMs"] = "15000",
             ["ClickHouse:ConnectionString"] = clickHouse,
             ["Kafka:BootstrapServers"] = bootstrapServers,
-        }));
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) values[key] = value;
+        var app = ExplorerApp.Create([], configuration => configuration.AddInMemoryCollection(values));
         await app.StartAsync();
         return (app, new Uri(app.Urls.Single()));
     }

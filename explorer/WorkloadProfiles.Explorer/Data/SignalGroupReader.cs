@@ -62,8 +62,7 @@ internal sealed class SignalGroupReader(ClickHouseDatabase database, TimeProvide
             """, cancellationToken);
         var totals = database.QueryListAsync<GroupTotalsRow>(
             $"""
-            SELECT count() AS groups, sum(group_signals) AS signals
-            FROM (SELECT count() AS group_signals FROM enriched_signals FINAL WHERE {where} GROUP BY {GroupKey})
+            SELECT uniqExact({GroupKey}) AS groups, count() AS signals FROM enriched_signals FINAL WHERE {where}
             """, cancellationToken);
         await Task.WhenAll(groups, totals);
         var total = totals.Result.Count == 0 ? new GroupTotalsRow(0, 0) : totals.Result[0];
