@@ -110,7 +110,7 @@ public sealed class ApiTests(ExplorerFixture fixture)
     }
 
     [Fact]
-    public async Task Compare_shows_behaviours_added_and_removed_between_versions()
+    public async Task Compare_shows_behaviours_added_and_removed_relative_to_the_newer_version_with_counts_by_kind()
     {
         var comparison = await GetJsonAsync("/api/profiles/nginx/1.27/compare/1.26");
 
@@ -120,6 +120,17 @@ public sealed class ApiTests(ExplorerFixture fixture)
             new[] { Warehouse.ApiDnsId, Warehouse.ShellId, Warehouse.CurlId, Warehouse.CurlHttpId }.Select(NodeIdentity.Format).Order(),
             comparison.GetProperty("removed").EnumerateArray().Select(c => c.GetProperty("id").GetString()).Order());
         Assert.Equal(3, comparison.GetProperty("unchanged").GetInt32()); // nginx, its config, tcp/443
+        Assert.Equal(("1.27", "1.26", "version"), (comparison.GetProperty("newerTag").GetString(), comparison.GetProperty("olderTag").GetString(), comparison.GetProperty("newerBy").GetString()));
+        Assert.Equal(1, comparison.GetProperty("addedByKind").GetProperty("dns").GetInt32());
+        Assert.Equal(0, comparison.GetProperty("addedByKind").GetProperty("process").GetInt32());
+        Assert.Equal([2, 0, 1, 1], new[] { "process", "file", "dns", "network" }.Select(k => comparison.GetProperty("removedByKind").GetProperty(k).GetInt32()));
+
+        // Asked from the older version, the changes still read relative to the newer one.
+        var fromOlder = await GetJsonAsync("/api/profiles/nginx/1.26/compare/1.27");
+        Assert.Equal("1.26", fromOlder.GetProperty("imageTag").GetString());
+        Assert.Equal("1.27", fromOlder.GetProperty("newerTag").GetString());
+        Assert.Equal(comparison.GetProperty("added").GetRawText(), fromOlder.GetProperty("added").GetRawText());
+        Assert.Equal(comparison.GetProperty("removed").GetRawText(), fromOlder.GetProperty("removed").GetRawText());
 
         using var client = fixture.Client();
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/profiles/nginx/1.27/compare/0.1")).StatusCode);

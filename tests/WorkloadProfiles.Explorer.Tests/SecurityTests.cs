@@ -18,6 +18,11 @@ public sealed class SecurityTests(ExplorerFixture fixture)
         { "GET", "/api/profiles/nginx/1.26/export/falco.yaml" },
         { "GET", "/api/profiles/nginx/1.26/export/networkpolicy.yaml" },
         { "GET", "/api/signals" },
+        { "GET", "/api/signal-groups" },
+        { "GET", "/api/signal-groups/facets" },
+        { "GET", $"/api/signal-groups/{Warehouse.ReadRule}/nginx/{Domain.Identity.NodeIdentity.Format(Warehouse.ConfId)}" },
+        { "GET", $"/api/signal-groups/{Warehouse.ReadRule}/nginx/{Domain.Identity.NodeIdentity.Format(Warehouse.ConfId)}/signals" },
+        { "GET", "/api/profiles/nginx/1.26/activity" },
         { "GET", $"/api/signals/{Warehouse.ConfSignal}" },
         { "GET", "/api/suppressions" },
         { "POST", "/api/suppressions" },
@@ -68,6 +73,26 @@ public sealed class SecurityTests(ExplorerFixture fixture)
             Assert.DoesNotContain("1.26", html);
             Assert.Contains("default-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single());
         }
+    }
+
+    [Fact]
+    public async Task The_chart_library_is_served_by_the_explorer_itself_and_the_page_loads_nothing_from_elsewhere()
+    {
+        using var client = fixture.Client(token: null);
+        var html = await client.GetStringAsync("/");
+        var sources = System.Text.RegularExpressions.Regex.Matches(html, "(?:src|href)=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Contains("/vendor/uPlot.iife.min.js", sources);
+        Assert.Contains("/vendor/uPlot.min.css", sources);
+        Assert.All(sources, source => Assert.StartsWith("/", source));   // same origin only: no CDN, works offline
+
+        var script = await client.GetAsync("/vendor/uPlot.iife.min.js");
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("uPlot", await script.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/vendor/uPlot.min.css")).StatusCode);
+        Assert.Contains("MIT", await client.GetStringAsync("/vendor/uPlot.LICENSE.txt"));
+        Assert.Equal("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            script.Headers.GetValues("Content-Security-Policy").Single());
     }
 
     [Fact]
