@@ -2,11 +2,11 @@
 # One multi-target Dockerfile for the project's services (docker-compose.yml builds each target):
 #   docker build --target agent|streams|sink|explorer -t workloadprofiles/<target> .
 # The agent's eBPF sensor is CO-RE: compiled once against the build machine's kernel BTF, it relocates on any
-# kernel with BTF at load time.
+# kernel with BTF at load time. The explorer's build installs its chart library with npm (package-lock.json).
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends clang llvm libbpf-dev bpftool \
+ && apt-get install -y --no-install-recommends clang llvm libbpf-dev bpftool nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
