@@ -20,7 +20,8 @@ internal sealed class SignalGroupReader(ClickHouseDatabase database, TimeProvide
 {
     private const string GroupKey = $"rule_id, image_name, {SignalColumns.Profiled}, {SignalColumns.BehaviourKey}";
     private static readonly TimeSpan SchemaCacheTime = TimeSpan.FromMinutes(1);
-    private (bool HasNamespace, DateTimeOffset ReadAt)? schema;
+    // Replaced whole (a reference), so concurrent requests never see half of an update.
+    private volatile SchemaProbe? schema;
 
     public async Task<SignalGroupPage> GroupsAsync(SignalScope scope, SignalGroupSort sort, int page, int pageSize, CancellationToken cancellationToken)
     {
@@ -120,9 +121,11 @@ internal sealed class SignalGroupReader(ClickHouseDatabase database, TimeProvide
             WHERE database = {String(database.Name)} AND table = 'enriched_signals' AND name = {String(SignalColumns.Namespace)}
             """, cancellationToken);
         var hasNamespace = count.Trim() != "0";
-        schema = (hasNamespace, now);
+        schema = new SchemaProbe(hasNamespace, now);
         return hasNamespace;
     }
+
+    private sealed record SchemaProbe(bool HasNamespace, DateTimeOffset ReadAt);
 }
 
 internal sealed record SignalGroupRow(
