@@ -60,10 +60,12 @@ public sealed class TriageBrowserTests(TriageFixture fixture) : IAsyncLifetime
         await Assertions.Expect(page.Locator("tr.group-row .badge.drift")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator($"tr.group-row[data-rule='{DriftRule}'] .suggestion-state")).ToHaveTextAsync("drift: never");
         await page.Locator("#filter-origin").SelectOptionAsync("");
+        await Assertions.Expect(page.Locator("#group-summary")).ToHaveTextAsync($"{Groups.Count} groups · {totalSignals} signals");
         await page.Locator("#filter-range").SelectOptionAsync("24h");
         await Assertions.Expect(page.Locator("tr.group-row")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("tr.group-row")).ToHaveAttributeAsync("data-rule", MinerRule);
         await page.Locator("#filter-range").SelectOptionAsync("");
+        await Assertions.Expect(page.Locator("#group-summary")).ToHaveTextAsync($"{Groups.Count} groups · {totalSignals} signals");
         await page.Locator("#filter-rule").SelectOptionAsync(ReadRule);
         await Assertions.Expect(page.Locator("#group-summary")).ToHaveTextAsync("1 group · 40 signals");
 

@@ -162,7 +162,13 @@ function setActiveNav(section) {
   for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', a.dataset.nav === section);
 }
 
+// Each route() is a new generation; a view whose data arrives after a newer route started draws nothing, so quick
+// filter changes never leave an older answer on the screen.
+let routeGeneration = 0;
+const superseded = generation => generation !== routeGeneration;
+
 async function route() {
+  routeGeneration++;
   if (!sessionStorage.getItem(TOKEN_KEY)) { showLogin(); return; }
   document.getElementById('sign-out').hidden = false;
   const parts = location.pathname.split('/').filter(Boolean).map(decodeURIComponent);
@@ -255,7 +261,9 @@ const rowAttrs = (extra = {}) => ({ tabindex: '-1', dataset: { row: '', ...(extr
 
 async function renderImages(expand) {
   setActiveNav('profiles');
+  const generation = routeGeneration;
   const images = await api('/images');
+  if (superseded(generation)) return;
   const body = h('tbody');
   for (const image of images) {
     const caret = h('span', { class: 'caret' }, '▸');
@@ -306,7 +314,9 @@ async function renderProfile(image, tag) {
   setActiveNav('profiles');
   const params = new URLSearchParams(location.search);
   const base = profilePath(image, tag);
+  const generation = routeGeneration;
   const [detail, activity] = await Promise.all([api(base), api(`${base}/activity`)]);
+  if (superseded(generation)) return;
   const p = detail.profile;
   const others = detail.versions.filter(v => v !== tag);
   const compare = h('select', { id: 'compare-with', 'aria-label': 'Compare with version' },
@@ -541,7 +551,9 @@ function leafPanel(leaf, kind, ancestors, profile) {
 
 async function renderCompare(image, tag, other) {
   setActiveNav('profiles');
+  const generation = routeGeneration;
   const result = await api(`/profiles/${seg(image)}/${seg(tag)}/compare/${seg(other)}`);
+  if (superseded(generation)) return;
   const newer = result.newerTag;
   const older = result.olderTag;
   const columns = profileTag => [
@@ -607,7 +619,9 @@ async function renderSignals(selectedId) {
   query.set('sort', sort); query.set('page', String(page)); query.set('size', String(size));
   const facetQuery = new URLSearchParams();
   for (const key of ['from', 'to']) if (query.get(key)) facetQuery.set(key, query.get(key));
+  const generation = routeGeneration;
   const [list, facets] = await Promise.all([api(`/signal-groups?${query}`), api(`/signal-groups/facets${facetQuery.size ? `?${facetQuery}` : ''}`)]);
+  if (superseded(generation)) return;
 
   const go = changes => {
     const next = new URLSearchParams(location.search);
@@ -768,7 +782,9 @@ async function renderSignalGroup(rule, image, behaviour) {
   const query = filterQuery(params);
   const groupPath = `/signal-groups/${seg(rule)}/${seg(image)}/${seg(behaviour)}`;
   const signalsQuery = new URLSearchParams(query); signalsQuery.set('page', String(page)); signalsQuery.set('size', '50');
+  const generation = routeGeneration;
   const [g, result] = await Promise.all([api(`${groupPath}${query.size ? `?${query}` : ''}`), api(`${groupPath}/signals?${signalsQuery}`)]);
+  if (superseded(generation)) return;
   const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
   const here = extra => {
     const next = new URLSearchParams(location.search);
@@ -922,7 +938,9 @@ function suggestionBox(detail) {
 async function renderSuppressions() {
   setActiveNav('suppressions');
   const includeRemoved = new URLSearchParams(location.search).get('removed') === 'true';
+  const generation = routeGeneration;
   const suppressions = await api(`/suppressions${includeRemoved ? '?includeRemoved=true' : ''}`);
+  if (superseded(generation)) return;
   const toggle = h('input', { type: 'checkbox', checked: includeRemoved });
   toggle.addEventListener('change', () => navigate(`/suppressions${toggle.checked ? '?removed=true' : ''}`));
   view.replaceChildren(
