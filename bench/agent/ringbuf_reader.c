@@ -5,7 +5,8 @@
  * as any consumer must) until the duration elapses. With --print it dumps records, which doubles as a debug tool.
  *
  *   ringbuf_reader OBJ SECONDS [--print] CGROUP_DIR...
- * Prints: records=<n> seconds=<s> rate=<n/s> drops=<kernel ring-buffer drops> cpu_us=<its own user+system CPU>
+ * Prints: records=<n> seconds=<s> rate=<n/s> drops=<kernel ring-buffer drops> cpu_us=<its own user+system CPU while
+ * reading, after the object was loaded and attached>
  */
 #include <errno.h>
 #include <linux/types.h>
@@ -73,6 +74,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static unsigned long long cpu_microseconds(void)
+{
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000ULL + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+}
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -127,6 +135,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	printf("ready\n");
 	fflush(stdout);
+	unsigned long long cpu_at_start = cpu_microseconds();
 
 	double start = now_seconds(), end = start + seconds;
 	/* As the agent drains it: the sensor wakes the reader only when much is waiting, so poll on a short timer. */
@@ -145,10 +154,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < ncpu; i++)
 			drops += values[i];
 
-	struct rusage usage;
-	getrusage(RUSAGE_SELF, &usage);
-	unsigned long long cpu_us = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000ULL + usage.ru_utime.tv_usec +
-				    usage.ru_stime.tv_usec;
+	unsigned long long cpu_us = cpu_microseconds() - cpu_at_start;
 	printf("records=%llu seconds=%.3f rate=%.0f drops=%llu checksum=%llu cpu_us=%llu\n", records, elapsed, records / elapsed,
 	       drops, checksum, cpu_us);
 	ring_buffer__free(rb);

@@ -81,7 +81,7 @@ done
 
 echo
 echo "Sensor cost ($(nproc) CPUs, $(uname -r); load paced at $rate opens/s; median of $rounds rounds of ${seconds}s)"
-printf "  %-10s %14s %16s %14s %10s\n" mode "opens/s" "load CPU/1k" "reader CPU/1k" "drops"
+printf "  %-10s %14s %16s %24s %10s\n" mode "opens/s" "load CPU/1k" "reader CPU/1k (with load)" "drops"
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 declare -A per_k
 for mode in none baseline current; do
