@@ -67,6 +67,43 @@ internal static class ProcessKeys
         return true;
     }
 
+    /// <summary>
+    /// Where a process's own arguments start (after argv[0], or after the applet for <c>busybox APPLET …</c>) and, for a
+    /// shell or interpreter asked to run inline code (<c>sh -c</c>, <c>python -c</c>, <c>node -e</c>, …), the index of
+    /// that code in <paramref name="args"/> (-1 when there is none).
+    /// </summary>
+    public static (int First, int InlineCode) ArgumentLayout(string executablePath, IReadOnlyList<string>? args)
+    {
+        ArgumentNullException.ThrowIfNull(executablePath);
+        var name = FileName(PathNormalizer.Normalize(executablePath));
+        var first = 1;
+        if (name is "busybox")
+        {
+            var applet = BusyboxApplet(args, out first);
+            name = applet;
+        }
+        if (args is null || first >= args.Count) return (Math.Min(first, args?.Count ?? 0), -1);
+        var interpreter = InterpreterOf(name);
+        if (interpreter == Interpreter.None) return (first, -1);
+        for (var i = first; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "--" || arg.Length < 2 || arg[0] != '-') return (first, -1);
+            var inline = interpreter switch
+            {
+                Interpreter.Shell or Interpreter.Python => !arg.StartsWith("--", StringComparison.Ordinal) && arg.AsSpan(1).Contains('c'),
+                Interpreter.Perl or Interpreter.Ruby or Interpreter.Lua => !arg.StartsWith("--", StringComparison.Ordinal) && (arg.AsSpan(1).Contains('e') || arg.AsSpan(1).Contains('E')),
+                Interpreter.Node => arg is "-e" or "-p" or "--eval" or "--print" or "-pe",
+                Interpreter.Php => arg is "-r",
+                _ => false,
+            };
+            if (inline) return (first, i + 1 < args.Count ? i + 1 : -1);
+            if (interpreter == Interpreter.Node && (arg.StartsWith("--eval=", StringComparison.Ordinal) || arg.StartsWith("--print=", StringComparison.Ordinal)))
+                return (first, i);
+        }
+        return (first, -1);
+    }
+
     private static string? ShellPattern(IReadOnlyList<string> args, int first)
     {
         var interactive = false;

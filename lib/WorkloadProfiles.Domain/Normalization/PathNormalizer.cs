@@ -50,6 +50,28 @@ public static class PathNormalizer
         }
     }
 
+    /// <summary>
+    /// The segment rules alone (UUIDs, random hex, long digit runs → <c>*</c>) applied to any token, e.g. a command-line
+    /// argument: <c>job-20240101</c> → <c>job-*</c>. Idempotent; a token already normal is returned as the same instance.
+    /// </summary>
+    public static string NormalizeToken(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (token.Length == 0) return token;
+        char[]? rented = null;
+        var buffer = token.Length <= 512 ? stackalloc char[token.Length] : (rented = ArrayPool<char>.Shared.Rent(token.Length));
+        try
+        {
+            var length = WriteStableSegment(token, buffer);
+            var normal = buffer[..length];
+            return normal.SequenceEqual(token) ? token : new string(normal);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
     private static int Write(ReadOnlySpan<char> path, Span<char> output)
     {
         var written = 0;
