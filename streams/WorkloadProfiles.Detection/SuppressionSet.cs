@@ -6,8 +6,9 @@ namespace WorkloadProfiles.Detection;
 
 /// <summary>
 /// The live suppressions (the <c>wp.suppressions</c> global table). A signal is suppressed when a suppression has the same
-/// rule id, the same image name and the same node: <see cref="NodeIdentity.ForBehaviour"/> of the signal's behaviour equals
-/// <see cref="Suppression.NodeId"/> — the node the profile knows, never anything broader.
+/// rule id, the same image name and the same node — <see cref="NodeIdentity.ForBehaviour"/> of the signal's behaviour equals
+/// <see cref="Suppression.NodeId"/> — and its ancestry ran with the suppression's argument signatures: what the profile
+/// knew, never anything broader.
 /// Writes (from the table's update path) are serialized; lookups are lock-free, so the engine may run on other threads.
 /// </summary>
 public sealed class SuppressionSet
@@ -60,12 +61,17 @@ public sealed class SuppressionSet
         }
     }
 
-    /// <summary>The suppression that stops this rule for this behaviour of this image, or null.</summary>
+    /// <summary>The suppression that stops this rule for this behaviour of this image, or null: same node, and the ancestry
+    /// ran with the suppression's argument signatures (<see cref="Suppression.CoversSignatures"/>).</summary>
     public Suppression? Match(string ruleId, string? imageName, Behaviour behaviour)
     {
         if (string.IsNullOrEmpty(imageName) || !_ruleImages.ContainsKey((ruleId, imageName))) return null;
         var nodeId = NodeIdentity.ForBehaviour(behaviour);
-        return _byScope.TryGetValue(new Scope(ruleId, imageName, nodeId), out var matches) ? matches[0] : null;
+        if (!_byScope.TryGetValue(new Scope(ruleId, imageName, nodeId), out var candidates)) return null;
+        var signatures = NodeIdentity.SignaturesOf(behaviour.Ancestry);
+        foreach (var candidate in candidates)
+            if (candidate.CoversSignatures(signatures)) return candidate;
+        return null;
     }
 
     public IReadOnlyList<Suppression> ToList()

@@ -1,5 +1,6 @@
 using WorkloadProfiles.Agent.Containers;
 using WorkloadProfiles.Agent.Sensor;
+using WorkloadProfiles.Domain.Events;
 
 namespace WorkloadProfiles.Agent.Tests;
 
@@ -58,6 +59,56 @@ public sealed class DecodingTests
         Assert.Same(first, second);
         Assert.Equal("/etc/hosts", pool.Get("/etc/hosts"u8));
         Assert.Equal(1, pool.Hits);
+    }
+
+    private static byte[] Record(SensorRecordKind kind, int size)
+    {
+        var record = new byte[size];
+        BitConverter.TryWriteBytes(record.AsSpan(24), (uint)kind);
+        BitConverter.TryWriteBytes(record.AsSpan(28), 42u);
+        return record;
+    }
+
+    [Fact]
+    public void A_cut_argv_ends_with_a_marker_so_its_signature_never_equals_a_whole_one()
+    {
+        var decoder = new SensorRecordDecoder(KernelClock.WithOffset(0), new StringPool(), maxArgs: 3);
+        var exec = Record(SensorRecordKind.Exec, SensorRecordLayout.ExecSize);
+        var args = "wget\0-q\0http://a/\0"u8.ToArray();
+        "/bin/busybox"u8.CopyTo(exec.AsSpan(SensorRecordLayout.ExecPath));
+        BitConverter.TryWriteBytes(exec.AsSpan(SensorRecordLayout.ExecPathLen), (ushort)12);
+        args.CopyTo(exec.AsSpan(SensorRecordLayout.ExecArgs));
+        BitConverter.TryWriteBytes(exec.AsSpan(SensorRecordLayout.ExecArgsLen), (ushort)args.Length);
+
+        Assert.Equal(["wget", "-q", "http://a/"], decoder.Decode(exec).Args);
+
+        BitConverter.TryWriteBytes(exec.AsSpan(SensorRecordLayout.ExecFlags), SensorRecordLayout.ExecArgsTruncated);
+        Assert.Equal(["wget", "-q", "http://a/", SensorRecordDecoder.TruncatedArgv], decoder.Decode(exec).Args);
+
+        var more = "wget\0-q\0-O\0/tmp/x\0"u8.ToArray();
+        more.CopyTo(exec.AsSpan(SensorRecordLayout.ExecArgs));
+        BitConverter.TryWriteBytes(exec.AsSpan(SensorRecordLayout.ExecArgsLen), (ushort)more.Length);
+        BitConverter.TryWriteBytes(exec.AsSpan(SensorRecordLayout.ExecFlags), (ushort)0);
+        Assert.Equal(["wget", "-q", "-O", SensorRecordDecoder.TruncatedArgv], decoder.Decode(exec).Args);
+    }
+
+    [Theory]
+    [InlineData(PathResolution.OpenedFile, "/etc/shadow", "/etc/shadow")]
+    [InlineData(PathResolution.Joined, "/tmp/../etc//./shadow", "/etc/shadow")]
+    [InlineData(PathResolution.AsPassed, "../etc/shadow", "../etc/shadow")]
+    public void An_open_keeps_how_its_path_was_obtained_and_a_joined_path_is_made_lexically_clean(
+        PathResolution resolution, string path, string expected)
+    {
+        var decoder = new SensorRecordDecoder(KernelClock.WithOffset(0), new StringPool(), maxArgs: 8);
+        var open = Record(SensorRecordKind.Open, SensorRecordLayout.OpenSize);
+        System.Text.Encoding.UTF8.GetBytes(path).CopyTo(open.AsSpan(SensorRecordLayout.OpenPath));
+        BitConverter.TryWriteBytes(open.AsSpan(SensorRecordLayout.OpenPathLen), (ushort)path.Length);
+        open[SensorRecordLayout.OpenResolution] = (byte)resolution;
+
+        var e = decoder.Decode(open);
+
+        Assert.Equal(expected, e.FilePath);
+        Assert.Equal(resolution, e.FileResolution);
     }
 
     [Fact]

@@ -89,7 +89,8 @@ internal static class Samples
         TruncatedKeys = 2,
         Nodes =
         [
-            new() { Id = 1, ParentId = 0, Kind = NodeKind.Process, Key = "/usr/sbin/nginx", EventCount = 5, FirstSeenUs = T0, LastSeenUs = T0 + 9 },
+            new() { Id = 1, ParentId = 0, Kind = NodeKind.Process, Key = "/usr/sbin/nginx", EventCount = 5, FirstSeenUs = T0, LastSeenUs = T0 + 9,
+                    Signatures = ["", "-g 'daemon off;'", UnicodePath], SignaturesOverflowed = true },
             new() { Id = HighBitNodeId, ParentId = 1, Kind = NodeKind.File, Key = EscapedPath, EventCount = 2, Access = FileAccessMode.Read | FileAccessMode.Write },
             new() { Id = ulong.MaxValue, ParentId = 1, Kind = NodeKind.Dns, Key = "example.org", Access = FileAccessMode.None },
             new() { Id = 7, ParentId = 1, Kind = NodeKind.Network, Key = "tcp/443/public", Access = FileAccessMode.Write },
@@ -117,7 +118,8 @@ internal static class Samples
         Revision = 201,
         Nodes =
         [
-            new() { Id = HighBitNodeId, ParentId = 0, Kind = NodeKind.Process, Key = "/usr/sbin/nginx", SnapshotCount = 200, ContainerCount = 12, EventCount = 9999, FirstSeenUs = T0, LastSeenUs = T0 + 50, Commonality = 1.0, ContainerCommonality = 1.0, ContainerBits = [0xff, 0x0f] },
+            new() { Id = HighBitNodeId, ParentId = 0, Kind = NodeKind.Process, Key = "/usr/sbin/nginx", SnapshotCount = 200, ContainerCount = 12, EventCount = 9999, FirstSeenUs = T0, LastSeenUs = T0 + 50, Commonality = 1.0, ContainerCommonality = 1.0, ContainerBits = [0xff, 0x0f],
+                    Signatures = [new ProfileSignature("-g 'daemon off;'", 200, 1.0), new ProfileSignature(UnicodePath, 1, 0.005)], SignaturesOverflowed = true },
             new() { Id = 2, ParentId = HighBitNodeId, Kind = NodeKind.File, Key = UnicodePath, Access = FileAccessMode.Read, Commonality = double.Epsilon, ContainerCommonality = 1.0 / 3 },
         ],
         SnapshotIds = ["a:1", "b:2"],
@@ -196,6 +198,7 @@ internal static class Samples
             NodeFirstSeenUs = T0 - 1,
             NodeLastSeenUs = T0 + 1,
             ProfileLink = "/profiles/registry.local%2Fnginx/1.27.3",
+            Threshold = 0.8,
         },
         Suggestion = new SuppressionSuggestion
         {
@@ -204,7 +207,8 @@ internal static class Samples
             NodeId = HighBitNodeId,
             Expression = "container.image.name == \"registry.local/nginx\" && behaviour.node_id == \"fedcba9876543210\"",
             Description = "/usr/sbin/nginx › /bin/sh -c * › open " + EscapedPath,
-            Evidence = new SuggestionEvidence(0.95, 0.5, 200, T0 - 1, T0 + 1),
+            Evidence = new SuggestionEvidence(0.95, 0.5, 200, T0 - 1, T0 + 1, 0.85),
+            Signatures = ["-g 'daemon off;'", "-c 'logrotate /etc/*'"],
         },
         NoSuggestionReason = "unused when there is a suggestion, kept anyway",
         EnrichedAtUs = T0 + 2,
@@ -233,6 +237,7 @@ internal static class Samples
         RemovedBy = "bob",
         RemovedAtUs = T0 + 1,
         FromSignalId = "sig-1",
+        Signatures = ["", EscapedPath],
     };
 
     public static Suppression MinimalSuppression => new() { Id = "i", RuleId = "r", ImageName = "n", NodeId = 0, Expression = "" };

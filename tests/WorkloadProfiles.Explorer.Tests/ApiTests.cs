@@ -68,6 +68,11 @@ public sealed class ApiTests(ExplorerFixture fixture)
         Assert.Equal("/bin/sh", shell.GetProperty("executable").GetString());
         Assert.Equal(0.25, shell.GetProperty("commonality").GetDouble());
         Assert.Equal(0.25, shell.GetProperty("containerCommonality").GetDouble());
+        // A process node lists the argument signatures it ran with and how commonly.
+        var signature = Assert.Single(shell.GetProperty("signatures").EnumerateArray());
+        Assert.Equal("-c 'curl http://example.com/'", signature.GetProperty("signature").GetString());
+        Assert.Equal(1, signature.GetProperty("snapshotCount").GetInt32());
+        Assert.Equal(0.25, signature.GetProperty("commonality").GetDouble());
         var curl = Assert.Single(shell.GetProperty("children").EnumerateArray());
         Assert.Equal("/usr/bin/curl", curl.GetProperty("key").GetString());
         Assert.Equal("tcp/80/public", Assert.Single(curl.GetProperty("network").EnumerateArray()).GetProperty("key").GetString());
@@ -164,10 +169,15 @@ public sealed class ApiTests(ExplorerFixture fixture)
         Assert.Equal("/profiles/nginx/1.26", profile.GetProperty("link").GetString());
         Assert.True(profile.GetProperty("behaviourInProfile").GetBoolean());
         var suggestion = detail.GetProperty("suggestion");
-        Assert.Equal(SuggestionMatcher.Expression(Warehouse.Nginx, Warehouse.ConfId), suggestion.GetProperty("expression").GetString());
-        Assert.Equal(Suppression.MakeId(Warehouse.ReadRule, Warehouse.Nginx, Warehouse.ConfId), suggestion.GetProperty("suppressionId").GetString());
+        Assert.Equal(SuggestionMatcher.Expression(Warehouse.Nginx, Warehouse.ConfId, [""]), suggestion.GetProperty("expression").GetString());
+        Assert.Equal(Suppression.MakeId(Warehouse.ReadRule, Warehouse.Nginx, Warehouse.ConfId, [""]), suggestion.GetProperty("suppressionId").GetString());
         Assert.Equal(1.0, suggestion.GetProperty("evidence").GetProperty("commonality").GetDouble());
         Assert.Equal(4, suggestion.GetProperty("evidence").GetProperty("snapshotCount").GetInt32());
+        Assert.Equal(1.0, suggestion.GetProperty("evidence").GetProperty("signatureCommonality").GetDouble());
+        var covered = Assert.Single(detail.GetProperty("signatures").EnumerateArray());
+        Assert.Equal("", covered.GetProperty("signature").GetString());
+        Assert.Contains("/usr/sbin/nginx", covered.GetProperty("process").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0.8, detail.GetProperty("policy").GetProperty("minNodeCommonality").GetDouble());
 
         var shell = await GetJsonAsync($"/api/signals/{Warehouse.ShellSignal}");
         Assert.Equal(JsonValueKind.Null, shell.GetProperty("suggestion").ValueKind);
@@ -186,14 +196,15 @@ public sealed class ApiTests(ExplorerFixture fixture)
         var response = await client.PostAsJsonAsync("/api/suppressions", new { signalId = Warehouse.ConfSignal });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var expectedId = Suppression.MakeId(Warehouse.ReadRule, Warehouse.Nginx, Warehouse.ConfId);
+        var expectedId = Suppression.MakeId(Warehouse.ReadRule, Warehouse.Nginx, Warehouse.ConfId, [""]);
         Assert.Equal($"/api/suppressions/{Uri.EscapeDataString(expectedId)}", response.Headers.Location?.OriginalString);
         var (key, record) = await fixture.ConsumeSuppressionAsync(s => s.Id == expectedId && !s.Removed, TimeSpan.FromSeconds(30));
         Assert.Equal(expectedId, key);
         Assert.Equal(Warehouse.ReadRule, record.RuleId);
         Assert.Equal(Warehouse.Nginx, record.ImageName);
         Assert.Equal(Warehouse.ConfId, record.NodeId);
-        Assert.Equal(SuggestionMatcher.Expression(Warehouse.Nginx, Warehouse.ConfId), record.Expression);
+        Assert.Equal(SuggestionMatcher.Expression(Warehouse.Nginx, Warehouse.ConfId, [""]), record.Expression);
+        Assert.Equal([""], record.Signatures);
         Assert.Equal("bob.sec", record.CreatedBy);
         Assert.Equal(Warehouse.ConfSignal, record.FromSignalId);
         Assert.InRange(record.CreatedAtUs, before.ToUnixTimeMilliseconds() * 1000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);

@@ -99,14 +99,14 @@ public sealed class BrowserTests(ExplorerFixture fixture) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#suggestion-threshold")).ToContainTextAsync("80%");
         await Assertions.Expect(page.Locator("#threshold")).ToContainTextAsync("≥ 80%");
         await page.Locator("#suppress").ClickAsync();
-        await Assertions.Expect(page.Locator(".confirm pre")).ToHaveTextAsync(SuggestionMatcher.Expression(Warehouse.Nginx, Warehouse.ApiDnsId));
+        await Assertions.Expect(page.Locator(".confirm pre")).ToHaveTextAsync(SuggestionMatcher.Expression(Warehouse.Nginx, Warehouse.ApiDnsId, [""]));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "signal-suggestion.png") });
         await page.Locator("#add-suppression").ClickAsync();
         await Assertions.Expect(page.Locator("#suppressed")).ToContainTextAsync("Suppressed by explorer");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, "signal-suppressed.png") });
 
         // The record reached the broker, scoped to the node the suggestion named.
-        var expectedId = Suppression.MakeId(Warehouse.DnsRule, Warehouse.Nginx, Warehouse.ApiDnsId);
+        var expectedId = Suppression.MakeId(Warehouse.DnsRule, Warehouse.Nginx, Warehouse.ApiDnsId, [""]);
         var (key, record) = await fixture.ConsumeSuppressionAsync(s => s.Id == expectedId, TimeSpan.FromSeconds(30));
         Assert.Equal(expectedId, key);
         Assert.Equal(Warehouse.DnsRule, record.RuleId);

@@ -155,8 +155,13 @@ public static class TriageWarehouse
         return [.. nodes];
     }
 
+    // Process nodes carry the argument signature their process ran with (the shell its script, the others none).
     private static SnapshotNode Node(ulong id, ulong parent, NodeKind kind, string key, long windowStart, FileAccessMode access = FileAccessMode.None) =>
-        new() { Id = id, ParentId = parent, Kind = kind, Key = key, EventCount = 4, Access = access, FirstSeenUs = windowStart + Minute, LastSeenUs = windowStart + 2 * Minute };
+        new()
+        {
+            Id = id, ParentId = parent, Kind = kind, Key = key, EventCount = 4, Access = access, FirstSeenUs = windowStart + Minute, LastSeenUs = windowStart + 2 * Minute,
+            Signatures = kind != NodeKind.Process ? [] : [id == ShellId ? ArgumentSignature.Of(ShellRef.ExecutablePath, ShellRef.Args) : ""],
+        };
 
     private static ActivitySnapshot Snapshot(string container, string tag, int window, SnapshotNode[] nodes)
     {

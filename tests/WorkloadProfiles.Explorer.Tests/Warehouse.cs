@@ -147,8 +147,14 @@ public static class Warehouse
     ];
 
 
+    // A process node's snapshot carries the argument signature its process ran with: the signals' ancestry below runs the
+    // shell with its script and the others without arguments.
     private static SnapshotNode Process(ulong id, ulong parent, string key) =>
-        new() { Id = id, ParentId = parent, Kind = NodeKind.Process, Key = key, EventCount = 3, FirstSeenUs = T0, LastSeenUs = T0 + Minute };
+        new()
+        {
+            Id = id, ParentId = parent, Kind = NodeKind.Process, Key = key, EventCount = 3, FirstSeenUs = T0, LastSeenUs = T0 + Minute,
+            Signatures = [key == ShellKey ? ArgumentSignature.Of("/bin/sh", ["sh", "-c", "curl http://example.com"]) : ""],
+        };
 
     private static SnapshotNode Leaf(ulong id, ulong parent, NodeKind kind, string key, FileAccessMode access = FileAccessMode.None) =>
         new() { Id = id, ParentId = parent, Kind = kind, Key = key, EventCount = 5, Access = access, FirstSeenUs = T0, LastSeenUs = T0 + Minute };

@@ -76,7 +76,8 @@ internal sealed class SensorRecordDecoder
             SensorRecordKind.Exec => e with
             {
                 ExecutablePath = _strings.Get(Text(record, ExecPath, U16(record, ExecPathLen), PathMax)),
-                Args = SplitArgs(record.Slice(ExecArgs, Math.Min((int)U16(record, ExecArgsLen), ArgsMax))),
+                Args = SplitArgs(record.Slice(ExecArgs, Math.Min((int)U16(record, ExecArgsLen), ArgsMax)),
+                    (U16(record, ExecFlags) & ExecArgsTruncated) != 0),
                 WorkingDirectory = U16(record, ExecCwdLen) is var cwd and > 0 ? _strings.Get(Text(record, ExecCwd, cwd, PathMax)) : null,
             },
             SensorRecordKind.Fork => e with { ChildPid = (int)U32(record, ForkChildTgid) },
@@ -115,18 +116,25 @@ internal sealed class SensorRecordDecoder
     /// 128 + signal for a killed process.</summary>
     public static int DecodeExitCode(int raw) => (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f);
 
-    private string[] SplitArgs(ReadOnlySpan<byte> block)
+    /// <summary>The last argument when argv was cut (the kernel copies 1 KiB, the agent keeps <see cref="AgentOptions.MaxArgs"/>):
+    /// shown as it is, and it makes a cut argv's signature differ from any whole argv's.</summary>
+    public const string TruncatedArgv = "⟨argv truncated⟩";
+
+    private string[] SplitArgs(ReadOnlySpan<byte> block, bool truncatedInKernel)
     {
         var count = 0;
         foreach (var b in block) if (b == 0) count++;
         if (!block.IsEmpty && block[^1] != 0) count++; // truncated last argument
-        var args = new string[Math.Min(count, _maxArgs)];
-        for (var i = 0; i < args.Length; i++)
+        var truncated = truncatedInKernel || count > _maxArgs;
+        var kept = Math.Min(count, _maxArgs);
+        var args = new string[kept + (truncated ? 1 : 0)];
+        for (var i = 0; i < kept; i++)
         {
             var end = block.IndexOf((byte)0);
             args[i] = _strings.Get(end < 0 ? block : block[..end]);
             block = end < 0 ? [] : block[(end + 1)..];
         }
+        if (truncated) args[^1] = TruncatedArgv;
         return args;
     }
 

@@ -61,7 +61,15 @@ public sealed record ProcessNode(
     IReadOnlyList<ProcessNode> Children,
     IReadOnlyList<BehaviourLeaf> Files,
     IReadOnlyList<BehaviourLeaf> Dns,
-    IReadOnlyList<BehaviourLeaf> Network);
+    IReadOnlyList<BehaviourLeaf> Network,
+    IReadOnlyList<SignatureView>? Signatures = null,
+    bool SignaturesOverflowed = false);
+
+/// <summary>One argument signature of a process node: the normalized arguments, and in how many snapshots they ran.</summary>
+public sealed record SignatureView(string Signature, ulong SnapshotCount, double Commonality);
+
+/// <summary>A process of a signal's ancestry (root first) with the argument signature its suggestion covers.</summary>
+public sealed record AncestrySignatureView(string Process, string Signature);
 
 public sealed record RunningContainer(
     string ContainerId,
@@ -131,7 +139,8 @@ public sealed record SuggestionEvidenceView(
     double ContainerCommonality,
     ulong SnapshotCount,
     DateTimeOffset FirstSeen,
-    DateTimeOffset LastSeen);
+    DateTimeOffset LastSeen,
+    double SignatureCommonality = 0);
 
 public sealed record SuggestionView(
     string SuppressionId,
@@ -154,7 +163,8 @@ public sealed record SuppressionView(
     bool Removed,
     string? RemovedBy,
     DateTimeOffset? RemovedAt,
-    string? FromSignalId);
+    string? FromSignalId,
+    IReadOnlyList<string>? Signatures = null);
 
 public sealed record SignalDetail(
     SignalSummary Signal,
@@ -163,8 +173,11 @@ public sealed record SignalDetail(
     SuggestionView? Suggestion,
     string? NoSuggestionReason,
     SuppressionView? Suppression,
-    /// <summary>The thresholds this deployment judges suggestions against (the enriched record does not carry them).</summary>
-    SuggestionPolicyView Policy);
+    /// <summary>The thresholds the suggestion was judged against: the enriched record's, or for records written before it
+    /// carried one, this deployment's.</summary>
+    SuggestionPolicyView Policy,
+    /// <summary>The argument signatures a suggestion covers, one per process of the ancestry (null without a suggestion).</summary>
+    IReadOnlyList<AncestrySignatureView>? Signatures = null);
 
 public sealed record BehaviourChange(string Id, string Kind, string Key, string Path, double Commonality);
 

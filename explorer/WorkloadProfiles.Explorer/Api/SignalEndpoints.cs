@@ -37,7 +37,8 @@ internal static class SignalEndpoints
         if (row is null) return ProfileEndpoints.NotFound($"No signal has id '{signalId}'.");
         var suppression = row.HasSuggestion == 0
             ? null
-            : await suppressions.FindAsync(Domain.Signals.Suppression.MakeId(row.RuleId, row.ImageName, row.SuggestionNodeId), cancellationToken);
+            : await suppressions.FindAsync(
+                Domain.Signals.Suppression.MakeId(row.RuleId, row.ImageName, row.SuggestionNodeId, row.SuggestionSignatures ?? []), cancellationToken);
         return Results.Ok(Views.SignalDetail(row, suppression, policy));
     }
 }

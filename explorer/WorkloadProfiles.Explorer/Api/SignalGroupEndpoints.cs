@@ -40,9 +40,9 @@ internal static class SignalGroupEndpoints
         var result = reader.GroupsAsync(scope, order, pageNumber, pageSize, cancellationToken);
         var active = suppressions.ListAsync(includeRemoved: false, cancellationToken);
         await Task.WhenAll(result, active);
-        var byId = active.Result.ToDictionary(s => s.Id, StringComparer.Ordinal);
+        var byNode = ByNode(active.Result);
         return Results.Ok(new SignalGroupList(
-            result.Result.Groups.Select(g => View(g, byId)).ToList(), pageNumber, pageSize,
+            result.Result.Groups.Select(g => View(g, byNode)).ToList(), pageNumber, pageSize,
             result.Result.TotalGroups, result.Result.TotalSignals, result.Result.HasNamespace));
     }
 
@@ -54,8 +54,14 @@ internal static class SignalGroupEndpoints
         var result = await reader.GroupsAsync(scope, SignalGroupSort.LastSeen, 1, 1, cancellationToken);
         if (result.Groups.Count == 0) return ProfileEndpoints.NotFound($"No signal of rule '{scope.RuleId}' on {scope.ImageName} matches behaviour {behaviour} with these filters.");
         var active = await suppressions.ListAsync(includeRemoved: false, cancellationToken);
-        return Results.Ok(View(result.Groups[0], active.ToDictionary(s => s.Id, StringComparer.Ordinal)));
+        return Results.Ok(View(result.Groups[0], ByNode(active)));
     }
+
+    /// <summary>Active suppressions by (rule, image, node): a group is suppressed when one covers its node, for whichever
+    /// argument signatures it was accepted.</summary>
+    private static Dictionary<string, Domain.Signals.Suppression> ByNode(IReadOnlyList<Domain.Signals.Suppression> active) =>
+        active.GroupBy(s => Domain.Signals.Suppression.MakeId(s.RuleId, s.ImageName, s.NodeId), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
     private static async Task<IResult> Signals(
         string rule, string image, string behaviour, SignalGroupReader reader, [AsParameters] Filters filters,

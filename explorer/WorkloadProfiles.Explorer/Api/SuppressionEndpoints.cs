@@ -41,7 +41,8 @@ internal static class SuppressionEndpoints
                 statusCode: StatusCodes.Status409Conflict);
         }
 
-        var id = Suppression.MakeId(signal.RuleId, signal.ImageName, signal.SuggestionNodeId);
+        var signatures = signal.SuggestionSignatures ?? [];
+        var id = Suppression.MakeId(signal.RuleId, signal.ImageName, signal.SuggestionNodeId, signatures);
         var existing = await catalog.FindAsync(id, cancellationToken);
         if (existing is { Removed: false }) return Results.Ok(Views.Suppression(existing));
 
@@ -51,8 +52,9 @@ internal static class SuppressionEndpoints
             RuleId = signal.RuleId,
             ImageName = signal.ImageName,
             NodeId = signal.SuggestionNodeId,
-            // Rebuilt from (image, node) rather than copied, so the scope is exactly the node whatever the row holds.
-            Expression = SuggestionMatcher.Expression(signal.ImageName, signal.SuggestionNodeId),
+            // Rebuilt from (image, node, signatures) rather than copied, so the scope is exactly what the suggestion covers.
+            Expression = SuggestionMatcher.Expression(signal.ImageName, signal.SuggestionNodeId, signatures.Length == 0 ? null : signatures),
+            Signatures = signatures,
             Description = signal.SuggestionDescription,
             CreatedBy = actor,
             CreatedAtUs = NowUs(clock),

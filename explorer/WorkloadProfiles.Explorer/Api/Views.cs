@@ -26,7 +26,7 @@ internal static class Views
 
     public static SuppressionView Suppression(Suppression s) => new(
         s.Id, s.RuleId, s.ImageName, NodeIdentity.Format(s.NodeId), s.Expression, s.Description, s.CreatedBy,
-        Time.FromMicros(s.CreatedAtUs), s.Removed, s.RemovedBy, Time.FromMicros(s.RemovedAtUs), s.FromSignalId);
+        Time.FromMicros(s.CreatedAtUs), s.Removed, s.RemovedBy, Time.FromMicros(s.RemovedAtUs), s.FromSignalId, s.Signatures);
 
     /// <summary>The page of a profile, as the enrichment links it (<see cref="SuggestionPolicy.ProfileLinkTemplate"/>).</summary>
     public static string ProfileLink(string image, string tag) => $"/profiles/{Uri.EscapeDataString(image)}/{Uri.EscapeDataString(tag)}";
@@ -37,14 +37,18 @@ internal static class Views
             s.ImageName, s.ImageTag, s.ProfileStatus, s.ProfileSnapshotCount, s.ProfileCommonality, s.BehaviourInProfile != 0,
             s.NodeId is { } node ? NodeIdentity.Format(node) : null, s.NodeCommonality, s.NodeContainerCommonality,
             ProfileLink(s.ImageName, s.ImageTag));
+        var signatures = s.SuggestionSignatures ?? [];
         var suggestion = s.HasSuggestion == 0 ? null : new SuggestionView(
-            Domain.Signals.Suppression.MakeId(s.RuleId, s.ImageName, s.SuggestionNodeId), s.RuleId, s.ImageName,
+            Domain.Signals.Suppression.MakeId(s.RuleId, s.ImageName, s.SuggestionNodeId, signatures), s.RuleId, s.ImageName,
             NodeIdentity.Format(s.SuggestionNodeId), s.SuggestionExpression, s.SuggestionDescription,
             new SuggestionEvidenceView(s.EvidenceCommonality, s.EvidenceContainerCommonality, s.EvidenceSnapshotCount,
-                Time.FromMicros(s.EvidenceFirstSeenUs), Time.FromMicros(s.EvidenceLastSeenUs)));
+                Time.FromMicros(s.EvidenceFirstSeenUs), Time.FromMicros(s.EvidenceLastSeenUs), s.EvidenceSignatureCommonality));
+        var ancestry = s.ProcessAncestry ?? [];
         return new SignalDetail(
             Signal(s), s.Tags, profile, suggestion, s.NoSuggestionReason.Length == 0 ? null : s.NoSuggestionReason,
             suppression is null ? null : Suppression(suppression),
-            new SuggestionPolicyView(policy.MinNodeCommonality, policy.MinLearningSnapshots));
+            new SuggestionPolicyView(s.ProfileThreshold > 0 ? s.ProfileThreshold : policy.MinNodeCommonality, policy.MinLearningSnapshots),
+            suggestion is null || signatures.Length == 0 ? null
+                : [.. signatures.Select((signature, i) => new AncestrySignatureView(i < ancestry.Length ? ancestry[i] : "", signature))]);
     }
 }

@@ -57,7 +57,8 @@ internal sealed class ProfileReader(ClickHouseDatabase database)
         database.QueryListAsync<NodeRow>(
             $"""
             SELECT node_id, parent_id, kind, key, ancestry, snapshot_count, container_count, event_count, commonality,
-                   container_commonality, access, first_seen_us, last_seen_us
+                   container_commonality, access, first_seen_us, last_seen_us, signatures, signature_snapshot_counts,
+                   signature_commonalities, signatures_overflowed
             FROM profile_nodes FINAL
             WHERE image_name = {String(image)} AND image_tag = {String(tag)}
             ORDER BY depth, ancestry

@@ -45,7 +45,11 @@ internal sealed record NodeRow(
     double ContainerCommonality,
     string Access,
     long FirstSeenUs,
-    long LastSeenUs);
+    long LastSeenUs,
+    string[]? Signatures = null,
+    ulong[]? SignatureSnapshotCounts = null,
+    double[]? SignatureCommonalities = null,
+    byte SignaturesOverflowed = 0);
 
 internal sealed record SnapshotRow(
     string SnapshotId,
@@ -104,7 +108,11 @@ internal sealed record SignalRow(
     ulong EvidenceSnapshotCount,
     long EvidenceFirstSeenUs,
     long EvidenceLastSeenUs,
-    string NoSuggestionReason);
+    string NoSuggestionReason,
+    double ProfileThreshold = 0,
+    string[]? SuggestionSignatures = null,
+    double EvidenceSignatureCommonality = 0,
+    string[]? ProcessAncestry = null);
 
 internal sealed record SuppressionRow(
     string SuppressionId,
@@ -118,4 +126,5 @@ internal sealed record SuppressionRow(
     byte Removed,
     string RemovedBy,
     long? RemovedAtUs,
-    string FromSignalId);
+    string FromSignalId,
+    string[]? Signatures = null);

@@ -48,7 +48,15 @@ internal static class ProcessTree
         return new ProcessNode(
             NodeIdentity.Format(node.NodeId), node.Key, ExecutableOf(node.Key), node.Commonality, node.ContainerCommonality,
             node.SnapshotCount, node.ContainerCount, node.EventCount, Time.FromMicros(node.FirstSeenUs), Time.FromMicros(node.LastSeenUs),
-            children, files, dns, network);
+            children, files, dns, network, Signatures(node), node.SignaturesOverflowed != 0);
+    }
+
+    private static List<SignatureView> Signatures(NodeRow node)
+    {
+        var texts = node.Signatures ?? [];
+        var counts = node.SignatureSnapshotCounts ?? [];
+        var commonalities = node.SignatureCommonalities ?? [];
+        return [.. texts.Select((text, i) => new SignatureView(text, i < counts.Length ? counts[i] : 0, i < commonalities.Length ? commonalities[i] : 0))];
     }
 
     private static List<BehaviourLeaf> Leaves(List<NodeRow> below, string kind) =>

@@ -45,7 +45,7 @@ internal sealed class SuppressionCatalog(ClickHouseDatabase database)
     private const string Select =
         """
         SELECT suppression_id, rule_id, image_name, node_id, expression, description, created_by, created_at_us, removed,
-               removed_by, removed_at_us, from_signal_id
+               removed_by, removed_at_us, from_signal_id, signatures
         FROM suppressions FINAL
         """;
 
@@ -71,5 +71,6 @@ internal sealed class SuppressionCatalog(ClickHouseDatabase database)
         RemovedBy = row.Removed != 0 ? row.RemovedBy : null,
         RemovedAtUs = row.RemovedAtUs,
         FromSignalId = row.FromSignalId.Length == 0 ? null : row.FromSignalId,
+        Signatures = row.Signatures ?? [],
     };
 }

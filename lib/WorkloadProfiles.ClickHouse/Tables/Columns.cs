@@ -16,6 +16,8 @@ internal static class Columns
     public const string Float64Type = "Float64";
     public const string DateTimeUtcType = "DateTime('UTC')";
     public const string StringArrayType = "Array(String)";
+    public const string UInt64ArrayType = "Array(UInt64)";
+    public const string Float64ArrayType = "Array(Float64)";
     public const string NullableInt64Type = "Nullable(Int64)";
     public const string NullableUInt64Type = "Nullable(UInt64)";
     public const string NullableFloat64Type = "Nullable(Float64)";

@@ -53,6 +53,9 @@ public static class EnrichedSignalsTable
         new("process_working_directory", StringType),
         new("process_start_us", Int64Type),
         new("process_ancestry", StringArrayType),
+        new("profile_threshold", Float64Type),
+        new("suggestion_signatures", StringArrayType),
+        new("evidence_signature_commonality", Float64Type),
     ]);
 
     public static object?[] Row(EnrichedSignal enriched)
@@ -106,6 +109,9 @@ public static class EnrichedSignalsTable
             signal.Process?.WorkingDirectory ?? "",
             signal.Process?.StartUs ?? 0L,
             signal.Behaviour.Ancestry.Select(Describe).ToArray(),
+            profile?.Threshold ?? 0.0,
+            (suggestion?.Signatures ?? []).ToArray(),
+            evidence?.SignatureCommonality ?? 0.0,
         ];
     }
 

@@ -77,6 +77,10 @@ public static class ProfileNodesTable
         new("last_seen", DateTimeUtcType),
         new("last_seen_us", Int64Type),
         new("revision", UInt64Type),
+        new("signatures", StringArrayType),
+        new("signature_snapshot_counts", UInt64ArrayType),
+        new("signature_commonalities", Float64ArrayType),
+        new("signatures_overflowed", UInt8Type),
     ]);
 
     public static IEnumerable<object?[]> Rows(SecurityProfile profile)
@@ -107,6 +111,10 @@ public static class ProfileNodesTable
                 Time(node.LastSeenUs),
                 node.LastSeenUs,
                 Count(profile.Revision),
+                node.Signatures.Select(s => s.Text).ToArray(),
+                node.Signatures.Select(s => Count(s.SnapshotCount)).ToArray(),
+                node.Signatures.Select(s => s.Commonality).ToArray(),
+                Flag(node.SignaturesOverflowed),
             };
         });
     }

@@ -64,6 +64,8 @@ public static class SnapshotNodesTable
         new("access", LowCardinalityStringType),
         new("first_seen_us", Int64Type),
         new("last_seen_us", Int64Type),
+        new("signatures", StringArrayType),
+        new("signatures_overflowed", UInt8Type),
     ]);
 
     public static IEnumerable<object?[]> Rows(ActivitySnapshot snapshot)
@@ -85,6 +87,8 @@ public static class SnapshotNodesTable
             Access(node.Access),
             node.FirstSeenUs,
             node.LastSeenUs,
+            node.Signatures.ToArray(),
+            Flag(node.SignaturesOverflowed),
         });
     }
 }

@@ -22,6 +22,7 @@ public static class SuppressionsTable
         new("removed_at_us", NullableInt64Type),
         new("from_signal_id", StringType),
         new("version", UInt64Type),
+        new("signatures", StringArrayType),
     ]);
 
     public static object?[] Row(Suppression suppression) =>
@@ -41,5 +42,6 @@ public static class SuppressionsTable
         suppression.FromSignalId ?? "",
         // The version is the time of the last change, so a removal supersedes the creation it follows.
         Count(Math.Max(suppression.CreatedAtUs, suppression.RemovedAtUs ?? 0)),
+        suppression.Signatures.ToArray(),
     ];
 }

@@ -72,6 +72,13 @@ internal static class ProfileMapping
         writer.WriteDouble(n.Commonality);
         writer.WriteDouble(n.ContainerCommonality);
         writer.WriteBytes(n.ContainerBits);
+        WriteArray(writer, n.Signatures, "nodes[].signatures", static (w, signature) =>
+        {
+            w.WriteString(Required(signature.Text, "nodes[].signatures[].text"));
+            w.WriteLong(signature.SnapshotCount);
+            w.WriteDouble(signature.Commonality);
+        });
+        writer.WriteBoolean(n.SignaturesOverflowed);
     }
 
     private static ProfileNode ReadNode(ref AvroReader reader) => new()
@@ -89,5 +96,7 @@ internal static class ProfileMapping
         Commonality = reader.ReadDouble(),
         ContainerCommonality = reader.ReadDouble(),
         ContainerBits = reader.ReadBytes(),
+        Signatures = reader.ReadArray(static (ref AvroReader r) => new ProfileSignature(r.ReadString(), r.ReadLong(), r.ReadDouble())),
+        SignaturesOverflowed = reader.ReadBoolean(),
     };
 }

@@ -195,6 +195,7 @@ internal static class SignalMapping
             WriteNullableLong(writer, p.NodeFirstSeenUs);
             WriteNullableLong(writer, p.NodeLastSeenUs);
             writer.WriteString(Required(p.ProfileLink, "profile.link"));
+            writer.WriteDouble(p.Threshold);
         }
 
         if (e.Suggestion is not { } s)
@@ -215,6 +216,8 @@ internal static class SignalMapping
             writer.WriteLong(evidence.SnapshotCount);
             writer.WriteLong(evidence.FirstSeenUs);
             writer.WriteLong(evidence.LastSeenUs);
+            writer.WriteDouble(evidence.SignatureCommonality);
+            WriteStringArray(writer, s.Signatures, "suggestion.signatures");
         }
 
         WriteNullableString(writer, e.NoSuggestionReason);
@@ -243,6 +246,7 @@ internal static class SignalMapping
                 NodeFirstSeenUs = reader.ReadNullableLong(),
                 NodeLastSeenUs = reader.ReadNullableLong(),
                 ProfileLink = reader.ReadString(),
+                Threshold = reader.ReadDouble(),
             };
         }
 
@@ -256,7 +260,9 @@ internal static class SignalMapping
                 NodeId = ReadNodeId(ref reader),
                 Expression = reader.ReadString(),
                 Description = reader.ReadString(),
-                Evidence = new SuggestionEvidence(reader.ReadDouble(), reader.ReadDouble(), reader.ReadLong(), reader.ReadLong(), reader.ReadLong()),
+                Evidence = new SuggestionEvidence(reader.ReadDouble(), reader.ReadDouble(), reader.ReadLong(), reader.ReadLong(), reader.ReadLong(),
+                    reader.ReadDouble()),
+                Signatures = reader.ReadStringArray(),
             };
         }
 
@@ -284,6 +290,7 @@ internal static class SignalMapping
         WriteNullableString(writer, s.RemovedBy);
         WriteNullableLong(writer, s.RemovedAtUs);
         WriteNullableString(writer, s.FromSignalId);
+        WriteStringArray(writer, s.Signatures, "signatures");
     }
 
     public static Suppression ReadSuppression(ref AvroReader reader) => new()
@@ -300,5 +307,6 @@ internal static class SignalMapping
         RemovedBy = reader.ReadNullableString(),
         RemovedAtUs = reader.ReadNullableLong(),
         FromSignalId = reader.ReadNullableString(),
+        Signatures = reader.ReadStringArray(),
     };
 }

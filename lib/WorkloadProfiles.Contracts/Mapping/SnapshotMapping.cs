@@ -59,6 +59,8 @@ internal static class SnapshotMapping
         writer.WriteLong(n.FirstSeenUs);
         writer.WriteLong(n.LastSeenUs);
         WriteAccess(writer, n.Access);
+        WriteStringArray(writer, n.Signatures, "nodes[].signatures");
+        writer.WriteBoolean(n.SignaturesOverflowed);
     }
 
     private static SnapshotNode ReadNode(ref AvroReader reader) => new()
@@ -71,6 +73,8 @@ internal static class SnapshotMapping
         FirstSeenUs = reader.ReadLong(),
         LastSeenUs = reader.ReadLong(),
         Access = ReadAccess(ref reader),
+        Signatures = reader.ReadStringArray(),
+        SignaturesOverflowed = reader.ReadBoolean(),
     };
 
     public static void WriteNodeKind(AvroWriter writer, NodeKind kind) => WriteEnum(writer, (int)kind, NodeKinds, nameof(NodeKind));

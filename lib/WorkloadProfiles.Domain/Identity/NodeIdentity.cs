@@ -167,6 +167,24 @@ public static class NodeIdentity
         return id;
     }
 
+    /// <summary>The process node ids of a root-first ancestry, one per entry (each the parent of the next).</summary>
+    public static ulong[] ProcessNodesOf(IReadOnlyList<ProcessRef> ancestry, int maxKeyLength = DefaultMaxKeyLength)
+    {
+        ArgumentNullException.ThrowIfNull(ancestry);
+        var ids = new ulong[ancestry.Count];
+        var id = Root;
+        for (var i = 0; i < ids.Length; i++)
+            ids[i] = id = Compute(id, NodeKind.Process, TruncateKey(ProcessKey(ancestry[i].ExecutablePath, ancestry[i].Args), maxKeyLength));
+        return ids;
+    }
+
+    /// <summary>The argument signature of every process of a root-first ancestry (<see cref="ArgumentSignature"/>).</summary>
+    public static string[] SignaturesOf(IReadOnlyList<ProcessRef> ancestry)
+    {
+        ArgumentNullException.ThrowIfNull(ancestry);
+        return [.. ancestry.Select(p => ArgumentSignature.Of(p.ExecutablePath, p.Args))];
+    }
+
     /// <summary>The normalized (untruncated) leaf key of a behaviour, or null for a process behaviour.</summary>
     public static string? LeafKeyOf(Behaviour behaviour)
     {

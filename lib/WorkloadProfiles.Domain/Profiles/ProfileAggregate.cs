@@ -36,6 +36,7 @@ public sealed class ProfileAggregate
         Key = key;
         Policy = policy ?? ProfilePolicy.Default;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Policy.StableSnapshotCount, "policy.StableSnapshotCount");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Policy.MaxSignaturesPerNode, "policy.MaxSignaturesPerNode");
         _stableAfterUs = Policy.StableAfter.Ticks / TimeSpan.TicksPerMicrosecond;
     }
 
@@ -82,7 +83,15 @@ public sealed class ProfileAggregate
                 FirstSeenUs = node.FirstSeenUs,
                 LastSeenUs = node.LastSeenUs,
                 Access = node.Access,
+                SignaturesOverflowed = node.SignaturesOverflowed,
             };
+            foreach (var signature in node.Signatures)
+            {
+                if (signature.SnapshotCount <= 0 || signature.SnapshotCount > node.SnapshotCount)
+                    throw new FormatException($"profile {profile.Key}: a signature of node {NodeIdentity.Format(node.Id)} has snapshot count {signature.SnapshotCount} outside 1..{node.SnapshotCount}");
+                if (!(state.Signatures ??= new(StringComparer.Ordinal)).TryAdd(signature.Text, signature.SnapshotCount))
+                    throw new FormatException($"profile {profile.Key}: node {NodeIdentity.Format(node.Id)} lists a signature twice");
+            }
             if (!aggregate._nodes.TryAdd(node.Id, state))
                 throw new FormatException($"profile {profile.Key}: node {NodeIdentity.Format(node.Id)} appears twice");
             aggregate._sumS += node.SnapshotCount;
@@ -161,6 +170,7 @@ public sealed class ProfileAggregate
             state.Access |= node.Access;
             // A malformed snapshot listing a node twice still counts it once.
             if (state.LastMerge == sequence) continue;
+            MergeSignatures(state, node);
             state.LastMerge = sequence;
             _sumS2 += 2 * state.SnapshotCount + 1; // (s+1)² − s²
             _sumS++;
@@ -172,6 +182,21 @@ public sealed class ProfileAggregate
         Revision++;
         if (SnapshotCount >= Policy.StableSnapshotCount) BecomeStable(nowUs);
         return MergeOutcome.Applied;
+    }
+
+    /// <summary>Counts the node's signatures of one snapshot; a signature beyond the bound (or a snapshot that dropped some)
+    /// marks the node overflowed for good: from then on an unknown signature may have been normal.</summary>
+    private void MergeSignatures(NodeState state, SnapshotNode node)
+    {
+        if (node.SignaturesOverflowed) state.SignaturesOverflowed = true;
+        if (node.Signatures.Count == 0) return;
+        state.Signatures ??= new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var signature in node.Signatures.Distinct(StringComparer.Ordinal))
+        {
+            if (state.Signatures.TryGetValue(signature, out var count)) state.Signatures[signature] = count + 1;
+            else if (state.Signatures.Count < Policy.MaxSignaturesPerNode) state.Signatures.Add(signature, 1);
+            else state.SignaturesOverflowed = true;
+        }
     }
 
     /// <summary>Applies the time rule without a snapshot (the 48 h punctuator). True if the status changed.</summary>
@@ -208,6 +233,9 @@ public sealed class ProfileAggregate
                 Commonality = s == 0 ? 0 : state.SnapshotCount / s,
                 ContainerCommonality = c == 0 ? 0 : state.ContainerCount / c,
                 ContainerBits = ContainerSet.ToBytes(state.Containers, identity ? null : order),
+                Signatures = state.Signatures is null ? [] :
+                    [.. state.Signatures.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new ProfileSignature(p.Key, p.Value, s == 0 ? 0 : p.Value / s))],
+                SignaturesOverflowed = state.SignaturesOverflowed,
             };
         }
         Array.Sort(nodes, static (a, b) => a.Id.CompareTo(b.Id));
@@ -285,6 +313,9 @@ public sealed class ProfileAggregate
         public long LastSeenUs { get; set; }
         public FileAccessMode Access { get; set; }
         public long LastMerge { get; set; }
+        /// <summary>Process nodes: snapshots containing each signature.</summary>
+        public Dictionary<string, long>? Signatures { get; set; }
+        public bool SignaturesOverflowed { get; set; }
     }
 
     /// <summary>A small growable bit set of container ordinals.</summary>

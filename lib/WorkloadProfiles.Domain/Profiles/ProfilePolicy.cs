@@ -6,5 +6,7 @@ public sealed record ProfilePolicy
 {
     public int StableSnapshotCount { get; init; } = 200;
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromHours(48);
+    /// <summary>Argument signatures kept per process node (DESIGN "Argument signature": N, default 32).</summary>
+    public int MaxSignaturesPerNode { get; init; } = 32;
     public static ProfilePolicy Default { get; } = new();
 }

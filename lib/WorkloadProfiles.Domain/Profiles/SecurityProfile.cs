@@ -30,7 +30,24 @@ public sealed record ProfileNode
     /// published form counts a container's later snapshots correctly; 25 bytes for 200 containers.
     /// </summary>
     public byte[] ContainerBits { get; init; } = [];
+    /// <summary>Process nodes: the argument signatures seen for this node, each with the snapshots that contained it, sorted
+    /// ordinally; at most <see cref="ProfilePolicy.MaxSignaturesPerNode"/>.</summary>
+    public IReadOnlyList<ProfileSignature> Signatures { get; init; } = [];
+    /// <summary>More distinct signatures were seen than the profile keeps: an unknown signature may have been normal, so it
+    /// never gets a suggestion.</summary>
+    public bool SignaturesOverflowed { get; init; }
+
+    /// <summary>The signature with this text, or null.</summary>
+    public ProfileSignature? SignatureOf(string signature)
+    {
+        foreach (var known in Signatures)
+            if (string.Equals(known.Text, signature, StringComparison.Ordinal)) return known;
+        return null;
+    }
 }
+
+/// <summary>One argument signature of a process node: in how many snapshots it ran, and that share of the profile's snapshots.</summary>
+public sealed record ProfileSignature(string Text, long SnapshotCount, double Commonality);
 
 /// <summary>
 /// The behaviour model of one image@version — the value of the compacted <c>wp.profiles</c> topic.

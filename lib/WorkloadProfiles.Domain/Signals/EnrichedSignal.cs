@@ -19,10 +19,14 @@ public sealed record ProfileContext
     public long? NodeLastSeenUs { get; init; }
     /// <summary>Path of the profile page in the explorer, e.g. <c>/profiles/nginx/1.27</c>.</summary>
     public required string ProfileLink { get; init; }
+    /// <summary>The commonality threshold the suggestion was judged against (<see cref="SuggestionPolicy.MinNodeCommonality"/>).</summary>
+    public double Threshold { get; init; }
 }
 
-/// <summary>Why the behaviour is believed normal.</summary>
-public sealed record SuggestionEvidence(double NodeCommonality, double NodeContainerCommonality, long SnapshotCount, long FirstSeenUs, long LastSeenUs);
+/// <summary>Why the behaviour is believed normal. <see cref="SignatureCommonality"/>: the lowest commonality of the
+/// ancestry's argument signatures (1 when the ancestry is empty).</summary>
+public sealed record SuggestionEvidence(double NodeCommonality, double NodeContainerCommonality, long SnapshotCount, long FirstSeenUs, long LastSeenUs,
+    double SignatureCommonality = 1);
 
 /// <summary>A proposal to suppress a rule for one behaviour of one image — never broader than the node.</summary>
 public sealed record SuppressionSuggestion
@@ -34,6 +38,9 @@ public sealed record SuppressionSuggestion
     public required string Expression { get; init; }
     /// <summary>Human-readable behaviour, e.g. <c>/usr/sbin/nginx › /bin/sh -c * › open /etc/nginx/*.conf</c>.</summary>
     public required string Description { get; init; }
+    /// <summary>The argument signature of each process of the behaviour's ancestry, root first: the suppression covers
+    /// exactly these (never the same program run with other arguments).</summary>
+    public IReadOnlyList<string> Signatures { get; init; } = [];
     public required SuggestionEvidence Evidence { get; init; }
 }
 

@@ -7,7 +7,8 @@ using WorkloadProfiles.Domain.Profiles;
 
 namespace WorkloadProfiles.Domain.Signals;
 
-/// <summary>When a signal's behaviour is normal enough to suggest suppressing (DESIGN "Suppression suggestion").</summary>
+/// <summary>When a signal's behaviour is normal enough to suggest suppressing (DESIGN "Suppression suggestion"): the node
+/// known and common, and every process of its ancestry run with argument signatures its node knows as commonly.</summary>
 public sealed record SuggestionPolicy
 {
     /// <summary>Minimum node commonality (default 0.8).</summary>
@@ -95,13 +96,15 @@ public sealed class SuggestionMatcher
             NodeFirstSeenUs = node?.FirstSeenUs,
             NodeLastSeenUs = node?.LastSeenUs,
             ProfileLink = ProfileLink(p.Key),
+            Threshold = Policy.MinNodeCommonality,
         };
-        var reason = WhyNot(behaviour, node, p);
+        var signatures = NodeIdentity.SignaturesOf(behaviour.Ancestry);
+        var reason = WhyNot(behaviour, node, profile, signatures, out var signatureCommonality);
         return new EnrichedSignal
         {
             Signal = signal,
             Profile = context,
-            Suggestion = reason is null ? Suggest(signal, node!, p) : null,
+            Suggestion = reason is null ? Suggest(signal, node!, p, signatures, signatureCommonality) : null,
             NoSuggestionReason = reason,
             EnrichedAtUs = nowUs,
         };
@@ -112,12 +115,19 @@ public sealed class SuggestionMatcher
         .Replace("{image}", Uri.EscapeDataString(key.ImageName), StringComparison.Ordinal)
         .Replace("{tag}", Uri.EscapeDataString(key.ImageTag), StringComparison.Ordinal);
 
-    /// <summary>The suppression expression for one node of one image: exactly that node, never broader.</summary>
-    public static string Expression(string imageName, ulong nodeId) =>
-        $"container.image.name == \"{EscapeLiteral(imageName)}\" && behaviour.node_id == \"{NodeIdentity.Format(nodeId)}\"";
-
-    private string? WhyNot(Behaviour behaviour, ProfileNode? node, SecurityProfile profile)
+    /// <summary>The suppression expression for one node of one image run with the given argument signatures (root first):
+    /// exactly that, never broader.</summary>
+    public static string Expression(string imageName, ulong nodeId, IReadOnlyList<string>? signatures = null)
     {
+        var expression = $"container.image.name == \"{EscapeLiteral(imageName)}\" && behaviour.node_id == \"{NodeIdentity.Format(nodeId)}\"";
+        return signatures is null ? expression
+            : $"{expression} && process.ancestry.signatures == [{string.Join(", ", signatures.Select(s => $"\"{EscapeLiteral(s)}\""))}]";
+    }
+
+    private string? WhyNot(Behaviour behaviour, ProfileNode? node, ProfileIndex index, string[] signatures, out double signatureCommonality)
+    {
+        signatureCommonality = 1;
+        var profile = index.Profile;
         if (node is null)
             return $"behaviour not in profile: {Describe(behaviour)} was not seen in any of {profile.SnapshotCount} snapshots";
         if (profile.Status == ProfileStatus.Learning && profile.SnapshotCount < Policy.MinLearningSnapshots)
@@ -128,17 +138,49 @@ public sealed class SuggestionMatcher
                 $"node commonality {node.Commonality:0.###} is below the threshold {Policy.MinNodeCommonality:0.###} ({node.SnapshotCount} of {profile.SnapshotCount} snapshots)");
         if (behaviour.Kind == NodeKind.File && behaviour.Access.HasFlag(FileAccessMode.Write) && !node.Access.HasFlag(FileAccessMode.Write))
             return $"the profile only saw read access to {node.Key}; this signal is a write";
+        return WhyNotArguments(behaviour.Ancestry, index, signatures, out signatureCommonality);
+    }
+
+    /// <summary>Every process of the ancestry must have run with arguments its node knows, as commonly as the node itself
+    /// must be known: "the image runs wget" says nothing about "wget anything".</summary>
+    private string? WhyNotArguments(IReadOnlyList<ProcessRef> ancestry, ProfileIndex index, string[] signatures, out double lowest)
+    {
+        lowest = 1;
+        var nodes = NodeIdentity.ProcessNodesOf(ancestry, Policy.MaxKeyLength);
+        var snapshots = index.Profile.SnapshotCount;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var program = NodeIdentity.ProgramName(ancestry[i].ExecutablePath, ancestry[i].Args);
+            if (!index.TryGetNode(nodes[i], out var process))
+                return $"the process `{program}` on the ancestry ({NodeIdentity.ProcessKey(ancestry[i].ExecutablePath, ancestry[i].Args)}) is not in the profile";
+            var signature = process.SignatureOf(signatures[i]);
+            if (signature is null)
+            {
+                var shown = signatures[i].Length == 0 ? "no arguments" : $"`{signatures[i]}`";
+                return process.SignaturesOverflowed
+                    ? $"`{program}` ran with arguments the profile never saw ({shown}), and its node saw more argument signatures than the profile keeps"
+                    : string.Create(CultureInfo.InvariantCulture,
+                        $"`{program}` ran with arguments the profile never saw: {shown} (the profile knows {process.Signatures.Count} argument signature(s) for {process.Key})");
+            }
+            if (signature.Commonality < Policy.MinNodeCommonality)
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"`{program}` ran with arguments seen in only {signature.SnapshotCount} of {snapshots} snapshots (commonality {signature.Commonality:0.###} below the threshold {Policy.MinNodeCommonality:0.###}): `{signatures[i]}`");
+            lowest = Math.Min(lowest, signature.Commonality);
+        }
         return null;
     }
 
-    private static SuppressionSuggestion Suggest(SecuritySignal signal, ProfileNode node, SecurityProfile profile) => new()
+    private static SuppressionSuggestion Suggest(SecuritySignal signal, ProfileNode node, SecurityProfile profile, string[] signatures,
+        double signatureCommonality) => new()
     {
         RuleId = signal.RuleId,
         ImageName = profile.Key.ImageName,
         NodeId = node.Id,
-        Expression = Expression(profile.Key.ImageName, node.Id),
+        Expression = Expression(profile.Key.ImageName, node.Id, signatures),
         Description = Describe(signal.Behaviour, node),
-        Evidence = new SuggestionEvidence(node.Commonality, node.ContainerCommonality, profile.SnapshotCount, node.FirstSeenUs, node.LastSeenUs),
+        Signatures = signatures,
+        Evidence = new SuggestionEvidence(node.Commonality, node.ContainerCommonality, profile.SnapshotCount, node.FirstSeenUs, node.LastSeenUs,
+            signatureCommonality),
     };
 
     /// <summary><c>/usr/sbin/nginx › /bin/sh -c * › open /etc/nginx/*.conf</c>; the leaf uses the matched node's key (it may be a pattern).</summary>

@@ -17,6 +17,11 @@ public sealed record SnapshotNode
     public long LastSeenUs { get; init; }
     /// <summary>File nodes: the union of accesses.</summary>
     public FileAccessMode Access { get; init; }
+    /// <summary>Process nodes: the distinct argument signatures (<see cref="ArgumentSignature"/>) of the processes that ran as
+    /// this node in the window, sorted ordinally; at most <see cref="SnapshotLimits.MaxSignaturesPerNode"/>.</summary>
+    public IReadOnlyList<string> Signatures { get; init; } = [];
+    /// <summary>More distinct signatures ran as this node than the snapshot keeps.</summary>
+    public bool SignaturesOverflowed { get; init; }
 }
 
 /// <summary>

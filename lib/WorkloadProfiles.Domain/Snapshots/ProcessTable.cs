@@ -173,6 +173,11 @@ public sealed class ProcessImage(ulong nodeId, ProcessImage? parent, ProcessRef 
     /// <summary>process.working_directory when the program was exec'd; null when not captured.</summary>
     public string? WorkingDirectory { get; } = workingDirectory;
 
+    /// <summary>The <see cref="ArgumentSignature"/> of its arguments (computed once).</summary>
+    public string Signature => _signature ??= ArgumentSignature.Of(Process.ExecutablePath, Process.Args);
+
+    private string? _signature;
+
     /// <summary>Root-first chain of images ending with this one, as the processes that ran them.</summary>
     public IReadOnlyList<ProcessRef> Lineage()
     {

@@ -14,6 +14,8 @@ public sealed record SnapshotLimits
     public int MaxKeyLength { get; init; } = NodeIdentity.DefaultMaxKeyLength;
     /// <summary>See <see cref="SiblingCollapse.Threshold"/>.</summary>
     public int SiblingCollapseThreshold { get; init; } = 16;
+    /// <summary>Distinct argument signatures kept per process node; more set <see cref="SnapshotNode.SignaturesOverflowed"/>.</summary>
+    public int MaxSignaturesPerNode { get; init; } = 32;
     public static SnapshotLimits Default { get; } = new();
 }
 
@@ -45,6 +47,8 @@ public sealed class SnapshotBuilder
     // A carried-over process table has counted earlier windows' truncations; this snapshot reports only its own.
     private readonly long _processTruncatedKeysAtStart;
     private readonly Dictionary<LeafSource, Leaf> _leaves = [];
+    // Images whose signature this window has recorded on their node (with their ancestors').
+    private readonly HashSet<ProcessImage> _recordedImages = new(ReferenceEqualityComparer.Instance);
     private long _eventCount;
     private long _droppedEvents;
     private long _invalidEvents;
@@ -114,6 +118,7 @@ public sealed class SnapshotBuilder
             case EventKind.Exec:
                 Processes.Apply(e);
                 CountOn(ProcessStats(Processes.NodeOf(e.Pid, e.Comm), at), at);
+                RecordSignatures(e);
                 break;
             case EventKind.Fork:
                 CountOn(ProcessStats(Processes.NodeOf(e.Pid, e.Comm), at), at);
@@ -140,7 +145,22 @@ public sealed class SnapshotBuilder
                 break;
             case EventKind.ContainerExit:
                 _containerExited = true;
-                break;
+                return;
+        }
+        if (e.Kind != EventKind.Exec) RecordSignatures(e);
+    }
+
+    /// <summary>
+    /// Every process that acts in the window is counted with its own argument signature on its node, and so are the images
+    /// it came from: a long-running server exec'd windows ago still has its signature in each snapshot it appears in.
+    /// Steady state: one set lookup per event.
+    /// </summary>
+    private void RecordSignatures(RawEvent e)
+    {
+        for (var image = Processes.ImageOf(e.Pid, e.Comm); image is not null && _recordedImages.Add(image); image = image.Parent)
+        {
+            if (!_nodes.TryGetValue(image.NodeId, out var stats)) continue; // dropped by the node cap
+            stats.AddSignature(image.Signature, _limits.MaxSignaturesPerNode);
         }
     }
 
@@ -325,6 +345,16 @@ public sealed class SnapshotBuilder
         public FileAccessMode Access { get; set; }
         /// <summary>Leaves: the stats of the process they hang under.</summary>
         public NodeStats? Parent { get; init; }
+        public HashSet<string>? Signatures { get; private set; }
+        public bool SignaturesOverflowed { get; private set; }
+
+        public void AddSignature(string signature, int max)
+        {
+            Signatures ??= new HashSet<string>(StringComparer.Ordinal);
+            if (Signatures.Contains(signature)) return;
+            if (Signatures.Count >= max) SignaturesOverflowed = true;
+            else Signatures.Add(signature);
+        }
 
         public void Seen(long at)
         {
@@ -357,6 +387,8 @@ public sealed class SnapshotBuilder
             FirstSeenUs = FirstSeenUs,
             LastSeenUs = LastSeenUs,
             Access = Access,
+            Signatures = Signatures is null ? [] : [.. Signatures.Order(StringComparer.Ordinal)],
+            SignaturesOverflowed = SignaturesOverflowed,
         };
     }
 }
