@@ -28,6 +28,14 @@ internal static class DeepEquality
             return;
         }
 
+        if (expected is IDictionary<string, string> expectedMap)
+        {
+            // Maps are unordered: compare by key.
+            if (actual is not IDictionary<string, string> actualMap) throw new XunitException($"{path}: expected a map, got {actual.GetType().Name}");
+            AssertEqual(expectedMap.OrderBy(p => p.Key, StringComparer.Ordinal).ToList(), actualMap.OrderBy(p => p.Key, StringComparer.Ordinal).ToList(), path);
+            return;
+        }
+
         if (expected is IEnumerable expectedItems)
         {
             if (actual is not IEnumerable actualItems) throw new XunitException($"{path}: expected a sequence, got {actual.GetType().Name}");

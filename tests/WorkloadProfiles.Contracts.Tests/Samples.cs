@@ -12,7 +12,20 @@ internal static class Samples
 
     private const long T0 = 1_767_225_600_000_000; // 2026-01-01T00:00:00Z in µs
 
-    public static ContainerRef Container => new("3f2a9c0d4e5b", "registry.local/nginx", "1.27.3");
+    public static ContainerRef Container => new("3f2a9c0d4e5b", "registry.local/nginx", "1.27.3")
+    {
+        Kubernetes = new KubernetesMeta
+        {
+            Namespace = "payments",
+            PodName = "shop-7d4b9c5f8-x2x9k",
+            PodUid = "0f0e9a36-3c1b-4d2e-9a57-1c2b3d4e5f60",
+            ContainerName = "nginx",
+            // Maps are unordered on the wire; unsorted here on purpose. Empty and non-ASCII values travel as is.
+            Labels = new Dictionary<string, string> { ["pod-template-hash"] = "7d4b9c5f8", ["app"] = "shop", ["team"] = "", ["note"] = "données 😀" },
+            WorkloadKind = "Deployment",
+            WorkloadName = "shop",
+        },
+    };
     public static ContainerRef UnresolvedContainer => new("c0ffee", null, null);
 
     public static RawEvent FullEvent => new()

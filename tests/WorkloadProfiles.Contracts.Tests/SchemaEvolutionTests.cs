@@ -34,6 +34,7 @@ public class SchemaEvolutionTests
         // Fields v1 did not have take their defaults: a v1 agent only published profiled containers.
         var expected = written with
         {
+            Container = written.Container with { Kubernetes = null },
             Profiling = true,
             Events = [.. written.Events.Select(e => e with
             {
@@ -58,6 +59,30 @@ public class SchemaEvolutionTests
         Assert.Null(decoded.Process);
         Assert.All(decoded.Behaviour.Ancestry, p => Assert.Equal((0, 0L), (p.Pid, p.StartUs)));
         Assert.Equal(written.Behaviour.Ancestry.Select(p => p.ExecutablePath), decoded.Behaviour.Ancestry.Select(p => p.ExecutablePath));
+    }
+
+    [Fact]
+    public void Records_written_before_the_orchestrator_field_read_with_no_kubernetes_metadata()
+    {
+        Assert.Null(Decode(AvroContracts.ContainerInfo, Samples.FullContainerInfo).Container.Kubernetes);
+        Assert.Null(Decode(AvroContracts.ActivitySnapshot, Samples.FullSnapshot).Container.Kubernetes);
+        Assert.Null(Decode(AvroContracts.SecuritySignal, Samples.FullSignal).Container.Kubernetes);
+        Assert.Null(Decode(AvroContracts.RawEventBatch, Samples.FullBatch).Container.Kubernetes);
+        // and the rest of the record is intact
+        Assert.Equal(Samples.FullContainerInfo.Container with { Kubernetes = null }, Decode(AvroContracts.ContainerInfo, Samples.FullContainerInfo).Container);
+        Assert.NotNull(Samples.FullContainerInfo.Container.Kubernetes);
+
+        // Written under the current schema, with the orchestrator: ContainerInfo, snapshot and signal keep it.
+        DeepEquality.AssertEqual(Samples.Container.Kubernetes, AvroCodecs.Default.For<ContainerInfo>()
+            .Deserialize(AvroCodecs.Default.For<ContainerInfo>().Serialize(Samples.FullContainerInfo)).Container.Kubernetes);
+    }
+
+    /// <summary>Writes <paramref name="value"/> as its first history version (before this session's fields) and reads it back.</summary>
+    private static T Decode<T>(AvroContract<T> contract, T value) where T : class
+    {
+        var v1 = contract.History[0];
+        Assert.DoesNotContain(v1.Fields, f => f.Name == "orchestrator");
+        return AvroCodecs.Default.For<T>().Deserialize(SingleObject(v1, new SchemaResolution(contract.Schema, v1).Rewrite(contract.EncodeBody(value), "test")));
     }
 
     [Fact]

@@ -105,6 +105,60 @@ internal static class CommonMapping
         return new ContainerRef(id, name, tag);
     }
 
+    // ["null", Orchestrator {namespace, pod_name, pod_uid, container_name, labels: map, workload_kind?, workload_name?}],
+    // the last field of every record that carries a container (RawEventBatch, SecuritySignal, ActivitySnapshot,
+    // ContainerInfo): the Kubernetes metadata of ContainerRef travels next to the shared Container record, not inside it.
+    public static void WriteOrchestrator(AvroWriter writer, KubernetesMeta? kubernetes)
+    {
+        if (kubernetes is null)
+        {
+            writer.WriteUnionIndex(0);
+            return;
+        }
+        writer.WriteUnionIndex(1);
+        writer.WriteString(Required(kubernetes.Namespace, "orchestrator.namespace"));
+        writer.WriteString(Required(kubernetes.PodName, "orchestrator.pod_name"));
+        writer.WriteString(Required(kubernetes.PodUid, "orchestrator.pod_uid"));
+        writer.WriteString(Required(kubernetes.ContainerName, "orchestrator.container_name"));
+        var labels = Required(kubernetes.Labels, "orchestrator.labels");
+        // A map is written like an array of (key, value); sorted keys make the bytes deterministic.
+        writer.WriteArrayStart(labels.Count);
+        foreach (var (key, value) in labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            writer.WriteString(Required(key, "orchestrator.labels key"));
+            writer.WriteString(Required(value, $"orchestrator.labels[{key}]"));
+        }
+        writer.WriteArrayEnd();
+        WriteNullableString(writer, kubernetes.WorkloadKind);
+        WriteNullableString(writer, kubernetes.WorkloadName);
+    }
+
+    public static KubernetesMeta? ReadOrchestrator(ref AvroReader reader)
+    {
+        if (reader.ReadUnionIndex(2) == 0) return null;
+        var ns = reader.ReadString();
+        var podName = reader.ReadString();
+        var podUid = reader.ReadString();
+        var containerName = reader.ReadString();
+        var pairs = reader.ReadArray(static (ref AvroReader r) => new KeyValuePair<string, string>(r.ReadString(), r.ReadString()));
+        var labels = new Dictionary<string, string>(pairs.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in pairs) labels[key] = value; // a repeated key: the later value wins, as in Avro maps
+        return new KubernetesMeta
+        {
+            Namespace = ns,
+            PodName = podName,
+            PodUid = podUid,
+            ContainerName = containerName,
+            Labels = labels,
+            WorkloadKind = reader.ReadNullableString(),
+            WorkloadName = reader.ReadNullableString(),
+        };
+    }
+
+    /// <summary>The container read earlier in a record, completed with the record's trailing orchestrator field.</summary>
+    public static ContainerRef WithOrchestrator(ContainerRef container, ref AvroReader reader) =>
+        ReadOrchestrator(ref reader) is { } kubernetes ? container with { Kubernetes = kubernetes } : container;
+
     // Host {name}
     public static void WriteHost(AvroWriter writer, string? hostName) => writer.WriteString(Required(hostName, "host.name"));
 

@@ -22,21 +22,26 @@ internal static class InventoryMapping
         WriteNullableLong(writer, c.ExitedAtUs);
         writer.WriteLong(c.UpdatedAtUs);
         writer.WriteLong(unchecked((long)c.CgroupId));
+        WriteOrchestrator(writer, c.Container.Kubernetes);
     }
 
-    public static ContainerInfo ReadContainerInfo(ref AvroReader reader) => new()
+    public static ContainerInfo ReadContainerInfo(ref AvroReader reader)
     {
-        Container = ReadContainer(ref reader),
-        Name = reader.ReadString(),
-        HostName = ReadHost(ref reader),
-        State = (ContainerState)ReadEnum(ref reader, StateSymbols, States, nameof(ContainerState)),
-        Profiled = reader.ReadBoolean(),
-        StartedAtUs = reader.ReadLong(),
-        ProfilingSinceUs = reader.ReadNullableLong(),
-        ExitedAtUs = reader.ReadNullableLong(),
-        UpdatedAtUs = reader.ReadLong(),
-        CgroupId = unchecked((ulong)reader.ReadLong()),
-    };
+        var info = new ContainerInfo
+        {
+            Container = ReadContainer(ref reader),
+            Name = reader.ReadString(),
+            HostName = ReadHost(ref reader),
+            State = (ContainerState)ReadEnum(ref reader, StateSymbols, States, nameof(ContainerState)),
+            Profiled = reader.ReadBoolean(),
+            StartedAtUs = reader.ReadLong(),
+            ProfilingSinceUs = reader.ReadNullableLong(),
+            ExitedAtUs = reader.ReadNullableLong(),
+            UpdatedAtUs = reader.ReadLong(),
+            CgroupId = unchecked((ulong)reader.ReadLong()),
+        };
+        return info with { Container = WithOrchestrator(info.Container, ref reader) };
+    }
 
     public static void WriteDeadLetter(AvroWriter writer, DeadLetter d)
     {

@@ -23,18 +23,23 @@ internal static class RawEventMapping
         writer.WriteArrayStart(events.Count);
         for (var i = 0; i < events.Count; i++) WriteEvent(writer, Required(events[i], "events[]"));
         writer.WriteArrayEnd();
+        WriteOrchestrator(writer, batch.Container.Kubernetes);
     }
 
-    public static RawEventBatch ReadBatch(ref AvroReader reader) => new()
+    public static RawEventBatch ReadBatch(ref AvroReader reader)
     {
-        Container = ReadContainer(ref reader),
-        HostName = ReadHost(ref reader),
-        AgentId = reader.ReadString(),
-        Sequence = reader.ReadLong(),
-        DroppedEvents = reader.ReadLong(),
-        Profiling = reader.ReadBoolean(),
-        Events = reader.ReadArray(ReadEvent),
-    };
+        var batch = new RawEventBatch
+        {
+            Container = ReadContainer(ref reader),
+            HostName = ReadHost(ref reader),
+            AgentId = reader.ReadString(),
+            Sequence = reader.ReadLong(),
+            DroppedEvents = reader.ReadLong(),
+            Profiling = reader.ReadBoolean(),
+            Events = reader.ReadArray(ReadEvent),
+        };
+        return batch with { Container = WithOrchestrator(batch.Container, ref reader) };
+    }
 
     public static void WriteEvent(AvroWriter writer, RawEvent e)
     {

@@ -25,23 +25,28 @@ internal static class SignalMapping
         WriteStringArray(writer, s.Tags, "tags");
         WriteBehaviour(writer, Required(s.Behaviour, "behaviour"));
         WriteProcess(writer, s.Process);
+        WriteOrchestrator(writer, s.Container.Kubernetes);
     }
 
-    public static SecuritySignal ReadSignal(ref AvroReader reader) => new()
+    public static SecuritySignal ReadSignal(ref AvroReader reader)
     {
-        SignalId = reader.ReadString(),
-        RuleId = reader.ReadString(),
-        RuleName = reader.ReadString(),
-        Severity = (Severity)ReadEnum(ref reader, SeveritySymbols, Severities, nameof(Severity)),
-        TimestampUs = reader.ReadLong(),
-        Source = reader.ReadString(),
-        Container = ReadContainer(ref reader),
-        HostName = ReadHost(ref reader),
-        Message = reader.ReadString(),
-        Tags = reader.ReadStringArray(),
-        Behaviour = ReadBehaviour(ref reader),
-        Process = ReadProcess(ref reader),
-    };
+        var signal = new SecuritySignal
+        {
+            SignalId = reader.ReadString(),
+            RuleId = reader.ReadString(),
+            RuleName = reader.ReadString(),
+            Severity = (Severity)ReadEnum(ref reader, SeveritySymbols, Severities, nameof(Severity)),
+            TimestampUs = reader.ReadLong(),
+            Source = reader.ReadString(),
+            Container = ReadContainer(ref reader),
+            HostName = ReadHost(ref reader),
+            Message = reader.ReadString(),
+            Tags = reader.ReadStringArray(),
+            Behaviour = ReadBehaviour(ref reader),
+            Process = ReadProcess(ref reader),
+        };
+        return signal with { Container = WithOrchestrator(signal.Container, ref reader) };
+    }
 
     // process: ["null", Process] — the Process record of schemas/RawEvent.avsc (exit_code and child_pid stay 0).
     private static void WriteProcess(AvroWriter writer, ActingProcess? p)

@@ -28,26 +28,31 @@ internal static class SnapshotMapping
         WriteArray(writer, s.Nodes, "nodes", WriteNode);
         writer.WriteLong(s.InvalidEvents);
         writer.WriteLong(s.TruncatedKeys);
+        WriteOrchestrator(writer, s.Container.Kubernetes);
     }
 
-    public static ActivitySnapshot Read(ref AvroReader reader) => new()
+    public static ActivitySnapshot Read(ref AvroReader reader)
     {
-        SnapshotId = reader.ReadString(),
-        Container = ReadContainer(ref reader),
-        HostName = ReadHost(ref reader),
-        WindowStartUs = reader.ReadLong(),
-        WindowEndUs = reader.ReadLong(),
-        FirstEventUs = reader.ReadLong(),
-        LastEventUs = reader.ReadLong(),
-        EventCount = reader.ReadLong(),
-        ClosedByExit = reader.ReadBoolean(),
-        Truncated = reader.ReadBoolean(),
-        DroppedNodes = reader.ReadLong(),
-        DroppedEvents = reader.ReadLong(),
-        Nodes = reader.ReadArray(ReadNode),
-        InvalidEvents = reader.ReadLong(),
-        TruncatedKeys = reader.ReadLong(),
-    };
+        var snapshot = new ActivitySnapshot
+        {
+            SnapshotId = reader.ReadString(),
+            Container = ReadContainer(ref reader),
+            HostName = ReadHost(ref reader),
+            WindowStartUs = reader.ReadLong(),
+            WindowEndUs = reader.ReadLong(),
+            FirstEventUs = reader.ReadLong(),
+            LastEventUs = reader.ReadLong(),
+            EventCount = reader.ReadLong(),
+            ClosedByExit = reader.ReadBoolean(),
+            Truncated = reader.ReadBoolean(),
+            DroppedNodes = reader.ReadLong(),
+            DroppedEvents = reader.ReadLong(),
+            Nodes = reader.ReadArray(ReadNode),
+            InvalidEvents = reader.ReadLong(),
+            TruncatedKeys = reader.ReadLong(),
+        };
+        return snapshot with { Container = WithOrchestrator(snapshot.Container, ref reader) };
+    }
 
     private static void WriteNode(AvroWriter writer, SnapshotNode n)
     {

@@ -6,6 +6,9 @@ namespace WorkloadProfiles.Domain.Events;
 /// </summary>
 public sealed record ContainerRef(string Id, string? ImageName, string? ImageTag)
 {
+    /// <summary>The Kubernetes pod the container runs in; null outside Kubernetes or until the agent resolved it.</summary>
+    public KubernetesMeta? Kubernetes { get; init; }
+
     public bool HasImage => !string.IsNullOrEmpty(ImageName) && !string.IsNullOrEmpty(ImageTag);
 
     /// <summary>The profile key of this container's image, or null if the image is unresolved.</summary>
