@@ -81,6 +81,26 @@ public sealed class AnalystQueryTests(SampleWarehouseFixture fixture) : IClassFi
         ], rows.Select(r => Columns(r, "change", "kind", "behaviour")));
     }
 
+    [Fact]
+    public async Task Signals_by_workload_group_by_namespace_and_owning_workload()
+    {
+        var rows = await RunAsync("07_signals_by_workload.sql");
+
+        Assert.Equal(
+            ["shop Deployment/web 2 1 1 2", "  1 1 1 1", "shop Pod/debug 1 1 1 0"],
+            rows.Select(r => Columns(r, "namespace", "workload", "signals", "rules", "pods", "suggested")));
+    }
+
+    [Fact]
+    public async Task The_inventory_keeps_a_pods_labels_sorted_by_key()
+    {
+        var labels = await fixture.Database.ScalarTextAsync(
+            "SELECT concat(orchestrator_workload_kind, ' ', arrayStringConcat(arrayMap((k, v) -> concat(k, '=', v), orchestrator_label_keys, orchestrator_label_values), ',')) " +
+            "FROM containers FINAL WHERE container_id = 'c1'");
+        Assert.Equal("Deployment app=web,pod-template-hash=5d8f7c9b4", labels.Trim());
+        Assert.Equal("", (await fixture.Database.ScalarTextAsync("SELECT orchestrator_namespace FROM containers FINAL WHERE container_id = 'c4'")).Trim());
+    }
+
     public static TheoryData<string> QueryFiles =>
         new(Directory.GetFiles(Path.Combine(LocalClickHouse.RepositoryRoot, "sql", "queries"), "*.sql").Select(Path.GetFileName)!);
 
@@ -90,7 +110,7 @@ public sealed class AnalystQueryTests(SampleWarehouseFixture fixture) : IClassFi
         var tested = new[]
         {
             "01_profiles_by_image.sql", "02_process_tree.sql", "03_least_common_behaviours.sql",
-            "04_signal_suggestions_by_rule.sql", "05_profile_snapshots.sql", "06_version_diff.sql",
+            "04_signal_suggestions_by_rule.sql", "05_profile_snapshots.sql", "06_version_diff.sql", "07_signals_by_workload.sql",
         };
         Assert.Equal(tested, Directory.GetFiles(QueriesFolder, "*.sql").Select(Path.GetFileName).Order());
     }

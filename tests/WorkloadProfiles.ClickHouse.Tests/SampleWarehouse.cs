@@ -62,11 +62,21 @@ public static class SampleWarehouse
         Snapshot("c4", 4000, "nginx", "1.27", T0 + 120 * Minute, [Nginx, NginxConf, NginxHttps]),
     ];
 
+    /// <summary>A Deployment's pod, with labels (declared before the lists that use them); a bare pod no workload owns. Signals without a pod ran outside Kubernetes.</summary>
+    public static KubernetesMeta WebPod { get; } = new()
+    {
+        Namespace = "shop", PodName = "web-5d8f7c9b4-x2x9k", PodUid = "uid-web", ContainerName = "nginx",
+        Labels = new Dictionary<string, string> { ["pod-template-hash"] = "5d8f7c9b4", ["app"] = "web" },
+        WorkloadKind = "Deployment", WorkloadName = "web",
+    };
+
+    public static KubernetesMeta DebugPod { get; } = new() { Namespace = "shop", PodName = "debug", PodUid = "uid-debug", ContainerName = "sh" };
+
     public static IReadOnlyList<EnrichedSignal> Signals { get; } =
     [
-        Signal("sig-1", "read-sensitive-config", "nginx", "1.26", NginxConf, "/etc/nginx/*.conf", 1.0, 3),
-        Signal("sig-2", "read-sensitive-config", "nginx", "1.26", NginxConf, "/etc/nginx/*.conf", 1.0, 3),
-        Signal("sig-3", "shell-in-container", "nginx", "1.26", null, null, 0, 0),
+        Signal("sig-1", "read-sensitive-config", "nginx", "1.26", NginxConf, "/etc/nginx/*.conf", 1.0, 3, WebPod),
+        Signal("sig-2", "read-sensitive-config", "nginx", "1.26", NginxConf, "/etc/nginx/*.conf", 1.0, 3, WebPod),
+        Signal("sig-3", "shell-in-container", "nginx", "1.26", null, null, 0, 0, DebugPod),
         Signal("sig-4", "read-sensitive-config", "redis", "7.2", RedisDump, "/data/dump.rdb", 0.9, 20),
     ];
 
@@ -80,7 +90,7 @@ public static class SampleWarehouse
 
     public static IReadOnlyList<ContainerInfo> Containers { get; } =
     [
-        Container("c1", "nginx", "1.26", ContainerState.Running, profiled: true, updatedAtUs: T0),
+        Container("c1", "nginx", "1.26", ContainerState.Running, profiled: true, updatedAtUs: T0, WebPod),
         Container("c2", "nginx", "1.26", ContainerState.Exited, profiled: false, updatedAtUs: T0 + Minute),
         Container("c4", "nginx", "1.27", ContainerState.Running, profiled: false, updatedAtUs: T0 + 2 * Minute),
     ];
@@ -126,12 +136,13 @@ public static class SampleWarehouse
         }).ToList(),
     };
 
-    private static EnrichedSignal Signal(string id, string rule, string image, string tag, ulong? node, string? path, double commonality, long snapshots)
+    private static EnrichedSignal Signal(string id, string rule, string image, string tag, ulong? node, string? path, double commonality, long snapshots,
+        KubernetesMeta? pod = null)
     {
         var signal = new SecuritySignal
         {
             SignalId = id, RuleId = rule, RuleName = rule.Replace('-', ' '), Severity = Severity.Medium, TimestampUs = T0 + Minute,
-            Source = "rules", Container = new ContainerRef("c1", image, tag), HostName = "host-a", Message = $"{rule} fired",
+            Source = "rules", Container = new ContainerRef("c1", image, tag) { Kubernetes = pod }, HostName = "host-a", Message = $"{rule} fired",
             Behaviour = new Behaviour
             {
                 Kind = path is null ? NodeKind.Process : NodeKind.File,
@@ -166,9 +177,10 @@ public static class SampleWarehouse
         Removed = removedAtUs is not null, RemovedBy = removedAtUs is null ? null : "analyst", RemovedAtUs = removedAtUs,
     };
 
-    private static ContainerInfo Container(string id, string image, string tag, ContainerState state, bool profiled, long updatedAtUs) => new()
+    private static ContainerInfo Container(string id, string image, string tag, ContainerState state, bool profiled, long updatedAtUs,
+        KubernetesMeta? pod = null) => new()
     {
-        Container = new ContainerRef(id, image, tag), Name = $"{image}-{id}", HostName = "host-a", State = state,
+        Container = new ContainerRef(id, image, tag) { Kubernetes = pod }, Name = $"{image}-{id}", HostName = "host-a", State = state,
         Profiled = profiled, StartedAtUs = T0, UpdatedAtUs = updatedAtUs, CgroupId = 4242,
     };
 }

@@ -1,3 +1,4 @@
+using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Identity;
 
 namespace WorkloadProfiles.ClickHouse.Tables;
@@ -36,6 +37,28 @@ internal static class Columns
     public static ulong Count(long value) => value < 0 ? 0UL : (ulong)value;
 
     public static byte Flag(bool value) => value ? (byte)1 : (byte)0;
+
+    /// <summary>The orchestrator_* columns every container-scoped table has (sql/migrations/007_kubernetes.sql).</summary>
+    public static ClickHouseColumn[] OrchestratorColumns =>
+    [
+        new("orchestrator_namespace", LowCardinalityStringType),
+        new("orchestrator_pod_name", StringType),
+        new("orchestrator_pod_uid", StringType),
+        new("orchestrator_container_name", StringType),
+        new("orchestrator_workload_kind", LowCardinalityStringType),
+        new("orchestrator_workload_name", StringType),
+    ];
+
+    /// <summary>Values for <see cref="OrchestratorColumns"/>: '' outside Kubernetes.</summary>
+    public static object?[] Orchestrator(KubernetesMeta? kubernetes) =>
+    [
+        kubernetes?.Namespace ?? "",
+        kubernetes?.PodName ?? "",
+        kubernetes?.PodUid ?? "",
+        kubernetes?.ContainerName ?? "",
+        kubernetes?.WorkloadKind ?? "",
+        kubernetes?.WorkloadName ?? "",
+    ];
 
     public static string Kind(NodeKind kind) => kind switch
     {

@@ -21,22 +21,32 @@ public static class ContainersTable
         new("exited_at_us", NullableInt64Type),
         new("cgroup_id", UInt64Type),
         new("updated_at_us", UInt64Type),
+        .. OrchestratorColumns,
+        new("orchestrator_label_keys", StringArrayType),
+        new("orchestrator_label_values", StringArrayType),
     ]);
 
-    public static object?[] Row(ContainerInfo container) =>
-    [
-        container.Container.Id,
-        container.Name,
-        container.Container.ImageName ?? "",
-        container.Container.ImageTag ?? "",
-        container.HostName,
-        container.State.ToString(),
-        Flag(container.Profiled),
-        Time(container.StartedAtUs),
-        container.StartedAtUs,
-        container.ProfilingSinceUs,
-        container.ExitedAtUs,
-        container.CgroupId,
-        Count(container.UpdatedAtUs),
-    ];
+    public static object?[] Row(ContainerInfo container)
+    {
+        var labels = (container.Container.Kubernetes?.Labels ?? new Dictionary<string, string>()).OrderBy(l => l.Key, StringComparer.Ordinal).ToArray();
+        return
+        [
+            container.Container.Id,
+            container.Name,
+            container.Container.ImageName ?? "",
+            container.Container.ImageTag ?? "",
+            container.HostName,
+            container.State.ToString(),
+            Flag(container.Profiled),
+            Time(container.StartedAtUs),
+            container.StartedAtUs,
+            container.ProfilingSinceUs,
+            container.ExitedAtUs,
+            container.CgroupId,
+            Count(container.UpdatedAtUs),
+            .. Orchestrator(container.Container.Kubernetes),
+            labels.Select(l => l.Key).ToArray(),
+            labels.Select(l => l.Value).ToArray(),
+        ];
+    }
 }

@@ -56,6 +56,7 @@ public static class EnrichedSignalsTable
         new("profile_threshold", Float64Type),
         new("suggestion_signatures", StringArrayType),
         new("evidence_signature_commonality", Float64Type),
+        .. OrchestratorColumns,
     ]);
 
     public static object?[] Row(EnrichedSignal enriched)
@@ -112,6 +113,7 @@ public static class EnrichedSignalsTable
             profile?.Threshold ?? 0.0,
             (suggestion?.Signatures ?? []).ToArray(),
             evidence?.SignatureCommonality ?? 0.0,
+            .. Orchestrator(signal.Container.Kubernetes),
         ];
     }
 

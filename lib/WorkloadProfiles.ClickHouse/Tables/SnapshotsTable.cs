@@ -24,6 +24,7 @@ public static class SnapshotsTable
         new("truncated", UInt8Type),
         new("dropped_nodes", UInt64Type),
         new("dropped_events", UInt64Type),
+        .. OrchestratorColumns,
     ]);
 
     public static object?[] Row(ActivitySnapshot snapshot) =>
@@ -44,6 +45,7 @@ public static class SnapshotsTable
         Flag(snapshot.Truncated),
         Count(snapshot.DroppedNodes),
         Count(snapshot.DroppedEvents),
+        .. Orchestrator(snapshot.Container.Kubernetes),
     ];
 }
 
