@@ -89,7 +89,17 @@ internal static class AgentCommandLine
                 ? new ProfileStatusFollower(kafka, codecs, statuses, logger).RunAsync(stop.Token)
                 : Task.CompletedTask;
 
-            using var runtime = new DockerContainerRuntime(options.ContainerRuntimeEndpoint);
+            IContainerRuntime runtime;
+            try
+            {
+                runtime = await ContainerRuntimes.ConnectAsync(options.ContainerRuntimeEndpoint, logger, stop.Token);
+            }
+            catch (ContainerRuntimeUnavailableException ex)
+            {
+                logger.LogCritical("{Reason}", ex.Message);
+                return 4;
+            }
+            using var _ = runtime;
             AgentHost host;
             try
             {

@@ -17,8 +17,13 @@ public sealed class AgentOptions
     /// <summary>Ring buffer size in bytes (power of two, multiple of the page size). Its pages count in the agent's RSS.</summary>
     public uint RingBufferBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>Docker Engine API endpoint (Docker or `podman system service`).</summary>
-    public string ContainerRuntimeEndpoint { get; set; } = "unix:///var/run/docker.sock";
+    /// <summary>
+    /// Where the agent asks who a container is: <c>auto</c> (every well-known runtime socket that answers: containerd and
+    /// CRI-O through the CRI, Docker and Podman through the Engine API), or <c>cri+unix:///path</c>,
+    /// <c>docker+unix:///path</c>, <c>unix:///path</c> (probed), <c>tcp://host:port</c>, or a comma-separated list
+    /// (see <see cref="Containers.ContainerRuntimes"/>).
+    /// </summary>
+    public string ContainerRuntimeEndpoint { get; set; } = Containers.ContainerRuntimes.Auto;
 
     /// <summary>cgroup v2 mount; default: found in /proc/self/mountinfo.</summary>
     public string? CgroupRoot { get; set; }

@@ -21,20 +21,49 @@ public sealed class DecodingTests
     [InlineData("registry:5000/team/app", "registry:5000/team/app", "latest")]
     [InlineData("nginx", "nginx", "latest")]
     [InlineData("app@sha256:abcd", "app", "sha256:abcd")]
+    [InlineData("app:1.4@sha256:abcd", "app", "1.4")] // the tag is the version, the digest pins it
+    // CRI runtimes report Docker Hub images fully qualified; the familiar name keeps one profile per image.
+    [InlineData("docker.io/library/nginx:1.27.3", "nginx", "1.27.3")]
+    [InlineData("docker.io/bitnami/redis:7.2", "bitnami/redis", "7.2")]
+    [InlineData("docker.io/library/team/app:1", "library/team/app", "1")]
+    [InlineData("registry.k8s.io/pause:3.9", "registry.k8s.io/pause", "3.9")]
     public void Image_references_split_into_name_and_tag(string reference, string name, string tag) =>
         Assert.Equal((name, tag), ImageReference.Split(reference));
 
     [Theory]
     [InlineData("sha256:0123")]
+    [InlineData("f81ec60910de821f2aa4fe278123ebd5fdfbecc8129384d52d11152253390cee")]
     [InlineData("")]
     [InlineData(null)]
     public void An_image_id_has_no_name(string? reference) => Assert.Equal((null, null), ImageReference.Split(reference));
 
     [Theory]
     [InlineData("/libpod_parent/libpod-{0}", true)]
+    [InlineData("/machine.slice/libpod-{0}.scope/container", true)]
     [InlineData("/system.slice/docker-{0}.scope", true)]
     [InlineData("/docker/{0}", true)]
-    [InlineData("/kubepods/burstable/pod1234/cri-containerd-{0}.scope", true)]
+    // kubelet, systemd cgroup driver: QoS class slices, the pod's slice (uid with underscores), the runtime's scope.
+    [InlineData("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7f1f2c3e_8a4b_4c1d_9e2f_0a1b2c3d4e5f.slice/cri-containerd-{0}.scope", true)]
+    [InlineData("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod7f1f2c3e_8a4b_4c1d_9e2f_0a1b2c3d4e5f.slice/crio-{0}.scope", true)]
+    [InlineData("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod7f1f2c3e_8a4b_4c1d_9e2f_0a1b2c3d4e5f.slice/crio-{0}.scope/container", true)]
+    [InlineData("/kubepods.slice/kubepods-pod7f1f2c3e_8a4b_4c1d_9e2f_0a1b2c3d4e5f.slice/cri-containerd-{0}.scope", true)] // Guaranteed
+    [InlineData("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7f1f2c3e_8a4b_4c1d_9e2f_0a1b2c3d4e5f.slice/docker-{0}.scope", true)] // cri-dockerd
+    [InlineData("/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod7f1f2c3e_8a4b_4c1d_9e2f_0a1b2c3d4e5f.slice/cri-containerd-{0}.scope", true)] // kind
+    // kubelet, cgroupfs driver.
+    [InlineData("/kubepods/burstable/pod7f1f2c3e-8a4b-4c1d-9e2f-0a1b2c3d4e5f/{0}", true)]
+    [InlineData("/kubepods/besteffort/pod7f1f2c3e-8a4b-4c1d-9e2f-0a1b2c3d4e5f/{0}", true)]
+    [InlineData("/kubepods/pod7f1f2c3e-8a4b-4c1d-9e2f-0a1b2c3d4e5f/{0}", true)] // Guaranteed
+    [InlineData("/kubepods/burstable/pod7f1f2c3e-8a4b-4c1d-9e2f-0a1b2c3d4e5f/crio-{0}", true)]
+    [InlineData("/kubepods/kubepods/besteffort/pod7f1f2c3e-8a4b-4c1d-9e2f-0a1b2c3d4e5f/{0}", true)] // k3s in a container
+    // Not containers: the QoS and pod levels, conmon beside a container, the runtime's own services.
+    [InlineData("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7f1f2c3e_8a4b_4c1d_9e2f_0a1b2c3d4e5f.slice", false)]
+    [InlineData("/kubepods/besteffort/pod7f1f2c3e-8a4b-4c1d-9e2f-0a1b2c3d4e5f", false)]
+    [InlineData("/kubepods/burstable", false)]
+    [InlineData("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod7f1f2c3e_8a4b_4c1d_9e2f_0a1b2c3d4e5f.slice/crio-conmon-{0}.scope", false)]
+    [InlineData("/kubepods/burstable/pod7f1f2c3e-8a4b-4c1d-9e2f-0a1b2c3d4e5f/crio-conmon-{0}", false)]
+    [InlineData("/machine.slice/libpod-conmon-{0}.scope", false)]
+    [InlineData("/system.slice/containerd.service", false)]
+    [InlineData("/system.slice/kubelet.service", false)]
     [InlineData("/libpod_parent/conmon", false)]
     [InlineData("/user.slice", false)]
     public void Container_ids_are_found_in_cgroup_paths(string pattern, bool isContainer)

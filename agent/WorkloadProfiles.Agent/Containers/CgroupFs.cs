@@ -8,9 +8,20 @@ internal sealed record ContainerCgroup(ulong CgroupId, string ContainerId, strin
 
 /// <summary>
 /// The cgroup v2 hierarchy: finds its mount (pure v2 at /sys/fs/cgroup, hybrid at /sys/fs/cgroup/unified), maps
-/// directories to cgroup ids, recognizes container cgroups by the 64-hex container id in their path (Docker
-/// <c>/docker/&lt;id&gt;</c> or <c>docker-&lt;id&gt;.scope</c>, Podman <c>libpod-&lt;id&gt;</c>, containerd
-/// <c>cri-containerd-&lt;id&gt;.scope</c>) and lists a cgroup's processes.
+/// directories to cgroup ids, recognizes container cgroups by the 64-hex container id in their path and lists a
+/// cgroup's processes. The paths runtimes and kubelet make (systemd and cgroupfs drivers):
+/// <list type="bullet">
+/// <item>Docker <c>/docker/&lt;id&gt;</c>, <c>/system.slice/docker-&lt;id&gt;.scope</c>; Podman
+/// <c>/libpod_parent/libpod-&lt;id&gt;</c>, <c>/machine.slice/libpod-&lt;id&gt;.scope</c>;</item>
+/// <item>kubelet, systemd driver: <c>/kubepods.slice/kubepods-&lt;qos&gt;.slice/kubepods-&lt;qos&gt;-pod&lt;uid&gt;.slice/…</c>
+/// (Guaranteed pods directly under <c>kubepods.slice</c> as <c>kubepods-pod&lt;uid&gt;.slice</c>), the container as
+/// <c>cri-containerd-&lt;id&gt;.scope</c>, <c>crio-&lt;id&gt;.scope</c> or <c>docker-&lt;id&gt;.scope</c>;</item>
+/// <item>kubelet, cgroupfs driver: <c>/kubepods/&lt;qos&gt;/pod&lt;uid&gt;/&lt;id&gt;</c> (Guaranteed: <c>/kubepods/pod&lt;uid&gt;/&lt;id&gt;</c>;
+/// CRI-O: <c>crio-&lt;id&gt;</c>), where qos is burstable or besteffort.</item>
+/// </list>
+/// The monitor processes beside a container (CRI-O's and Podman's conmon: <c>crio-conmon-&lt;id&gt;</c>,
+/// <c>libpod-conmon-&lt;id&gt;.scope</c>) carry the container's id but are not the container: their cgroups are not
+/// containers. A pod's sandbox (pause) cgroup looks like a container's; the runtime tells them apart.
 /// </summary>
 internal sealed partial class CgroupFs
 {
@@ -18,11 +29,18 @@ internal sealed partial class CgroupFs
 
     public string MountPoint { get; }
 
-    /// <summary>The container id in a cgroup path: the last 64-hex run, so a nested cgroup maps to its container.</summary>
+    /// <summary>The container id in a cgroup path: the last 64-hex run, so a nested cgroup maps to its container; null
+    /// when there is none or the run belongs to a conmon cgroup (any segment naming conmon).</summary>
     public static string? ContainerIdOf(string cgroupPath)
     {
         string? id = null;
-        foreach (Match match in ContainerIdPattern().Matches(cgroupPath)) id = match.Value;
+        foreach (var segment in cgroupPath.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var last = ContainerIdPattern().Matches(segment).LastOrDefault();
+            if (last is null) continue;
+            if (segment.Contains("conmon", StringComparison.Ordinal)) return null;
+            id = last.Value;
+        }
         return id;
     }
 

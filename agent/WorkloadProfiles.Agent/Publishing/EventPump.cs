@@ -39,6 +39,8 @@ internal sealed class EventPump : ISensorRecordHandler
     // Keyed by the container's own cgroup id, which the kernel stamps on the records of every cgroup nested in it.
     private readonly Dictionary<ulong, ContainerSession> _sessions = [];
     private readonly Dictionary<string, ContainerSession> _sessionsById = new(StringComparer.Ordinal);
+    // Pod sandboxes the runtime named (see Ignore), by cgroup: a cgroup created for one later is not watched either.
+    private readonly Dictionary<ulong, string> _ignored = [];
     private readonly byte[][] _ignoredReads;
     private readonly long _flushTicks;
     private readonly long _imageWaitTicks;
@@ -158,6 +160,23 @@ internal sealed class EventPump : ISensorRecordHandler
         if (_sessions.TryGetValue(cgroupId, out var session)) SetGeneration(session, generation);
     });
 
+    /// <summary>
+    /// The runtime says the cgroup is a Kubernetes pod's sandbox: the pause process that holds the pod's namespaces, no
+    /// workload. It stops being watched; what it recorded while its identity was asked is discarded and counted
+    /// (<c>wp_agent_records_discarded_total{reason="pod-sandbox"}</c>).
+    /// </summary>
+    public Task Ignore(ulong cgroupId) => Post(() =>
+    {
+        if (!_sessions.Remove(cgroupId, out var session)) return;
+        _sensor.Poll(this, 0);
+        _sessionsById.Remove(session.Container.Id);
+        _ignored[cgroupId] = session.Container.Id;
+        foreach (var id in session.Nested) _sensor.Unwatch(id);
+        _sensor.Unwatch(cgroupId);
+        if (session.Pending.Count > 0) _metrics.Discarded.WithLabels("pod-sandbox").Inc(session.Pending.Count);
+        UpdateContainerGauges();
+    });
+
     /// <summary>Stops watching a container that is gone: its last batch ends with a ContainerExit event (its snapshot window
     /// closes early, detection forgets its processes).</summary>
     public Task Unwatch(ulong cgroupId, long exitedAtUs) => Post(() =>
@@ -214,6 +233,7 @@ internal sealed class EventPump : ISensorRecordHandler
     {
         if (!change.Created)
         {
+            _ignored.Remove(change.CgroupId);
             if (_sessions.ContainsKey(change.CgroupId)) _containerChanges.TryWrite(change);
             else foreach (var session in _sessions.Values) session.Nested.Remove(change.CgroupId);
             return;
@@ -224,7 +244,7 @@ internal sealed class EventPump : ISensorRecordHandler
             return;
         }
         var containerId = CgroupFs.ContainerIdOf(change.Path);
-        if (containerId is null)
+        if (containerId is null || _ignored.ContainsValue(containerId))
         {
             _sensor.Unwatch(change.CgroupId);
             return;

@@ -143,12 +143,26 @@ internal sealed class ProfilingScheduler
             _logger.LogWarning("Container runtime inspect of {Container} failed: {Reason}", container.Cgroup.ContainerId, ex.Message);
             details = null;
         }
-        if (details is not null && details.Ref.HasImage)
+        if (details is { PodSandbox: true })
+        {
+            // A pod's sandbox holds the pod's namespaces with a pause process: no workload to watch or profile.
+            await _pump.Ignore(container.Cgroup.CgroupId);
+            _containers.Remove(container.Cgroup.ContainerId);
+            _metrics.KnownContainers.Set(_containers.Count);
+            UpdateIds();
+            _logger.LogDebug("Cgroup {Path} is the sandbox of pod {Namespace}/{Pod}: not watched", container.Cgroup.RelativePath,
+                details.Ref.Kubernetes?.Namespace, details.Ref.Kubernetes?.PodName);
+        }
+        else if (details is not null && details.Ref.HasImage)
         {
             container.Details = details;
             container.MatchesFilter = _imageFilter?.IsMatch(details.Ref.ProfileKey!.Value.ToString()) ?? true;
             await _pump.SetImage(container.Cgroup.CgroupId, details.Ref);
-            _logger.LogInformation("Container {Container} ({Name}) runs {Image}", Short(container), details.Name, details.Ref.ProfileKey);
+            if (details.Ref.Kubernetes is { } pod)
+                _logger.LogInformation("Container {Container} ({Name} in pod {Namespace}/{Pod}, {Workload}) runs {Image}", Short(container),
+                    details.Name, pod.Namespace, pod.PodName, pod.Workload, details.Ref.ProfileKey);
+            else
+                _logger.LogInformation("Container {Container} ({Name}) runs {Image}", Short(container), details.Name, details.Ref.ProfileKey);
             PublishInfo(container);
         }
         else if (container.ResolveAttempts >= MaxResolveAttempts)
@@ -233,6 +247,7 @@ internal sealed class ProfilingScheduler
         container.Profiled = false;
         await _pump.Unwatch(container.Cgroup.CgroupId, exitedAt);
         _containers.Remove(container.Cgroup.ContainerId);
+        _runtime.Forget(container.Cgroup.ContainerId);
         _metrics.KnownContainers.Set(_containers.Count);
         container.ExitedAtUs = exitedAt;
         UpdateIds();
