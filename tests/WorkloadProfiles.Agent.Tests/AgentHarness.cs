@@ -12,17 +12,17 @@ public sealed class KernelCollection : ICollectionFixture<Podman>
     public const string Name = "kernel and podman";
 }
 
-/// <summary>A real agent (kernel sensor, podman resolver) publishing into memory, profiling only one test's image tag.</summary>
+/// <summary>A real agent (kernel sensor, a real container runtime) publishing into memory, profiling only one test's image.</summary>
 internal sealed class AgentHarness : IAsyncDisposable
 {
-    private readonly DockerContainerRuntime _runtime;
+    private readonly IContainerRuntime? _ownedRuntime;
     private readonly ILoggerFactory _loggers;
 
-    private AgentHarness(AgentHost host, IEventPublisher publisher, DockerContainerRuntime runtime, ILoggerFactory loggers)
+    private AgentHarness(AgentHost host, IEventPublisher publisher, IContainerRuntime? ownedRuntime, ILoggerFactory loggers)
     {
         Host = host;
         Publisher = publisher;
-        _runtime = runtime;
+        _ownedRuntime = ownedRuntime;
         _loggers = loggers;
     }
 
@@ -30,28 +30,42 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     public IEventPublisher Publisher { get; }
 
+    /// <summary>An agent resolving through podman's Docker Engine API, profiling <c>localhost/wp-agent-test:&lt;tag&gt;</c>.</summary>
     public static AgentHarness Start(Podman podman, string tag, IEventPublisher publisher, int maxProfiled = 5,
-        TimeSpan? sessionLength = null, IProfileStatusSource? statuses = null)
+        TimeSpan? sessionLength = null, IProfileStatusSource? statuses = null) =>
+        Start(new DockerContainerRuntime(podman.Endpoint), ownsRuntime: true, $"^localhost/wp-agent-test@{tag}$", publisher, maxProfiled,
+            sessionLength, statuses);
+
+    /// <summary>An agent resolving through <paramref name="runtime"/>, profiling images that match <paramref name="imageFilter"/>.</summary>
+    public static AgentHarness Start(IContainerRuntime runtime, bool ownsRuntime, string imageFilter, IEventPublisher publisher,
+        int maxProfiled = 5, TimeSpan? sessionLength = null, IProfileStatusSource? statuses = null)
     {
         var options = new AgentOptions
         {
-            ContainerRuntimeEndpoint = podman.Endpoint,
             MaxProfiledContainers = maxProfiled,
             SessionLength = sessionLength ?? TimeSpan.FromMinutes(30),
-            ImageFilter = $"^localhost/wp-agent-test@{tag}$",
+            ImageFilter = imageFilter,
             HostName = "test-host",
             AgentId = "test-agent",
         };
         var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
-        var runtime = new DockerContainerRuntime(podman.Endpoint);
-        var host = AgentHost.Start(options, publisher, runtime, statuses ?? new ProfileStatusTable(), loggers);
-        return new AgentHarness(host, publisher, runtime, loggers);
+        try
+        {
+            var host = AgentHost.Start(options, publisher, runtime, statuses ?? new ProfileStatusTable(), loggers);
+            return new AgentHarness(host, publisher, ownsRuntime ? runtime : null, loggers);
+        }
+        catch
+        {
+            if (ownsRuntime) runtime.Dispose();
+            loggers.Dispose();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         await Host.DisposeAsync();
-        _runtime.Dispose();
+        _ownedRuntime?.Dispose();
         _loggers.Dispose();
     }
 }

@@ -96,7 +96,7 @@ public sealed class Podman : IAsyncLifetime
         _service.Dispose();
     }
 
-    private static string BuildRootfs()
+    internal static string BuildRootfs()
     {
         const string busybox = "/bin/busybox";
         if (!File.Exists(busybox)) throw new InvalidOperationException("busybox-static is not installed (apt-get install -y busybox-static)");
