@@ -1,25 +1,24 @@
 # syntax=docker/dockerfile:1
 # One multi-target Dockerfile for the project's services (docker-compose.yml builds each target):
 #   docker build --target agent|streams|sink|explorer -t workloadprofiles/<target> .
-# The agent's eBPF sensor is CO-RE: compiled once against the build machine's kernel BTF, it relocates on any
-# kernel with BTF at load time. The explorer's build installs its chart library with npm (package-lock.json).
+# The agent's eBPF sensor is CO-RE: compiled against the pinned bpf/vmlinux/<arch>/vmlinux.h (no BTF needed on the build
+# machine), it relocates on any kernel with BTF at load time. The explorer's build installs its chart library with npm
+# (package-lock.json).
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends clang llvm libbpf-dev bpftool nodejs npm \
+ && apt-get install -y --no-install-recommends clang llvm libbpf-dev nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# WP_BTF: a vmlinux BTF file for the sensor build; the default reads the build host's /sys/kernel/btf/vmlinux.
-ARG WP_BTF=/sys/kernel/btf/vmlinux
-ENV WP_BTF=${WP_BTF}
 RUN dotnet publish agent/WorkloadProfiles.Agent -c Release -o /out/agent \
  && dotnet publish streams/WorkloadProfiles.Streams.Host -c Release -o /out/streams \
  && dotnet publish streams/WorkloadProfiles.Sink -c Release -o /out/sink \
  && dotnet publish explorer/WorkloadProfiles.Explorer -c Release -o /out/explorer
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0 AS agent
-# libbpf loads the sensor; the agent needs root, /sys/kernel/btf, /sys/fs/cgroup and the runtime socket (see compose).
+# libbpf loads the sensor; at run time the agent needs BPF capabilities, the host's /sys/kernel/btf, /sys/fs/cgroup,
+# tracefs and the runtime socket (see docker-compose.yml and deploy/kubernetes).
 RUN apt-get update && apt-get install -y --no-install-recommends libbpf1 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /out/agent .

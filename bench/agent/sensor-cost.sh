@@ -39,7 +39,9 @@ for file in $(git -C "$root" ls-tree -r --name-only "$baseline_ref" -- bpf bench
   mkdir -p "$work/old/$(dirname "$file")"
   git -C "$root" show "$baseline_ref:$file" > "$work/old/$file"
 done
-cp "$root/bpf/vmlinux.h" "$work/old/bpf/vmlinux.h" # generated from this kernel's BTF by the current build
+# The baseline's build.sh may predate the pinned header: give it the kernel's types where it looks for them.
+WP_VMLINUX=kernel bash "$root/bpf/build.sh" "$work/kernel-types" >/dev/null
+cp "$work/kernel-types/vmlinux/vmlinux.h" "$work/old/bpf/vmlinux.h"
 bash "$work/old/bpf/build.sh" "$work/old/build" >/dev/null
 gcc -O2 -Wall -o "$work/old/build/reader" "$work/old/bench/agent/ringbuf_reader.c" -lbpf
 gcc -O2 -Wall -static -o "$work/openloop" "$root/bench/agent/openloop.c"
