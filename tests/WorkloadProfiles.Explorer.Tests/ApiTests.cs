@@ -94,6 +94,11 @@ public sealed class ApiTests(ExplorerFixture fixture)
             .ToDictionary(c => c.GetProperty("containerId").GetString()!, c => (Tag: c.GetProperty("imageTag").GetString(), Profiled: c.GetProperty("profiled").GetBoolean()));
         Assert.Equal(new Dictionary<string, (string?, bool)> { ["c-1"] = ("1.26", true), ["c-2"] = ("1.26", false), ["c-5"] = ("1.27", true) }, containers);
         Assert.Equal("1.26", detail.GetProperty("containers")[0].GetProperty("imageTag").GetString());
+        // The inventory's Kubernetes pod: namespace, pod and owning workload; none outside Kubernetes.
+        var pods = detail.GetProperty("containers").EnumerateArray().ToDictionary(c => c.GetProperty("containerId").GetString()!, c => c.GetProperty("pod"));
+        Assert.Equal(("payments", "web-7d4b9c5f8-x2x9k", "Deployment/web"),
+            (pods["c-1"].GetProperty("namespace").GetString(), pods["c-1"].GetProperty("name").GetString(), pods["c-1"].GetProperty("workload").GetString()));
+        Assert.Equal(JsonValueKind.Null, pods["c-2"].ValueKind);
 
         var snapshots = detail.GetProperty("snapshots").EnumerateArray().ToList();
         Assert.Equal(Warehouse.Nginx126.SnapshotIds.Order(StringComparer.Ordinal), snapshots.Select(s => s.GetProperty("snapshotId").GetString()).Order(StringComparer.Ordinal));
@@ -178,6 +183,9 @@ public sealed class ApiTests(ExplorerFixture fixture)
         Assert.Equal("", covered.GetProperty("signature").GetString());
         Assert.Contains("/usr/sbin/nginx", covered.GetProperty("process").GetString(), StringComparison.Ordinal);
         Assert.Equal(0.8, detail.GetProperty("policy").GetProperty("minNodeCommonality").GetDouble());
+
+        var pod = detail.GetProperty("signal").GetProperty("pod");
+        Assert.Equal(("payments", "Deployment/web"), (pod.GetProperty("namespace").GetString(), pod.GetProperty("workload").GetString()));
 
         var shell = await GetJsonAsync($"/api/signals/{Warehouse.ShellSignal}");
         Assert.Equal(JsonValueKind.Null, shell.GetProperty("suggestion").ValueKind);

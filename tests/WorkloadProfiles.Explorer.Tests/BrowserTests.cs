@@ -95,6 +95,9 @@ public sealed class BrowserTests(ExplorerFixture fixture) : IAsyncLifetime
         await page.Locator($"tr.signal-row[data-signal-id='{Warehouse.DnsSignal}']").ClickAsync();
         await Assertions.Expect(page.Locator("#profile-context")).ToContainTextAsync("nginx:1.26");
         await Assertions.Expect(page.Locator("#view-profile")).ToHaveAttributeAsync("href", "/profiles/nginx/1.26");
+        // The signal's Kubernetes pod: its namespace and owning workload.
+        await Assertions.Expect(page.Locator("#signal-namespace")).ToHaveTextAsync("payments");
+        await Assertions.Expect(page.Locator("#signal-k8s-workload")).ToHaveTextAsync("Deployment/web");
         await Assertions.Expect(page.Locator("#suggestion")).ToContainTextAsync("100%");
         await Assertions.Expect(page.Locator("#suggestion-threshold")).ToContainTextAsync("80%");
         await Assertions.Expect(page.Locator("#threshold")).ToContainTextAsync("≥ 80%");

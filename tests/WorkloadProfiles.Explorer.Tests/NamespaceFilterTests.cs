@@ -5,8 +5,9 @@ using WorkloadProfiles.Explorer.Data;
 namespace WorkloadProfiles.Explorer.Tests;
 
 /// <summary>
-/// The namespace filter of the signals view appears by itself once the warehouse records namespaces: a database whose
-/// enriched_signals has the column (as a later migration will add it) offers namespaces and filters by them.
+/// The namespace filter of the signals view appears by itself once the warehouse records namespaces: a database migrated
+/// up to 005 has no orchestrator_namespace column and offers none; migration 006 adds it, and then namespaces are offered
+/// and filter.
 /// </summary>
 public sealed class NamespaceFilterTests : IAsyncLifetime
 {
@@ -15,7 +16,7 @@ public sealed class NamespaceFilterTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await LocalClickHouse.EnsureRunningAsync();
-        await new Migrator(database).MigrateAsync();
+        await new Migrator(database, [.. Migration.LoadEmbedded().Where(m => m.Version < 6)]).MigrateAsync();
     }
 
     [Fact]
@@ -24,7 +25,8 @@ public sealed class NamespaceFilterTests : IAsyncLifetime
         var reader = new SignalGroupReader(database, TimeProvider.System);
         Assert.False((await reader.GroupsAsync(new SignalScope(), SignalGroupSort.LastSeen, 1, 10, default)).HasNamespace);
 
-        await database.ExecuteAsync($"ALTER TABLE enriched_signals ADD COLUMN {SignalColumns.Namespace} String DEFAULT ''");
+        var report = await new Migrator(database).MigrateAsync();
+        Assert.Contains(report.Applied, m => m.Name == "kubernetes");
         await database.ExecuteAsync(
             $"""
             INSERT INTO enriched_signals (signal_id, rule_id, image_name, image_tag, timestamp, timestamp_us, severity, {SignalColumns.Namespace}, enriched_at_us)

@@ -21,6 +21,13 @@ namespace WorkloadProfiles.Explorer.Tests;
 /// </summary>
 public static class Warehouse
 {
+    /// <summary>The Kubernetes pod of container c-1 (declared first: the lists below use it).</summary>
+    public static KubernetesMeta WebPod { get; } = new()
+    {
+        Namespace = "payments", PodName = "web-7d4b9c5f8-x2x9k", PodUid = "uid-web", ContainerName = "nginx",
+        Labels = new Dictionary<string, string> { ["app"] = "web" }, WorkloadKind = "Deployment", WorkloadName = "web",
+    };
+
     public static readonly long T0 = new DateTimeOffset(2026, 11, 20, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
     private const long Minute = 60_000_000;
     private static readonly ProfilePolicy Policy = new() { StableSnapshotCount = 4 };
@@ -197,7 +204,7 @@ public static class Warehouse
         Severity = Severity.High,
         TimestampUs = T0 + minute * Minute,
         Source = "rules",
-        Container = new ContainerRef(tag == "1.26" ? "c-1" : "c-5", Nginx, tag),
+        Container = new ContainerRef(tag == "1.26" ? "c-1" : "c-5", Nginx, tag) { Kubernetes = tag == "1.26" ? WebPod : null },
         HostName = "host-a",
         Message = $"{rule} in nginx {tag}",
         Tags = ["mitre:T1005"],
@@ -209,7 +216,7 @@ public static class Warehouse
 
     private static ContainerInfo Container(string id, string tag, ContainerState state, bool profiled) => new()
     {
-        Container = new ContainerRef(id, Nginx, tag),
+        Container = new ContainerRef(id, Nginx, tag) { Kubernetes = id == "c-1" ? WebPod : null },
         Name = $"web-{id}",
         HostName = "host-a",
         State = state,

@@ -78,7 +78,12 @@ public sealed record RunningContainer(
     string HostName,
     bool Profiled,
     DateTimeOffset StartedAt,
-    DateTimeOffset? ProfilingSince);
+    DateTimeOffset? ProfilingSince,
+    PodView? Pod = null);
+
+/// <summary>The Kubernetes pod of a container: namespace, pod name and owning workload (<c>Deployment/shop</c>, or
+/// <c>Pod/&lt;name&gt;</c> when no workload owns it). Absent outside Kubernetes.</summary>
+public sealed record PodView(string Namespace, string Name, string Workload);
 
 public sealed record SnapshotSummary(
     string SnapshotId,
@@ -120,7 +125,8 @@ public sealed record SignalSummary(
     string BehaviourProcess,
     string BehaviourDetail,
     string ProfileStatus,
-    bool HasSuggestion);
+    bool HasSuggestion,
+    PodView? Pod = null);
 
 public sealed record ProfileContextView(
     string ImageName,

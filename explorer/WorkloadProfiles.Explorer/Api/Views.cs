@@ -15,14 +15,20 @@ internal static class Views
 
     public static SignalSummary Signal(SignalRow s) => new(
         s.SignalId, s.RuleId, s.RuleName, s.Severity, s.Source, Time.FromMicros(s.TimestampUs), s.ContainerId, s.ImageName,
-        s.ImageTag, s.HostName, s.Message, s.BehaviourKind, s.BehaviourProcess, s.BehaviourDetail, s.ProfileStatus, s.HasSuggestion != 0);
+        s.ImageTag, s.HostName, s.Message, s.BehaviourKind, s.BehaviourProcess, s.BehaviourDetail, s.ProfileStatus, s.HasSuggestion != 0,
+        Pod(s.OrchestratorNamespace, s.OrchestratorPodName, s.OrchestratorWorkloadKind, s.OrchestratorWorkloadName));
 
     public static SnapshotSummary Snapshot(SnapshotRow s) => new(
         s.SnapshotId, s.ContainerId, s.HostName, Time.FromMicros(s.WindowStartUs), Time.FromMicros(s.WindowEndUs), s.EventCount,
         s.NodeCount, s.ClosedByExit != 0, s.Truncated != 0, s.DroppedNodes, s.DroppedEvents);
 
     public static RunningContainer Container(ContainerRow c) => new(
-        c.ContainerId, c.Name, c.ImageTag, c.HostName, c.Profiled != 0, Time.FromMicros(c.StartedAtUs), Time.FromMicros(c.ProfilingSinceUs));
+        c.ContainerId, c.Name, c.ImageTag, c.HostName, c.Profiled != 0, Time.FromMicros(c.StartedAtUs), Time.FromMicros(c.ProfilingSinceUs),
+        Pod(c.OrchestratorNamespace, c.OrchestratorPodName, c.OrchestratorWorkloadKind, c.OrchestratorWorkloadName));
+
+    /// <summary>The pod columns as a view; null outside Kubernetes (no namespace).</summary>
+    private static PodView? Pod(string ns, string pod, string workloadKind, string workloadName) =>
+        ns.Length == 0 ? null : new PodView(ns, pod, workloadKind.Length > 0 ? $"{workloadKind}/{workloadName}" : $"Pod/{pod}");
 
     public static SuppressionView Suppression(Suppression s) => new(
         s.Id, s.RuleId, s.ImageName, NodeIdentity.Format(s.NodeId), s.Expression, s.Description, s.CreatedBy,

@@ -89,7 +89,8 @@ internal sealed class ProfileReader(ClickHouseDatabase database)
     public Task<IReadOnlyList<ContainerRow>> RunningContainersAsync(string image, CancellationToken cancellationToken) =>
         database.QueryListAsync<ContainerRow>(
             $"""
-            SELECT container_id, name, image_name, image_tag, host_name, state, profiled, started_at_us, profiling_since_us
+            SELECT container_id, name, image_name, image_tag, host_name, state, profiled, started_at_us, profiling_since_us,
+                   orchestrator_namespace, orchestrator_pod_name, orchestrator_workload_kind, orchestrator_workload_name
             FROM containers FINAL
             WHERE image_name = {String(image)} AND state = 'Running'
             ORDER BY image_tag, host_name, container_id

@@ -73,7 +73,11 @@ internal sealed record ContainerRow(
     string State,
     byte Profiled,
     long StartedAtUs,
-    long? ProfilingSinceUs);
+    long? ProfilingSinceUs,
+    string OrchestratorNamespace = "",
+    string OrchestratorPodName = "",
+    string OrchestratorWorkloadKind = "",
+    string OrchestratorWorkloadName = "");
 
 internal sealed record SignalRow(
     string SignalId,
@@ -112,7 +116,11 @@ internal sealed record SignalRow(
     double ProfileThreshold = 0,
     string[]? SuggestionSignatures = null,
     double EvidenceSignatureCommonality = 0,
-    string[]? ProcessAncestry = null);
+    string[]? ProcessAncestry = null,
+    string OrchestratorNamespace = "",
+    string OrchestratorPodName = "",
+    string OrchestratorWorkloadKind = "",
+    string OrchestratorWorkloadName = "");
 
 internal sealed record SuppressionRow(
     string SuppressionId,

@@ -27,7 +27,8 @@ internal sealed class SignalReader(ClickHouseDatabase database)
         profile_commonality, behaviour_in_profile, node_id, node_commonality, node_container_commonality, has_suggestion,
         suggestion_node_id, suggestion_expression, suggestion_description, evidence_commonality, evidence_container_commonality,
         evidence_snapshot_count, evidence_first_seen_us, evidence_last_seen_us, no_suggestion_reason, profile_threshold,
-        suggestion_signatures, evidence_signature_commonality, process_ancestry
+        suggestion_signatures, evidence_signature_commonality, process_ancestry,
+        orchestrator_namespace, orchestrator_pod_name, orchestrator_workload_kind, orchestrator_workload_name
         """;
 
     public Task<IReadOnlyList<SignalRow>> ListAsync(SignalFilter filter, CancellationToken cancellationToken)

@@ -401,6 +401,7 @@ async function renderProfile(image, tag) {
     h('div', { class: 'card' }, h('h2', {}, `Running containers of ${image}`),
       table([
         { title: 'Container', cell: c => h('span', { class: 'mono' }, c.name || c.containerId) },
+        { title: 'Pod', cell: c => podCell(c.pod) },
         { title: 'Version', cell: c => h('span', { class: 'mono' }, c.imageTag) },
         { title: 'Host', cell: c => c.hostName },
         { title: 'Profiled now', cell: c => yesNo(c.profiled) },
@@ -754,12 +755,18 @@ async function loadGroupSignals(g, params, cell, page) {
     signalTable(result.signals, id => selectSignal(id, `/signals/${seg(id)}${location.search}`))));
 }
 
+/** A container's pod as "namespace/workload", the pod's name on hover; "—" outside Kubernetes. */
+function podCell(pod) {
+  return pod ? h('span', { class: 'mono', title: `pod ${pod.name}` }, `${pod.namespace}/${pod.workload}`) : '—';
+}
+
 function signalTable(signals, onSelect) {
   return table([
     { title: 'Time', cell: s => when(s.timestamp) },
     { title: 'Severity', cell: s => severityBadge(s.severity) },
     { title: 'Version', cell: s => h('span', { class: 'mono' }, s.imageTag) },
     { title: 'Container', cell: s => h('span', { class: 'mono' }, s.containerId.slice(0, 12)) },
+    { title: 'Pod', cell: s => podCell(s.pod) },
     { title: 'Host', cell: s => s.hostName },
     { title: 'Process', cell: s => h('span', { class: 'mono' }, s.behaviourProcess) },
     { title: 'Detail', cell: s => h('span', { class: 'mono' }, s.behaviourDetail) },
@@ -832,6 +839,9 @@ async function signalPanel(id) {
       ['Rule', h('code', {}, s.ruleId)],
       ['Workload', h('span', { class: 'mono' }, `${s.imageName}:${s.imageTag}`)],
       ['Container', h('span', { class: 'mono' }, s.containerId)],
+      s.pod ? ['Namespace', h('span', { class: 'mono', id: 'signal-namespace' }, s.pod.namespace)] : null,
+      s.pod ? ['Pod', h('span', { class: 'mono' }, s.pod.name)] : null,
+      s.pod ? ['Kubernetes workload', h('span', { class: 'mono', id: 'signal-k8s-workload' }, s.pod.workload)] : null,
       ['Host', s.hostName],
       ['Behaviour', h('span', {}, h('span', { class: 'badge kind' }, s.behaviourKind), ' ', h('span', { class: 'mono' }, s.behaviourDetail || '—'))],
       ['Process', h('span', { class: 'mono' }, s.behaviourProcess || '—')],
