@@ -92,7 +92,9 @@ public sealed class AgentCaptureTests(Podman podman)
         Assert.Equal("/bin/busybox", shell.ExecutablePath);
         Assert.Equal("sh", shell.Comm);
         Assert.Contains(events, e => e.Kind == EventKind.Open && e.Pid == shell.Pid && e.FilePath == "/etc/app.conf");
-        Assert.True(publisher.LatestInfo(id) is { Profiled: true, State: ContainerState.Running });
+        // The scan's events go out once the image is resolved; the profiling slot is taken on the scheduler's next tick.
+        await Poll.UntilAsync(() => publisher.LatestInfo(id) is { Profiled: true, State: ContainerState.Running }, Timeout,
+            "the container to be reported as profiled");
 
         // And it keeps being profiled live: the loop's next sleep is a kernel Exec.
         await Poll.UntilAsync(() => publisher.EventsOf(id).Any(e => e.Kind == EventKind.Exec && e.Args is ["sleep", "1"] && e.Ppid == shell.Pid),
