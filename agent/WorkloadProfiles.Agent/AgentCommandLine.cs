@@ -19,6 +19,9 @@ namespace WorkloadProfiles.Agent;
 /// </summary>
 internal static class AgentCommandLine
 {
+    /// <summary>How long a stop signal waits for the agent to flush and close before the process exits anyway.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(25);
+
     public static async Task<int> RunAsync(string[] args)
     {
         var config = new Option<string?>("--config") { Description = "JSON configuration file (default: WP_CONFIG or ./workloadprofiles.json)" };
@@ -36,7 +39,9 @@ internal static class AgentCommandLine
 
         var root = new RootCommand("WorkloadProfiles host agent: eBPF container activity → Kafka") { config, run, record, replay };
         root.SetAction((result, token) => RunAgentAsync(result.GetValue(config), recordTo: null, duration: null, token));
-        return await root.Parse(args).InvokeAsync();
+        // Ctrl-C / SIGTERM cancel the token; the agent then drains its batches and closes the publisher or recording, which
+        // can take longer than System.CommandLine's default 2 s (after which it would exit with the recording truncated).
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ShutdownTimeout });
     }
 
     private static IConfiguration LoadConfiguration(string? path)
