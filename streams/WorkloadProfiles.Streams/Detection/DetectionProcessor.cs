@@ -1,4 +1,5 @@
 using Streamiz.Kafka.Net.Processors.Public;
+using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Detection;
 using WorkloadProfiles.Detection.Rules;
 using WorkloadProfiles.Domain.Events;
@@ -13,63 +14,97 @@ namespace WorkloadProfiles.Streams.Detection;
 /// engine keeps each container's process lineage, and a container's batches all land on one partition). The
 /// suppression set is shared with the <c>wp.suppressions</c> global store, so accepted suggestions apply at once.
 /// </summary>
+/// <remarks>
+/// It refuses what the snapshot job refuses (<see cref="RawBatchCheck"/>: undecodable, oversized, impossible identity,
+/// unbelievable event times) and dead-letters it only when the snapshot job does not share the source — once is enough.
+/// </remarks>
 internal sealed class DetectionProcessor(
     DetectionJobOptions options,
     RuleSet rules,
     SuppressionSet suppressions,
     PipelineCodecs codecs,
     StreamsMetrics metrics,
-    bool deadLetterUndecodable) : ITransformer<string, Decoded<RawEventBatch>, string, Outgoing>
+    EventTimeLimits times,
+    JobOutput output,
+    bool deadLetterRefused) : ITransformer<string, Decoded<RawEventBatch>, string, Outgoing>, ISkipsFailedRecords<string, Decoded<RawEventBatch>>
 {
     const string Job = "detection";
     static readonly TimeSpan CounterInterval = TimeSpan.FromSeconds(5);
 
     readonly DetectionEngine _engine = new(rules, suppressions, options.Engine);
-    readonly DeadLetterSink _deadLetters = new("detection-job", codecs.DeadLetters, metrics);
     ProcessorContext<string, Outgoing> _context = null!;
     long _suppressedReported;
 
     public void Init(ProcessorContext<string, Outgoing> context)
     {
         _context = context;
-        context.Schedule(CounterInterval, PunctuationType.PROCESSING_TIME, _ => ReportSuppressed());
+        output.Init(context);
+        context.Schedule(CounterInterval, PunctuationType.PROCESSING_TIME, output.Guard(_ => ReportSuppressed()));
     }
 
     public Record<string, Outgoing> Process(Record<string, Decoded<RawEventBatch>> record)
     {
         metrics.RecordsIn.WithLabels(Job).Inc();
         var decoded = record.Value;
+        var source = new Source(record.TopicPartitionOffset, record.Key, decoded.Raw);
         if (decoded.Value is null)
         {
-            // When the snapshot job shares this source it dead-letters the record already; once is enough.
-            if (deadLetterUndecodable)
-            {
-                var (key, value) = _deadLetters.Create(record.TopicPartitionOffset, record.Key, decoded.Raw,
-                    decoded.FailureReason ?? "empty-record", decoded.FailureDetail ?? "A raw event record without a value.",
-                    _context.WallClockTime);
-                _context.Forward(key, value);
-            }
-
+            Refuse(source, decoded.FailureReason ?? "empty-record", decoded.FailureDetail ?? "A raw event record without a value.");
             return null!;
         }
 
-        var signals = _engine.Evaluate(decoded.Value);
+        if (output.OversizedProblem(source) is { } oversized)
+        {
+            Refuse(source, ContractErrorReasons.Oversized, oversized);
+            return null!;
+        }
+
+        var batch = decoded.Value;
+        if (RawBatchCheck.IdentityProblem(batch) is { } identity)
+        {
+            Refuse(source, ContractErrorReasons.InvalidValue, identity);
+            return null!;
+        }
+
+        var events = RawBatchCheck.BelievableEvents(batch, times, record.Timestamp.UnixTimestampMs, _context.WallClockTime, out var refused, out var problem);
+        if (refused > 0)
+        {
+            Refuse(source, ContractErrorReasons.InvalidValue, $"{refused} of {batch.Events.Count} events have unbelievable times, e.g. {problem}; the rest were used");
+            batch = batch with { Events = events };
+        }
+
+        var signals = _engine.Evaluate(batch);
         for (var i = 0; i < signals.Count; i++)
         {
-            Publish(signals[i]);
+            Publish(signals[i], source);
         }
 
         return null!;
     }
 
+    public void Skip(Record<string, Decoded<RawEventBatch>> record, Exception exception)
+    {
+        // The snapshot job processes the same record in its own way; only a failure here is detection's to report.
+        output.Failed(new Source(record.TopicPartitionOffset, record.Key, record.Value.Raw), exception);
+    }
+
     public void Close() => ReportSuppressed();
 
-    void Publish(SecuritySignal signal)
+    void Refuse(in Source source, string reason, string detail)
+    {
+        if (deadLetterRefused)
+        {
+            output.DeadLetter(source, reason, detail);
+        }
+    }
+
+    void Publish(SecuritySignal signal, in Source source)
     {
         var key = signal.Container.ProfileKey?.ToString() ?? signal.Container.Id;
-        _context.Forward(key, new Outgoing(PipelineTopics.Signals.Name, codecs.Signals.Serialize(signal)));
-        metrics.Signals.WithLabels("rules").Inc();
-        metrics.RecordsOut.WithLabels(Job, PipelineTopics.Signals.Name).Inc();
+        if (output.Send(key, PipelineTopics.Signals.Name, codecs.Signals, signal, source))
+        {
+            metrics.Signals.WithLabels("rules").Inc();
+        }
     }
 
     // The engine counts suppressions per rule; the Prometheus counter follows its total.

@@ -14,7 +14,8 @@ namespace WorkloadProfiles.Streams.Detection;
 /// A suppression that cannot be decoded is counted and skipped: the topic is a table, dead-lettering it on every
 /// restore would repeat it.
 /// </summary>
-internal sealed class SuppressionTableProcessor(SuppressionSet suppressions, StreamsMetrics metrics) : IProcessor<string, Decoded<Suppression>>
+internal sealed class SuppressionTableProcessor(SuppressionSet suppressions, StreamsMetrics metrics)
+    : IProcessor<string, Decoded<Suppression>>, ISkipsFailedRecords<string, Decoded<Suppression>>
 {
     public const string StoreName = "suppressions-global";
 
@@ -47,6 +48,10 @@ internal sealed class SuppressionTableProcessor(SuppressionSet suppressions, Str
         suppressions.Apply(decoded.Value);
         _store.Put(record.Key, decoded);
     }
+
+    /// <summary>The global thread has no dead-letter path: a suppression whose update throws is counted and skipped.</summary>
+    public void Skip(Record<string, Decoded<Suppression>> record, Exception exception) =>
+        metrics.SkippedRecords.WithLabels("suppressions", JobOutput.ProcessingFailed).Inc();
 
     public void Close()
     {

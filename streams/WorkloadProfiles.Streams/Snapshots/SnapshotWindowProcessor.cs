@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
+using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Snapshots;
 using WorkloadProfiles.Kafka;
@@ -20,7 +21,8 @@ namespace WorkloadProfiles.Streams.Snapshots;
 /// when stream time (the highest event time seen by this task) passes its end plus grace, when the container's exit
 /// event arrives, or when the container has been quiet for <see cref="SnapshotJobOptions.IdleClose"/> of wall-clock time.
 /// </remarks>
-internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<RawEventBatch>, string, Outgoing>
+internal sealed class SnapshotWindowProcessor
+    : ITransformer<string, Decoded<RawEventBatch>, string, Outgoing>, ISkipsFailedRecords<string, Decoded<RawEventBatch>>
 {
     public const string StoreName = "snapshot-windows";
     const string Job = "snapshots";
@@ -28,7 +30,8 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     readonly SnapshotJobOptions _options;
     readonly PipelineCodecs _codecs;
     readonly StreamsMetrics _metrics;
-    readonly DeadLetterSink _deadLetters;
+    readonly EventTimeLimits _times;
+    readonly JobOutput _output;
     readonly long _windowUs;
     readonly long _graceUs;
     readonly Dictionary<string, ContainerActivity> _containers = new(StringComparer.Ordinal);
@@ -39,7 +42,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     int _held;
     bool _recovered;
 
-    public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics)
+    public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics, EventTimeLimits times, JobOutput output)
     {
         if (options.Window <= TimeSpan.Zero)
         {
@@ -49,7 +52,8 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         _options = options;
         _codecs = codecs;
         _metrics = metrics;
-        _deadLetters = new DeadLetterSink("snapshot-job", codecs.DeadLetters, metrics);
+        _times = times;
+        _output = output;
         _windowUs = (long)options.Window.TotalMicroseconds;
         _graceUs = Math.Max(0, (long)options.Grace.TotalMicroseconds);
     }
@@ -61,8 +65,9 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     public void Init(ProcessorContext<string, Outgoing> context)
     {
         _context = context;
+        _output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
-        context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, OnWallClock);
+        context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, _output.Guard(OnWallClock));
     }
 
     public Record<string, Outgoing> Process(Record<string, Decoded<RawEventBatch>> record)
@@ -70,14 +75,39 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         Recover();
         _metrics.RecordsIn.WithLabels(Job).Inc();
         var decoded = record.Value;
+        var source = new Source(record.TopicPartitionOffset, record.Key, decoded.Raw);
         if (decoded.IsFailure || decoded.Value is null)
         {
-            DeadLetter(record.TopicPartitionOffset, record.Key, decoded.Raw,
-                decoded.FailureReason ?? "empty-record", decoded.FailureDetail ?? "A raw event record without a value.");
+            _output.DeadLetter(source, decoded.FailureReason ?? "empty-record", decoded.FailureDetail ?? "A raw event record without a value.");
+            return null!;
+        }
+
+        // Journaled and held batches go to the store's changelog: one too large to write there is refused up front.
+        if (_output.RefuseOversized(source))
+        {
             return null!;
         }
 
         var batch = decoded.Value;
+        if (RawBatchCheck.IdentityProblem(batch) is { } identity)
+        {
+            _output.DeadLetter(source, ContractErrorReasons.InvalidValue, identity);
+            return null!;
+        }
+
+        // An event time the job cannot believe never reaches a window, so it never moves stream time; the batch is
+        // journaled (or held) without it, so a replay after a restart sees exactly the events the first run used.
+        var raw = decoded.Raw!;
+        var believable = RawBatchCheck.BelievableEvents(batch, _times, record.Timestamp.UnixTimestampMs, _context.WallClockTime,
+            out var refused, out var problem);
+        if (refused > 0)
+        {
+            _output.DeadLetter(source, ContractErrorReasons.InvalidValue,
+                $"{refused} of {batch.Events.Count} events have times the job cannot believe, e.g. {problem}; the rest were used");
+            batch = batch with { Events = believable };
+            raw = _codecs.Batches.Serialize(batch);
+        }
+
         _metrics.EventsIn.WithLabels(Job).Inc(batch.Events.Count);
         var offset = record.TopicPartitionOffset.Offset.Value;
         var container = Activity(batch.Container.Id);
@@ -95,17 +125,20 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         {
             if (!batch.Container.HasImage)
             {
-                Hold(container, offset, decoded.Raw!, batch);
+                Hold(container, offset, raw, batch);
                 return null!;
             }
 
             Resolve(container, batch);
         }
 
-        Apply(container, batch, offset, decoded.Raw!, record.TopicPartitionOffset, record.Key, replaying: false);
+        Apply(container, batch, offset, raw, record.TopicPartitionOffset, record.Key, replaying: false);
         CloseDue();
         return null!;
     }
+
+    public void Skip(Record<string, Decoded<RawEventBatch>> record, Exception exception) =>
+        _output.Failed(new Source(record.TopicPartitionOffset, record.Key, record.Value.Raw), exception);
 
     public void Close()
     {
@@ -222,7 +255,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         if (late > 0)
         {
             _metrics.LateEvents.Inc(late);
-            DeadLetter(source, key, raw, "late-events",
+            _output.DeadLetter(new Source(source, key, raw), "late-events",
                 $"{late} of {events.Count} events fall in windows of container {container.ContainerId} that already closed " +
                 "(stream time minus grace passed their end); the rest of the batch was applied.");
         }
@@ -354,11 +387,12 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         PersistMeta(container);
     }
 
+    /// <summary>A snapshot that cannot be written (a bug: its builder bounds it) dead-letters the container's last batch.</summary>
     void Emit(ContainerActivity container, ActivitySnapshot snapshot)
     {
         var key = container.Container!.ProfileKey!.Value.ToString();
-        _context.Forward(key, new Outgoing(PipelineTopics.Snapshots.Name, _codecs.Snapshots.Serialize(snapshot)));
-        _metrics.RecordsOut.WithLabels(Job, PipelineTopics.Snapshots.Name).Inc();
+        _output.Send(key, PipelineTopics.Snapshots.Name, _codecs.Snapshots, snapshot,
+            Source.At(PipelineTopics.RawEvents.Name, _context.Id.Partition, container.LastOffset, container.ContainerId));
     }
 
     void PersistMeta(ContainerActivity container) =>
@@ -406,21 +440,14 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         foreach (var held in expired)
         {
             _store.Delete(SnapshotStateKeys.HeldKey(container.ContainerId, held.Offset));
-            DeadLetter(new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, held.Offset),
-                container.ContainerId, held.Raw, "image-unresolved",
+            _output.DeadLetter(new Source(new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, held.Offset),
+                container.ContainerId, held.Raw), "image-unresolved",
                 $"No batch of container {container.ContainerId} carried its image within {_options.ImageHold}.");
         }
 
         container.Held.RemoveRange(0, expired.Count);
         _held -= expired.Count;
         _metrics.HeldBatches.Set(_held);
-    }
-
-    void DeadLetter(TopicPartitionOffset? source, string key, byte[]? raw, string reason, string detail)
-    {
-        var (dlKey, value) = _deadLetters.Create(source, key, raw, reason, detail, _context.WallClockTime);
-        _context.Forward(dlKey, value);
-        _metrics.RecordsOut.WithLabels(Job, PipelineTopics.DeadLetter.Name).Inc();
     }
 
     /// <summary>
