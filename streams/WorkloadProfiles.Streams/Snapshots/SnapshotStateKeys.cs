@@ -9,7 +9,8 @@ namespace WorkloadProfiles.Streams.Snapshots;
 /// <summary>
 /// Layout of the snapshot job's changelog-backed store (one store per input partition):
 /// <list type="bullet">
-/// <item><c>b|{container}|{offset}</c> → raw batch bytes feeding a still-open window (the journal);</item>
+/// <item><c>b|{container}|{offset}</c> → the stream time the batch was applied at + raw batch bytes feeding a still-open
+/// window (the journal);</item>
 /// <item><c>h|{container}|{offset}</c> → wall-clock receipt time + raw batch bytes held for image resolution;</item>
 /// <item><c>m|{container}</c> → <see cref="ContainerMeta"/>: resolved image, closed watermark, last offset, lineage base.</item>
 /// </list>
@@ -60,6 +61,22 @@ internal static class SnapshotStateKeys
         return kind is Journal or Held;
     }
 
+    /// <summary>First byte of a journal entry that carries its stream time: neither Avro framing starts with it (0xC3, 0x00).</summary>
+    const byte JournalWithStreamTime = 0xFF;
+
+    public static byte[] EncodeJournal(long streamTimeUs, byte[] raw)
+    {
+        var value = new byte[9 + raw.Length];
+        value[0] = JournalWithStreamTime;
+        BitConverter.TryWriteBytes(value.AsSpan(1), streamTimeUs);
+        raw.CopyTo(value, 9);
+        return value;
+    }
+
+    /// <summary>The stream time a journaled batch was applied at (null for entries written before it was kept) and its bytes.</summary>
+    public static (long? StreamTimeUs, byte[] Raw) DecodeJournal(byte[] value) =>
+        value.Length >= 9 && value[0] == JournalWithStreamTime ? (BitConverter.ToInt64(value, 1), value[9..]) : (null, value);
+
     public static byte[] EncodeHeld(long receivedWallMs, byte[] raw)
     {
         var value = new byte[8 + raw.Length];
@@ -76,12 +93,14 @@ internal static class SnapshotStateKeys
 /// What must survive a restart about a container beyond its journal: the resolved image, the closed watermark, the last
 /// applied offset and the lineage base — the container's process table as it was just before the journal's first
 /// batch (<see cref="LineageOffset"/>), so replaying the journal on top of it rebuilds the same process tree even for
-/// processes started in windows that closed long ago.
+/// processes started in windows that closed long ago. It also keeps the task's stream time when it was written, so stream
+/// time survives a restart even when no journal entry is left to replay.
 /// </summary>
 internal sealed record ContainerMeta(
-    ContainerRef? Container, string HostName, long ClosedUpToUs, long LastOffset, long LineageOffset, ProcessTableState Lineage)
+    ContainerRef? Container, string HostName, long ClosedUpToUs, long LastOffset, long LineageOffset, ProcessTableState Lineage,
+    long StreamTimeUs = long.MinValue)
 {
-    const byte Version = 2;
+    const byte Version = 3;
 
     public byte[] Encode()
     {
@@ -117,6 +136,8 @@ internal sealed record ContainerMeta(
                 writer.Write(pid.Value);
                 writer.Write(pid.NodeId);
             }
+
+            writer.Write(StreamTimeUs);
         }
 
         return buffer.ToArray();
@@ -126,7 +147,7 @@ internal sealed record ContainerMeta(
     {
         using var reader = new BinaryReader(new MemoryStream(value), Encoding.UTF8);
         var version = reader.ReadByte();
-        if (version != Version)
+        if (version is not (2 or Version))
         {
             throw new InvalidDataException($"Unknown snapshot-job container state version {version}.");
         }
@@ -161,7 +182,8 @@ internal sealed record ContainerMeta(
             pids[i] = new ProcessTableState.Pid(reader.ReadInt32(), reader.ReadUInt64());
         }
 
+        var streamTime = version >= 3 ? reader.ReadInt64() : long.MinValue;
         var container = image.Length > 0 && tag.Length > 0 ? new ContainerRef(id, image, tag) : null;
-        return new ContainerMeta(container, host, closedUpTo, lastOffset, lineageOffset, new ProcessTableState(pids, nodes, truncatedKeys));
+        return new ContainerMeta(container, host, closedUpTo, lastOffset, lineageOffset, new ProcessTableState(pids, nodes, truncatedKeys), streamTime);
     }
 }

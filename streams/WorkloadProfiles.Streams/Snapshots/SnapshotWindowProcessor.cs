@@ -187,9 +187,14 @@ internal sealed class SnapshotWindowProcessor
     }
 
     /// <summary>Adds a batch's events to their windows, journals the batch, dead-letters it if some events were late.</summary>
+    /// <param name="replaying">Rebuilding state after a restart: nothing is stored, dead-lettered or closed.</param>
+    /// <param name="lateRule">Apply the stream-time lateness rule. A replay applies it too, from the stream time the batch
+    /// was first applied at (kept with it in the journal), so an event late then is late again, not counted after all.</param>
     void Apply(ContainerActivity container, RawEventBatch batch, long offset, byte[] raw, TopicPartitionOffset source,
-        string key, bool replaying)
+        string key, bool replaying, bool lateRule = true)
     {
+        var streamTimeBefore = _streamTimeUs;
+        var nodesBefore = container.Processes.NodeCount;
         var late = 0;
         var lineage = false;
         var lastWindow = long.MinValue;
@@ -205,7 +210,7 @@ internal sealed class SnapshotWindowProcessor
             var windowStart = WindowStart(e.TimestampUs);
             if (windowStart != builderWindow)
             {
-                if (windowStart < container.ClosedUpToUs || (!replaying && windowStart + _windowUs + _graceUs <= _streamTimeUs
+                if (windowStart < container.ClosedUpToUs || (lateRule && windowStart + _windowUs + _graceUs <= _streamTimeUs
                         && !container.Windows.ContainsKey(windowStart)))
                 {
                     // Too late to count, but the process still exec'd, forked or exited: lineage is about the live
@@ -238,12 +243,17 @@ internal sealed class SnapshotWindowProcessor
             builder.AddDropped(batch.DroppedEvents);
         }
 
+        if (container.Processes.NodeCount > nodesBefore)
+        {
+            container.ProcessBytes += LineageBytes(events);
+        }
+
         if (lastWindow != long.MinValue || lineage)
         {
             container.Journal.Add((offset, lastWindow));
             if (!replaying)
             {
-                _store.Put(SnapshotStateKeys.JournalKey(container.ContainerId, offset), raw);
+                _store.Put(SnapshotStateKeys.JournalKey(container.ContainerId, offset), SnapshotStateKeys.EncodeJournal(streamTimeBefore, raw));
             }
         }
 
@@ -267,10 +277,94 @@ internal sealed class SnapshotWindowProcessor
             {
                 // The container's processes are gone; a reused id starts a fresh lineage.
                 container.Processes = new ProcessTable(_options.Limits.MaxKeyLength);
+                container.ProcessBytes = 0;
                 RebaseLineage(container);
                 PersistMeta(container);
             }
         }
+
+        BoundLineage(container);
+    }
+
+    /// <summary>
+    /// Keeps a container's process table within <see cref="SnapshotJobOptions.MaxProcessNodes"/> and half a record (its
+    /// checkpoint travels in the container's meta record): past either, the open windows close (their builders share the
+    /// table) and the table keeps only the nodes its live processes act as and their ancestors — or starts empty when even
+    /// those are too many, which costs the lineage of processes started before (counted).
+    /// </summary>
+    void BoundLineage(ContainerActivity container)
+    {
+        var maxBytes = _output.Limits.MaxValueBytes / 2;
+        if (container.Processes.NodeCount <= _options.MaxProcessNodes && container.ProcessBytes <= maxBytes)
+        {
+            return;
+        }
+
+        CloseThrough(container, long.MaxValue, "process-table");
+        var live = LiveLineage(container.Processes.Export());
+        var bytes = LineageBytes(live);
+        var compacted = live.Nodes.Count <= _options.MaxProcessNodes / 2 && bytes <= maxBytes / 2;
+        container.Processes = ProcessTable.Restore(compacted ? live : ProcessTableState.Empty with { TruncatedKeys = live.TruncatedKeys },
+            _options.Limits.MaxKeyLength);
+        container.ProcessBytes = compacted ? bytes : 0;
+        _metrics.ProcessTableTrims.WithLabels(compacted ? "compacted" : "reset").Inc();
+        RebaseLineage(container);
+        PersistMeta(container);
+    }
+
+    /// <summary>The part of a process table its live pids need: the nodes they act as and those nodes' ancestors.</summary>
+    static ProcessTableState LiveLineage(ProcessTableState table)
+    {
+        var nodes = table.Nodes.ToDictionary(n => n.Id);
+        var kept = new Dictionary<ulong, ProcessTableState.Node>();
+        foreach (var pid in table.Pids)
+        {
+            // A walk longer than the table means a cycle (a node id collision); it stops there.
+            for (var (id, steps) = (pid.NodeId, 0); steps <= nodes.Count && nodes.TryGetValue(id, out var node) && kept.TryAdd(id, node); steps++)
+            {
+                id = node.ParentId;
+            }
+        }
+
+        return table with { Nodes = [.. kept.Values] };
+    }
+
+    /// <summary>Upper bound of what the exec events' processes add to a process table and to its encoded checkpoint.</summary>
+    static long LineageBytes(IReadOnlyList<RawEvent> events)
+    {
+        long bytes = 0;
+        foreach (var e in events)
+        {
+            if (e.Kind == EventKind.Exec)
+            {
+                bytes += ProcessBytes(e.ExecutablePath ?? e.Comm, e.Args);
+            }
+        }
+
+        return bytes;
+    }
+
+    static long LineageBytes(ProcessTableState table)
+    {
+        long bytes = 12L * table.Pids.Count;
+        foreach (var node in table.Nodes)
+        {
+            bytes += ProcessBytes(node.Key, null) + ProcessBytes(node.Process.ExecutablePath, node.Process.Args);
+        }
+
+        return bytes;
+    }
+
+    static long ProcessBytes(string path, IReadOnlyList<string>? args)
+    {
+        long chars = path.Length;
+        var count = args?.Count ?? 0;
+        for (var i = 0; i < count; i++)
+        {
+            chars += args![i].Length;
+        }
+
+        return 64 + 3 * chars + 5L * count;
     }
 
     /// <summary>
@@ -398,7 +492,7 @@ internal sealed class SnapshotWindowProcessor
     void PersistMeta(ContainerActivity container) =>
         _store.Put(SnapshotStateKeys.MetaKey(container.ContainerId),
             new ContainerMeta(container.Container, container.HostName, container.ClosedUpToUs, container.LastOffset,
-                container.Lineage[0].Offset, container.Lineage[0].Table).Encode());
+                container.Lineage[0].Offset, container.Lineage[0].Table, _streamTimeUs).Encode());
 
     void OnWallClock(long nowMs)
     {
@@ -463,7 +557,8 @@ internal sealed class SnapshotWindowProcessor
         }
 
         _recovered = true;
-        var journal = new List<(long Offset, string ContainerId, byte[] Raw)>();
+        var journal = new List<(long Offset, string ContainerId, byte[] Value)>();
+        var streamTime = long.MinValue;
         foreach (var (key, value) in _store.All())
         {
             if (!SnapshotStateKeys.TryParse(key, out var kind, out var containerId, out var offset))
@@ -481,8 +576,10 @@ internal sealed class SnapshotWindowProcessor
                     container.ClosedUpToUs = meta.ClosedUpToUs;
                     container.LastOffset = Math.Max(container.LastOffset, meta.LastOffset);
                     container.Processes = ProcessTable.Restore(meta.Lineage, _options.Limits.MaxKeyLength);
+                    container.ProcessBytes = LineageBytes(meta.Lineage);
                     container.Lineage.Clear();
                     container.Lineage.Add((meta.LineageOffset, meta.Lineage));
+                    streamTime = Math.Max(streamTime, meta.StreamTimeUs);
                     break;
                 case SnapshotStateKeys.Journal:
                     journal.Add((offset, containerId, value));
@@ -497,7 +594,7 @@ internal sealed class SnapshotWindowProcessor
             }
         }
 
-        foreach (var (offset, containerId, raw) in journal.OrderBy(j => j.Offset))
+        foreach (var (offset, containerId, value) in journal.OrderBy(j => j.Offset))
         {
             var container = _containers[containerId];
             if (offset < container.Lineage[0].Offset)
@@ -507,6 +604,7 @@ internal sealed class SnapshotWindowProcessor
                 continue;
             }
 
+            var (appliedAt, raw) = SnapshotStateKeys.DecodeJournal(value);
             var batch = _codecs.Batches.Deserialize(raw);
             if (container.Container is null && batch.Container.HasImage)
             {
@@ -514,9 +612,16 @@ internal sealed class SnapshotWindowProcessor
                 container.HostName = batch.HostName;
             }
 
+            // Journal entries in offset order carry the stream time each batch was first applied at; entries written before
+            // that was kept replay without the lateness rule, as they always did.
+            _streamTimeUs = appliedAt ?? _streamTimeUs;
             Apply(container, batch, offset, raw, new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, offset),
-                containerId, replaying: true);
+                containerId, replaying: true, lateRule: appliedAt is not null);
+            streamTime = Math.Max(streamTime, _streamTimeUs);
         }
+
+        // Every batch that moved stream time is still journaled or was trimmed when a window closed, which stored it in a meta.
+        _streamTimeUs = streamTime;
 
         foreach (var container in _containers.Values)
         {
