@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using WorkloadProfiles.ClickHouse;
 using WorkloadProfiles.Contracts;
+using WorkloadProfiles.Domain;
 using WorkloadProfiles.Kafka;
 using WorkloadProfiles.Sink;
 
@@ -30,7 +31,8 @@ switch (command)
         var kafka = KafkaOptions.From(configuration);
         using var codecs = new AvroCodecs(avroOptions);
         using var database = new ClickHouseDatabase(clickHouseOptions);
-        using var sink = new ClickHouseSink(kafka, database, sinkOptions, codecs, loggerFactory);
+        var deadLetters = DeadLetterBound.Of(configuration.GetValue("DeadLetter:MaxBytes", DeadLetterBound.DefaultMaxBytes));
+        using var sink = new ClickHouseSink(kafka, database, sinkOptions, codecs, loggerFactory, deadLetters);
         var logger = loggerFactory.CreateLogger("wp-sink");
         using var exporter = sinkOptions.MetricsPort > 0 ? new SinkMetricsExporter(sink.Metrics, sinkOptions.MetricsAddress, sinkOptions.MetricsPort) : null;
         if (exporter is not null) logger.LogInformation("Metrics on http://{Address}:{Port}/metrics", sinkOptions.MetricsAddress, sinkOptions.MetricsPort);
