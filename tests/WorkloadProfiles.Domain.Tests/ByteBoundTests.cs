@@ -96,6 +96,36 @@ public sealed class ByteBoundTests
     }
 
     [Fact]
+    public void Trimming_a_process_table_forgets_only_what_no_live_process_reaches()
+    {
+        var table = new ProcessTable();
+        table.Apply(Exec(1, 1, "/bin/init"));
+        table.Apply(Fork(1, 1, 2));
+        table.Apply(Exec(1, 2, "/bin/worker"));
+        for (var i = 0; i < 100; i++)
+        {
+            table.Apply(Fork(1, 2, 100 + i));
+            table.Apply(Exec(1, 100 + i, $"/tmp/job-{Letters(i)}"));
+            table.Apply(Exit(1, 100 + i));
+        }
+
+        var before = table.Ancestry(2, "worker");
+        Assert.Equal(102, table.NodeCount);
+
+        Assert.False(table.Trim(maxNodes: 10));
+        Assert.Equal(2, table.NodeCount);
+        Assert.Equal(before, table.Ancestry(2, "worker"));
+        table.Apply(Fork(2, 2, 500));
+        table.Apply(Exec(2, 500, "/tmp/job-a"));
+        Assert.Equal(["/bin/init", "/bin/worker", "/tmp/job-a"], table.Ancestry(500, "job").Select(p => p.ExecutablePath));
+
+        // Even the live lineage is over the bound: all of it goes, and a known pid starts again under the root.
+        Assert.True(table.Trim(maxNodes: 1));
+        Assert.Equal(0, table.NodeCount);
+        Assert.Equal(0, table.Count);
+    }
+
+    [Fact]
     public void A_profile_stops_taking_new_nodes_at_its_byte_bound_and_counts_them()
     {
         var policy = new ProfilePolicy { MaxBytes = 32 * 1024 };

@@ -91,6 +91,34 @@ public sealed class ProcessTable
         [.. _nodes.Values],
         TruncatedKeys);
 
+    /// <summary>
+    /// Bounds the table in place, for callers that must cap its memory (a container can exec endless distinct programs):
+    /// forgets the nodes no live pid acts as or descends from — nothing a later event can reach, so lineage is unchanged —
+    /// and, when the live pids' nodes alone number more than <paramref name="maxNodes"/>, everything (pids included).
+    /// </summary>
+    /// <returns>True when the live lineage had to be forgotten too.</returns>
+    public bool Trim(int maxNodes)
+    {
+        var live = new Dictionary<ulong, ProcessTableState.Node>();
+        foreach (var node in _nodeOfPid.Values)
+        {
+            // Bounded by the table's size, so even a node-id collision that closed a cycle ends the walk.
+            for (var (id, steps) = (node, 0); id != NodeIdentity.Root && steps <= _nodes.Count && !live.ContainsKey(id) && _nodes.TryGetValue(id, out var known); steps++)
+            {
+                live[id] = known;
+                id = known.ParentId;
+            }
+        }
+        _nodes.Clear();
+        if (live.Count > maxNodes)
+        {
+            _nodeOfPid.Clear();
+            return true;
+        }
+        foreach (var (id, node) in live) _nodes[id] = node;
+        return false;
+    }
+
     /// <summary>A table equal to the one <paramref name="state"/> was exported from.</summary>
     /// <exception cref="ArgumentException">A pid points at a node the state does not hold.</exception>
     public static ProcessTable Restore(ProcessTableState state, int maxKeyLength = NodeIdentity.DefaultMaxKeyLength)

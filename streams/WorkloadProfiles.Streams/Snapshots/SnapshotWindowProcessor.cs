@@ -248,6 +248,8 @@ internal sealed class SnapshotWindowProcessor
             container.ProcessBytes += LineageBytes(events);
         }
 
+        BoundLineage(container, replaying);
+
         if (lastWindow != long.MinValue || lineage)
         {
             container.Journal.Add((offset, lastWindow));
@@ -282,17 +284,17 @@ internal sealed class SnapshotWindowProcessor
                 PersistMeta(container);
             }
         }
-
-        BoundLineage(container);
     }
 
     /// <summary>
-    /// Keeps a container's process table within <see cref="SnapshotJobOptions.MaxProcessNodes"/> and half a record (its
-    /// checkpoint travels in the container's meta record): past either, the open windows close (their builders share the
-    /// table) and the table keeps only the nodes its live processes act as and their ancestors — or starts empty when even
-    /// those are too many, which costs the lineage of processes started before (counted).
+    /// Keeps a container's process table within <see cref="SnapshotJobOptions.MaxProcessNodes"/> and half a record in bytes
+    /// (its checkpoint travels in the container's meta record). Past either, the table forgets in place what no live
+    /// process can reach (invisible to the open windows, which share it), or — when even the live lineage is too large —
+    /// everything, which costs the lineage of processes started before (counted). It runs identically when a restart
+    /// replays the journal: the trigger depends only on the table and the batches, so the replay trims where the first
+    /// run did.
     /// </summary>
-    void BoundLineage(ContainerActivity container)
+    void BoundLineage(ContainerActivity container, bool replaying)
     {
         var maxBytes = _output.Limits.MaxValueBytes / 2;
         if (container.Processes.NodeCount <= _options.MaxProcessNodes && container.ProcessBytes <= maxBytes)
@@ -300,33 +302,18 @@ internal sealed class SnapshotWindowProcessor
             return;
         }
 
-        CloseThrough(container, long.MaxValue, "process-table");
-        var live = LiveLineage(container.Processes.Export());
-        var bytes = LineageBytes(live);
-        var compacted = live.Nodes.Count <= _options.MaxProcessNodes / 2 && bytes <= maxBytes / 2;
-        container.Processes = ProcessTable.Restore(compacted ? live : ProcessTableState.Empty with { TruncatedKeys = live.TruncatedKeys },
-            _options.Limits.MaxKeyLength);
-        container.ProcessBytes = compacted ? bytes : 0;
-        _metrics.ProcessTableTrims.WithLabels(compacted ? "compacted" : "reset").Inc();
-        RebaseLineage(container);
-        PersistMeta(container);
-    }
-
-    /// <summary>The part of a process table its live pids need: the nodes they act as and those nodes' ancestors.</summary>
-    static ProcessTableState LiveLineage(ProcessTableState table)
-    {
-        var nodes = table.Nodes.ToDictionary(n => n.Id);
-        var kept = new Dictionary<ulong, ProcessTableState.Node>();
-        foreach (var pid in table.Pids)
+        var reset = container.Processes.Trim(_options.MaxProcessNodes / 2);
+        container.ProcessBytes = LineageBytes(container.Processes.Export());
+        if (!reset && container.ProcessBytes > maxBytes / 2)
         {
-            // A walk longer than the table means a cycle (a node id collision); it stops there.
-            for (var (id, steps) = (pid.NodeId, 0); steps <= nodes.Count && nodes.TryGetValue(id, out var node) && kept.TryAdd(id, node); steps++)
-            {
-                id = node.ParentId;
-            }
+            reset = container.Processes.Trim(0);
+            container.ProcessBytes = 0;
         }
 
-        return table with { Nodes = [.. kept.Values] };
+        if (!replaying)
+        {
+            _metrics.ProcessTableTrims.WithLabels(reset ? "reset" : "compacted").Inc();
+        }
     }
 
     /// <summary>Upper bound of what the exec events' processes add to a process table and to its encoded checkpoint.</summary>
@@ -386,7 +373,10 @@ internal sealed class SnapshotWindowProcessor
 
         if (container.Windows.Count == 0 || WindowStart(latest) > container.Windows.Keys.Last())
         {
-            container.Lineage.Add((offset, container.Processes.Export()));
+            var checkpoint = container.Processes.Export();
+            container.Lineage.Add((offset, checkpoint));
+            // The size estimate restarts from the exact size at every checkpoint, so a replay from one estimates alike.
+            container.ProcessBytes = LineageBytes(checkpoint);
         }
     }
 
@@ -424,7 +414,9 @@ internal sealed class SnapshotWindowProcessor
     static void RebaseLineage(ContainerActivity container)
     {
         container.Lineage.Clear();
-        container.Lineage.Add((container.LastOffset + 1, container.Processes.Export()));
+        var table = container.Processes.Export();
+        container.Lineage.Add((container.LastOffset + 1, table));
+        container.ProcessBytes = LineageBytes(table);
     }
 
     SnapshotBuilder Window(ContainerActivity container, long windowStart)
