@@ -103,7 +103,14 @@ internal static class ProcessTree
 /// <summary>Microsecond timestamps (the warehouse's exact columns) as UTC instants.</summary>
 internal static class Time
 {
-    public static DateTimeOffset FromMicros(long micros) => DateTimeOffset.UnixEpoch.AddTicks(micros * TimeSpan.TicksPerMicrosecond);
+    /// <remarks>Clamped to what <see cref="DateTimeOffset"/> holds: an exact column may hold any long a record carried.</remarks>
+    public static DateTimeOffset FromMicros(long micros) =>
+        micros >= MaxMicros ? DateTimeOffset.MaxValue
+        : micros <= MinMicros ? DateTimeOffset.MinValue
+        : DateTimeOffset.UnixEpoch.AddTicks(micros * TimeSpan.TicksPerMicrosecond);
+
+    private static readonly long MaxMicros = (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+    private static readonly long MinMicros = (DateTimeOffset.MinValue - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
 
     public static DateTimeOffset? FromMicros(long? micros) => micros is { } value ? FromMicros(value) : null;
 }

@@ -46,7 +46,7 @@ internal sealed class FalcoBridgeProcessor(SuppressionSet suppressions, Pipeline
             return null!;
         }
 
-        if (times.Check(signal.TimestampUs, record.Timestamp.UnixTimestampMs, _context.WallClockTime, checkDelay: false) is { } why)
+        if (times.CheckTime(signal.TimestampUs, _context.WallClockTime) is { } why)
         {
             output.DeadLetter(source, ContractErrorReasons.InvalidValue, $"alert of rule '{signal.RuleName}': {why}");
             return null!;

@@ -112,7 +112,7 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
             return;
         }
 
-        if (Unbelievable(profile.Value, record.Timestamp.UnixTimestampMs) is { } why)
+        if (Unbelievable(profile.Value) is { } why)
         {
             output.DeadLetter(source, ContractErrorReasons.InvalidValue, $"profile: {why}");
             return;
@@ -129,7 +129,7 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
     }
 
     /// <summary>Node times end up in suggestions' evidence: a profile with times the jobs cannot believe is refused whole.</summary>
-    string? Unbelievable(SecurityProfile profile, long recordTimestampMs)
+    string? Unbelievable(SecurityProfile profile)
     {
         if (profile.Key.ImageName.Length > RawBatchCheck.MaxNameLength || profile.Key.ImageTag.Length > RawBatchCheck.MaxNameLength)
         {
@@ -139,12 +139,12 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
         var now = _context.WallClockTime;
         foreach (var node in profile.Nodes)
         {
-            if (times.Check(node.FirstSeenUs, recordTimestampMs, now, checkDelay: false) is { } first)
+            if (times.CheckTime(node.FirstSeenUs, now) is { } first)
             {
                 return $"node {node.Id:x16} first seen: {first}";
             }
 
-            if (times.Check(node.LastSeenUs, recordTimestampMs, now, checkDelay: false) is { } last)
+            if (times.CheckTime(node.LastSeenUs, now) is { } last)
             {
                 return $"node {node.Id:x16} last seen: {last}";
             }
@@ -167,7 +167,7 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
             return;
         }
 
-        if (times.Check(signal.Value.TimestampUs, record.Timestamp.UnixTimestampMs, _context.WallClockTime, checkDelay: false) is { } why)
+        if (times.CheckTime(signal.Value.TimestampUs, _context.WallClockTime) is { } why)
         {
             output.DeadLetter(source, ContractErrorReasons.InvalidValue, $"signal {signal.Value.SignalId}: {why}");
             return;

@@ -4,9 +4,9 @@ namespace WorkloadProfiles.Streams.Plumbing;
 /// Which event times the jobs believe (configuration <c>Streams:MaxClockSkewSeconds</c>, <c>Streams:MaxEventDelaySeconds</c>).
 /// Event time drives windows, stream time and lateness, so one wrong timestamp — a bit flip, a broken clock, a hostile
 /// producer stamping year 2200 — would otherwise advance a partition's stream time for good and make every later valid
-/// window late. A time is refused (<c>invalid-value</c>) when it is before the Unix epoch, later than both the record's
-/// broker timestamp and the job's wall clock plus the skew, or (for events straight from agents) earlier than the
-/// broker timestamp minus the delay an event can take from the kernel to the broker.
+/// window late. A time is refused (<c>invalid-value</c>) when it is not after the Unix epoch or is ahead of the job's
+/// wall clock by more than the skew; an agent's event also when it is ahead of its record's broker timestamp by more than
+/// the skew, or behind it by more than the delay an event can take from the kernel to the broker.
 /// </summary>
 public sealed record EventTimeLimits
 {
@@ -21,29 +21,43 @@ public sealed record EventTimeLimits
 
     public static EventTimeLimits Default { get; } = new();
 
-    /// <summary>Why <paramref name="timeUs"/> cannot be believed, or null when it can.</summary>
+    /// <summary>Why an agent's event time cannot be believed, or null when it can.</summary>
     /// <param name="timeUs">The event time (µs since the epoch).</param>
     /// <param name="recordTimestampMs">The record's broker timestamp (ms); negative when the record has none.</param>
     /// <param name="wallClockMs">The job's wall clock (ms).</param>
-    /// <param name="checkDelay">Apply <see cref="MaxEventDelay"/> (events straight from an agent).</param>
-    public string? Check(long timeUs, long recordTimestampMs, long wallClockMs, bool checkDelay)
+    public string? CheckEvent(long timeUs, long recordTimestampMs, long wallClockMs)
+    {
+        var referenceMs = recordTimestampMs >= 0 ? Math.Min(recordTimestampMs, wallClockMs) : wallClockMs;
+        if (Check(timeUs, referenceMs, recordTimestampMs >= 0 ? "the record's timestamp and the job's clock" : "the job's clock") is { } problem)
+        {
+            return problem;
+        }
+
+        if (MaxEventDelay > TimeSpan.Zero && recordTimestampMs >= 0 && recordTimestampMs * 1000 - timeUs > (long)MaxEventDelay.TotalMicroseconds)
+        {
+            return $"time {Format(timeUs)} is more than {MaxEventDelay} (Streams:MaxEventDelaySeconds) before its record's timestamp ({Format(recordTimestampMs * 1000)})";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Why a time in a record made from events (a snapshot's window and nodes, a profile's nodes, a signal, a Falco alert)
+    /// cannot be believed, or null when it can: judged against the job's clock alone, since such a record may be written
+    /// long after its events (a window closed when the container went quiet) or re-read long after it was written.
+    /// </summary>
+    public string? CheckTime(long timeUs, long wallClockMs) => Check(timeUs, wallClockMs, "the job's clock");
+
+    string? Check(long timeUs, long referenceMs, string reference)
     {
         if (timeUs <= 0)
         {
             return $"time {timeUs} µs is not after the Unix epoch";
         }
 
-        var referenceMs = recordTimestampMs >= 0 ? Math.Min(recordTimestampMs, wallClockMs) : wallClockMs;
-        var skewUs = (long)MaxClockSkew.TotalMicroseconds;
-        if (timeUs / 1000 > referenceMs && timeUs - referenceMs * 1000 > skewUs)
+        if (timeUs / 1000 > referenceMs && timeUs - referenceMs * 1000 > (long)MaxClockSkew.TotalMicroseconds)
         {
-            return $"time {Format(timeUs)} is more than {MaxClockSkew} ahead of the record's timestamp and the job's clock ({Format(referenceMs * 1000)})";
-        }
-
-        if (checkDelay && MaxEventDelay > TimeSpan.Zero && recordTimestampMs >= 0
-            && recordTimestampMs * 1000 - timeUs > (long)MaxEventDelay.TotalMicroseconds)
-        {
-            return $"time {Format(timeUs)} is more than {MaxEventDelay} (Streams:MaxEventDelaySeconds) before its record's timestamp ({Format(recordTimestampMs * 1000)})";
+            return $"time {Format(timeUs)} is more than {MaxClockSkew} (Streams:MaxClockSkewSeconds) ahead of {reference} ({Format(referenceMs * 1000)})";
         }
 
         return null;

@@ -36,7 +36,7 @@ internal static class RawBatchCheck
         var events = batch.Events;
         for (var i = 0; i < events.Count; i++)
         {
-            var problem = limits.Check(events[i].TimestampUs, recordTimestampMs, wallClockMs, checkDelay: true);
+            var problem = limits.CheckEvent(events[i].TimestampUs, recordTimestampMs, wallClockMs);
             if (problem is null)
             {
                 kept?.Add(events[i]);

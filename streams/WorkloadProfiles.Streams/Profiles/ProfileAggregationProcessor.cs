@@ -27,6 +27,7 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
 {
     public const string StoreName = "profile-aggregates";
     const string Job = "profiles";
+    static readonly long MaxWindowUs = (long)TimeSpan.FromDays(366).TotalMicroseconds;
 
     readonly Dictionary<string, ProfileAggregate> _aggregates = new(StringComparer.Ordinal);
     ProcessorContext<string, Outgoing> _context = null!;
@@ -68,7 +69,7 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
             return null!;
         }
 
-        if (Unbelievable(snapshot, record.Timestamp.UnixTimestampMs) is { } why)
+        if (Unbelievable(snapshot) is { } why)
         {
             output.DeadLetter(source, ContractErrorReasons.InvalidValue, why);
             return null!;
@@ -104,7 +105,7 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
     }
 
     /// <summary>Why a snapshot cannot be merged although it decodes: identity strings or times no snapshot job writes.</summary>
-    string? Unbelievable(ActivitySnapshot snapshot, long recordTimestampMs)
+    string? Unbelievable(ActivitySnapshot snapshot)
     {
         var container = snapshot.Container;
         if (container.Id.Length is 0 or > RawBatchCheck.MaxContainerIdLength || container.ImageName!.Length > RawBatchCheck.MaxNameLength
@@ -116,24 +117,25 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
         }
 
         var now = _context.WallClockTime;
-        if (times.Check(snapshot.WindowStartUs, recordTimestampMs, now, checkDelay: false) is { } start)
+        if (times.CheckTime(snapshot.WindowStartUs, now) is { } start)
         {
             return $"snapshot {snapshot.SnapshotId} window start: {start}";
         }
 
-        if (snapshot.WindowEndUs < snapshot.WindowStartUs || times.Check(snapshot.WindowEndUs, recordTimestampMs, now, checkDelay: false) is not null)
+        // A window closed early (container exit, quiet container) ends after the clock: only its length is judged.
+        if (snapshot.WindowEndUs < snapshot.WindowStartUs || snapshot.WindowEndUs - snapshot.WindowStartUs > MaxWindowUs)
         {
-            return $"snapshot {snapshot.SnapshotId} window end {snapshot.WindowEndUs} is before its start or unbelievable";
+            return $"snapshot {snapshot.SnapshotId} window ends {snapshot.WindowEndUs - snapshot.WindowStartUs} µs after it starts (0 .. one year)";
         }
 
         foreach (var node in snapshot.Nodes)
         {
-            if (times.Check(node.FirstSeenUs, recordTimestampMs, now, checkDelay: false) is { } first)
+            if (times.CheckTime(node.FirstSeenUs, now) is { } first)
             {
                 return $"snapshot {snapshot.SnapshotId} node {node.Id:x16} first seen: {first}";
             }
 
-            if (times.Check(node.LastSeenUs, recordTimestampMs, now, checkDelay: false) is { } last)
+            if (times.CheckTime(node.LastSeenUs, now) is { } last)
             {
                 return $"snapshot {snapshot.SnapshotId} node {node.Id:x16} last seen: {last}";
             }

@@ -160,7 +160,13 @@ public sealed class RestartTests(ITestOutputHelper output)
     {
         foreach (var batch in batches)
         {
-            producer.Produce(PipelineTopics.RawEvents.Name, new Message<string, byte[]> { Key = batch.Container.Id, Value = Codecs.Batches.Serialize(batch) });
+            // Stamped as an agent's record would be: just after its last event.
+            producer.Produce(PipelineTopics.RawEvents.Name, new Message<string, byte[]>
+            {
+                Key = batch.Container.Id,
+                Value = Codecs.Batches.Serialize(batch),
+                Timestamp = new Timestamp(batch.Events[^1].TimestampUs / 1000, TimestampType.CreateTime),
+            });
         }
 
         producer.Flush();
