@@ -66,10 +66,10 @@ internal sealed class DetectionProcessor(
             return null!;
         }
 
-        var events = RawBatchCheck.BelievableEvents(batch, times, record.Timestamp.UnixTimestampMs, _context.WallClockTime, out var refused, out var problem);
+        var events = RawBatchCheck.UsableEvents(batch, times, record.Timestamp.UnixTimestampMs, _context.WallClockTime, out var refused, out var problem);
         if (refused > 0)
         {
-            Refuse(source, ContractErrorReasons.InvalidValue, $"{refused} of {batch.Events.Count} events have unbelievable times, e.g. {problem}; the rest were used");
+            Refuse(source, ContractErrorReasons.InvalidValue, $"{refused} of {batch.Events.Count} events cannot be used, e.g. {problem}; the rest were used");
             batch = batch with { Events = events };
         }
 

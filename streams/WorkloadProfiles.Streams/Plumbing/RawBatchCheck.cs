@@ -1,11 +1,13 @@
 using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Snapshots;
 
 namespace WorkloadProfiles.Streams.Plumbing;
 
 /// <summary>
 /// What the snapshot and detection jobs refuse in a raw batch before using it, identically, so both jobs see the same
-/// events: identity strings longer than any real one (they are copied into every snapshot, signal and state key), and
-/// event times <see cref="EventTimeLimits"/> does not believe.
+/// events: identity strings longer than any real one (they are copied into every snapshot, signal and state key), event
+/// times <see cref="EventTimeLimits"/> does not believe, pids no kernel hands out, and events missing what their kind
+/// needs (<see cref="SnapshotBuilder.Validate"/>).
 /// </summary>
 internal static class RawBatchCheck
 {
@@ -14,6 +16,9 @@ internal static class RawBatchCheck
 
     /// <summary>Longest image name or tag, and host name (DNS allows 253 characters; image references 255 per name).</summary>
     public const int MaxNameLength = 512;
+
+    /// <summary>Linux's largest pid_max (2^22): a pid above it never came from a kernel.</summary>
+    public const int MaxPid = 4_194_304;
 
     /// <summary>Why the batch's container or host cannot be used, or null.</summary>
     public static string? IdentityProblem(RawEventBatch batch) =>
@@ -25,9 +30,9 @@ internal static class RawBatchCheck
         : null;
 
     /// <summary>
-    /// The batch's events whose times are believable (the same list when all are), and a description of the others.
+    /// The batch's events the jobs can use (the same list when all are), and a description of the others.
     /// </summary>
-    public static IReadOnlyList<RawEvent> BelievableEvents(RawEventBatch batch, EventTimeLimits limits, long recordTimestampMs, long wallClockMs,
+    public static IReadOnlyList<RawEvent> UsableEvents(RawEventBatch batch, EventTimeLimits limits, long recordTimestampMs, long wallClockMs,
         out int refused, out string? firstProblem)
     {
         refused = 0;
@@ -36,7 +41,10 @@ internal static class RawBatchCheck
         var events = batch.Events;
         for (var i = 0; i < events.Count; i++)
         {
-            var problem = limits.CheckEvent(events[i].TimestampUs, recordTimestampMs, wallClockMs);
+            var e = events[i];
+            var problem = e.Pid > MaxPid || e.Ppid is < 0 or > MaxPid || e.ChildPid is < 0 or > MaxPid
+                ? $"pid {e.Pid}, ppid {e.Ppid} or child pid {e.ChildPid} outside 0..{MaxPid}"
+                : SnapshotBuilder.Validate(e) ?? limits.CheckEvent(e.TimestampUs, recordTimestampMs, wallClockMs);
             if (problem is null)
             {
                 kept?.Add(events[i]);

@@ -98,13 +98,13 @@ internal sealed class SnapshotWindowProcessor
         // An event time the job cannot believe never reaches a window, so it never moves stream time; the batch is
         // journaled (or held) without it, so a replay after a restart sees exactly the events the first run used.
         var raw = decoded.Raw!;
-        var believable = RawBatchCheck.BelievableEvents(batch, _times, record.Timestamp.UnixTimestampMs, _context.WallClockTime,
+        var usable = RawBatchCheck.UsableEvents(batch, _times, record.Timestamp.UnixTimestampMs, _context.WallClockTime,
             out var refused, out var problem);
         if (refused > 0)
         {
             _output.DeadLetter(source, ContractErrorReasons.InvalidValue,
-                $"{refused} of {batch.Events.Count} events have times the job cannot believe, e.g. {problem}; the rest were used");
-            batch = batch with { Events = believable };
+                $"{refused} of {batch.Events.Count} events cannot be used, e.g. {problem}; the rest were used");
+            batch = batch with { Events = usable };
             raw = _codecs.Batches.Serialize(batch);
         }
 
