@@ -135,7 +135,7 @@ public sealed class PipelineTopology
         Sink(raw.Transform(
             TaskTransformer<string, Decoded<RawEventBatch>, string, Outgoing>.Supplier(
                 () => new DetectionProcessor(detection, rules, suppressions, _codecs, _metrics, _options.EventTime,
-                    Output("detection", "detection-job"), deadLetterUndecodable)),
+                    Output("detection", "detection-job"), deadLetterUndecodable), DetectionProcessor.StoreBuilder()),
             "detection"), "detection-sink");
 
         var falco = builder.Stream(detection.FalcoTopic, new SourceKeySerDes(), new ByteArraySerDes(), "falco-alerts");

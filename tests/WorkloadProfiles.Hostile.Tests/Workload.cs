@@ -72,7 +72,7 @@ internal sealed class Workload
         _random = new Random(seed);
         _baseUs = baseUs;
         Stress();
-        ValidRaw();
+        ValidRaw(Containers);
         ValidDirect();
         foreach (var topic in AvroTopics)
         {
@@ -83,6 +83,22 @@ internal sealed class Workload
         HostileFalco();
         Records = [.. _stress, .. Interleave()];
     }
+
+    Workload(long baseUs, IReadOnlyList<(ContainerRef Container, string Program)> containers)
+    {
+        _random = new Random(0);
+        _baseUs = baseUs;
+        ValidRaw(containers);
+        Records = _valid;
+    }
+
+    /// <summary>Valid raw traffic only: <paramref name="containers"/> containers of three images (for the scale-out test).</summary>
+    public static Workload ValidTraffic(long baseUs, int containers) => new(baseUs, [.. Enumerable.Range(0, containers).Select(i => (i % 3) switch
+    {
+        0 => (new ContainerRef($"v-web-{i}", "shop/web", "1.0"), "/usr/sbin/nginx"),
+        1 => (new ContainerRef($"v-db-{i}", "shop/db", "2.0"), "/usr/local/bin/postgres"),
+        _ => (new ContainerRef($"v-job-{i}", "shop/worker", "3.0"), "/app/worker"),
+    })]);
 
     /// <summary>Everything, in sending order: the stress loads, then valid and hostile records interleaved.</summary>
     public IReadOnlyList<Outgoing> Records { get; }
@@ -173,15 +189,15 @@ internal sealed class Workload
     ];
 
     /// <summary>Six one-minute windows (1..6) of six containers, a batch every 10 s, shells and /etc writes that raise signals.</summary>
-    void ValidRaw()
+    void ValidRaw(IReadOnlyList<(ContainerRef Container, string Program)> containers)
     {
         var raw = new List<(long At, Outgoing Record, RawEventBatch Batch)>();
-        foreach (var (container, program) in Containers)
+        foreach (var (container, program) in containers)
         {
             var windows = new HashSet<long>();
             for (var step = 0; step < 36; step++)
             {
-                var at = Minutes(1 + step / 6.0) + Containers.Select(c => c.Container.Id).ToList().IndexOf(container.Id) * 100_000L;
+                var at = Minutes(1 + step / 6.0) + containers.Select(c => c.Container.Id).ToList().IndexOf(container.Id) * 10_000L;
                 var events = new List<RawEvent>();
                 if (step == 0)
                 {

@@ -3,6 +3,7 @@ using System.Text;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
+using WorkloadProfiles.Streams.Plumbing;
 
 namespace WorkloadProfiles.Streams.Snapshots;
 
@@ -115,28 +116,7 @@ internal sealed record ContainerMeta(
             writer.Write(ClosedUpToUs);
             writer.Write(LastOffset);
             writer.Write(LineageOffset);
-            writer.Write(Lineage.TruncatedKeys);
-            writer.Write(Lineage.Nodes.Count);
-            foreach (var node in Lineage.Nodes)
-            {
-                writer.Write(node.Id);
-                writer.Write(node.ParentId);
-                writer.Write(node.Key);
-                writer.Write(node.Process.ExecutablePath);
-                writer.Write(node.Process.Args.Count);
-                foreach (var arg in node.Process.Args)
-                {
-                    writer.Write(arg);
-                }
-            }
-
-            writer.Write(Lineage.Pids.Count);
-            foreach (var pid in Lineage.Pids)
-            {
-                writer.Write(pid.Value);
-                writer.Write(pid.NodeId);
-            }
-
+            LineageEncoding.Write(writer, Lineage);
             writer.Write(StreamTimeUs);
         }
 
@@ -159,31 +139,9 @@ internal sealed record ContainerMeta(
         var closedUpTo = reader.ReadInt64();
         var lastOffset = reader.ReadInt64();
         var lineageOffset = reader.ReadInt64();
-        var truncatedKeys = reader.ReadInt64();
-        var nodes = new ProcessTableState.Node[reader.ReadInt32()];
-        for (var i = 0; i < nodes.Length; i++)
-        {
-            var nodeId = reader.ReadUInt64();
-            var parentId = reader.ReadUInt64();
-            var key = reader.ReadString();
-            var executable = reader.ReadString();
-            var args = new string[reader.ReadInt32()];
-            for (var a = 0; a < args.Length; a++)
-            {
-                args[a] = reader.ReadString();
-            }
-
-            nodes[i] = new ProcessTableState.Node(nodeId, parentId, key, new ProcessRef(executable, args));
-        }
-
-        var pids = new ProcessTableState.Pid[reader.ReadInt32()];
-        for (var i = 0; i < pids.Length; i++)
-        {
-            pids[i] = new ProcessTableState.Pid(reader.ReadInt32(), reader.ReadUInt64());
-        }
-
+        var lineage = LineageEncoding.Read(reader);
         var streamTime = version >= 3 ? reader.ReadInt64() : long.MinValue;
         var container = image.Length > 0 && tag.Length > 0 ? new ContainerRef(id, image, tag) : null;
-        return new ContainerMeta(container, host, closedUpTo, lastOffset, lineageOffset, new ProcessTableState(pids, nodes, truncatedKeys), streamTime);
+        return new ContainerMeta(container, host, closedUpTo, lastOffset, lineageOffset, lineage, streamTime);
     }
 }
