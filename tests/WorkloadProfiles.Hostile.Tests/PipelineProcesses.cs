@@ -107,6 +107,9 @@ internal sealed partial class PipelineProcesses : IAsyncDisposable
         ["WP_Sink__GroupId"] = GroupOf(Sink),
         ["WP_Sink__LingerMs"] = "200",
         ["WP_Sink__MetricsPort"] = "0",
+        // As the stream jobs do on the local broker (LocalStreamsDefaults): a killed sink's partitions move after 6 s, not 45.
+        ["WP_Kafka__Client__session.timeout.ms"] = "6000",
+        ["WP_Kafka__Client__heartbeat.interval.ms"] = "2000",
     });
 
     /// <summary>SIGKILLs <paramref name="member"/> (as the OOM killer would) and starts it again on the same state.</summary>
