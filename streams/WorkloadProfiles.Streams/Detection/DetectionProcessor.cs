@@ -28,7 +28,9 @@ namespace WorkloadProfiles.Streams.Detection;
 /// Lineage survives a restart and a task moving to another instance: every batch with lineage events or signals is
 /// journaled in a changelog-backed store (its lineage events and the signals it raised), folded into a checkpoint of the
 /// container's table every <see cref="FoldEvery"/> entries; a new owner restores the checkpoint and replays the journal
-/// before its first batch, so a signal carries the same ancestry on any instance. A batch redelivered after a restart
+/// before its first batch, so a signal carries the same ancestry on any instance. Journal entries live in
+/// <see cref="FoldEvery"/> slots per container that the next round overwrites (an entry at or below the checkpoint's
+/// offset is stale), so a fold writes one record instead of a tombstone per entry. A batch redelivered after a restart
 /// (at or below the container's last journaled offset) is not evaluated again over a lineage that already holds it: its
 /// journaled signals are sent again instead (same ids, so downstream they collapse).
 /// </para>
@@ -193,6 +195,7 @@ internal sealed class DetectionProcessor(
         {
             using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
             {
+                writer.Write(offset);
                 var events = codecs.Batches.Serialize(batch with { Events = lineageEvents ?? [] });
                 writer.Write(events.Length);
                 writer.Write(events);
@@ -208,10 +211,11 @@ internal sealed class DetectionProcessor(
                 }
             }
 
-            _store.Put(JournalKey(id, offset), buffer.ToArray());
+            _store.Put(JournalKey(id, lineage.Journal.Count), buffer.ToArray());
         }
 
         lineage.Journal.Add(offset);
+        lineage.SlotsUsed = Math.Max(lineage.SlotsUsed, lineage.Journal.Count);
         if (lineage.Journal.Count >= FoldEvery || lineageEvents?.Last().Kind == EventKind.ContainerExit)
         {
             Fold(id, lineage);
@@ -231,13 +235,10 @@ internal sealed class DetectionProcessor(
         }
 
         _store.Put(CheckpointKey(containerId), checkpoint);
+        lineage.CheckpointOffset = lineage.LastOffset;
         lineage.ExitedWallMs = _engine.ExportLineage(containerId) is null ? _context.WallClockTime : null;
 
-        foreach (var offset in lineage.Journal)
-        {
-            _store.Delete(JournalKey(containerId, offset));
-        }
-
+        // The slots are not deleted: the next entries overwrite them, and until then they are older than the checkpoint.
         lineage.Journal.Clear();
     }
 
@@ -260,12 +261,13 @@ internal sealed class DetectionProcessor(
     /// <summary>A batch redelivered after a restart: its lineage is in the restored table; its signals are sent again.</summary>
     void Resend(string containerId, long offset, in Source source)
     {
-        if (_store.Get(JournalKey(containerId, offset)) is not { } entry)
+        var slot = LineageOf(containerId).Journal.IndexOf(offset);
+        if (slot < 0 || _store.Get(JournalKey(containerId, slot)) is not { } entry)
         {
-            return;
+            return; // folded into the checkpoint already: its signals went out long before the commit that preceded the crash
         }
 
-        var (_, signals) = DecodeJournal(entry);
+        var (_, _, signals) = DecodeJournal(entry);
         foreach (var signal in signals)
         {
             var decoded = codecs.Signals.Deserialize(signal);
@@ -285,7 +287,7 @@ internal sealed class DetectionProcessor(
         }
 
         _restored = true;
-        var journal = new List<(long Offset, string ContainerId, byte[] Value)>();
+        var journal = new List<(long Offset, string ContainerId, int Slot, byte[] Value)>();
         foreach (var (key, value) in _store.All())
         {
             if (key.StartsWith("c|", StringComparison.Ordinal))
@@ -293,7 +295,8 @@ internal sealed class DetectionProcessor(
                 var containerId = key[2..];
                 using var reader = new BinaryReader(new MemoryStream(value), Encoding.UTF8);
                 var lineage = LineageOf(containerId);
-                lineage.LastOffset = Math.Max(lineage.LastOffset, reader.ReadInt64());
+                lineage.CheckpointOffset = reader.ReadInt64();
+                lineage.LastOffset = Math.Max(lineage.LastOffset, lineage.CheckpointOffset);
                 if (reader.ReadBoolean())
                 {
                     _engine.RestoreLineage(containerId, LineageEncoding.Read(reader));
@@ -306,16 +309,23 @@ internal sealed class DetectionProcessor(
             else if (key.StartsWith("j|", StringComparison.Ordinal))
             {
                 var split = key.LastIndexOf('|');
-                journal.Add((long.Parse(key.AsSpan(split + 1), NumberStyles.None, CultureInfo.InvariantCulture), key[2..split], value));
+                var slot = int.Parse(key.AsSpan(split + 1), NumberStyles.None, CultureInfo.InvariantCulture);
+                journal.Add((DecodeJournal(value).Offset, key[2..split], slot, value));
             }
         }
 
-        foreach (var (offset, containerId, value) in journal.OrderBy(j => j.Offset))
+        foreach (var (offset, containerId, slot, value) in journal.OrderBy(j => j.Offset))
         {
             var lineage = LineageOf(containerId);
+            lineage.SlotsUsed = Math.Max(lineage.SlotsUsed, slot + 1);
+            if (offset <= lineage.CheckpointOffset)
+            {
+                continue; // a slot from before the checkpoint, not yet overwritten
+            }
+
             lineage.Journal.Add(offset);
             lineage.LastOffset = Math.Max(lineage.LastOffset, offset);
-            var (events, _) = DecodeJournal(value);
+            var (_, events, _) = DecodeJournal(value);
             _engine.ReplayLineage(codecs.Batches.Deserialize(events));
         }
     }
@@ -326,13 +336,19 @@ internal sealed class DetectionProcessor(
         foreach (var (id, lineage) in _lineages.Where(l => l.Value.ExitedWallMs is { } exited && nowMs - exited >= 3_600_000).ToList())
         {
             _store.Delete(CheckpointKey(id));
+            for (var slot = 0; slot < lineage.SlotsUsed; slot++)
+            {
+                _store.Delete(JournalKey(id, slot));
+            }
+
             _lineages.Remove(id);
         }
     }
 
-    static (byte[] Events, List<byte[]> Signals) DecodeJournal(byte[] value)
+    static (long Offset, byte[] Events, List<byte[]> Signals) DecodeJournal(byte[] value)
     {
         using var reader = new BinaryReader(new MemoryStream(value), Encoding.UTF8);
+        var offset = reader.ReadInt64();
         var events = reader.ReadBytes(reader.ReadInt32());
         var signals = new List<byte[]>();
         for (var count = reader.ReadInt32(); count > 0; count--)
@@ -340,13 +356,13 @@ internal sealed class DetectionProcessor(
             signals.Add(reader.ReadBytes(reader.ReadInt32()));
         }
 
-        return (events, signals);
+        return (offset, events, signals);
     }
 
     static string CheckpointKey(string containerId) => $"c|{containerId}";
 
-    static string JournalKey(string containerId, long offset) =>
-        string.Create(CultureInfo.InvariantCulture, $"j|{containerId}|{offset:D20}");
+    static string JournalKey(string containerId, int slot) =>
+        string.Create(CultureInfo.InvariantCulture, $"j|{containerId}|{slot:D2}");
 
     // The engine counts suppressions per rule; the Prometheus counter follows its total.
     void ReportSuppressed()
@@ -363,7 +379,12 @@ internal sealed class DetectionProcessor(
     sealed class Lineage
     {
         public long LastOffset { get; set; } = -1;
+        /// <summary>Offset the stored checkpoint covers; journal slots at or below it are stale.</summary>
+        public long CheckpointOffset { get; set; } = -1;
+        /// <summary>Offsets of the journal entries since the checkpoint, by slot.</summary>
         public List<long> Journal { get; } = [];
+        /// <summary>Slots ever written (deleted when the container is forgotten).</summary>
+        public int SlotsUsed { get; set; }
         /// <summary>Wall clock (ms) when the container's exit was folded; null while it runs.</summary>
         public long? ExitedWallMs { get; set; }
     }

@@ -42,6 +42,22 @@ public sealed record EventTimeLimits
     }
 
     /// <summary>
+    /// The event times <see cref="CheckEvent"/> accepts for one record, as an inclusive range: what a job checks per event
+    /// (the message comes from <see cref="CheckEvent"/> for the few outside it).
+    /// </summary>
+    public (long MinUs, long MaxUs) EventRange(long recordTimestampMs, long wallClockMs)
+    {
+        var referenceMs = recordTimestampMs >= 0 ? Math.Min(recordTimestampMs, wallClockMs) : wallClockMs;
+        var maxUs = SaturatingAdd(referenceMs * 1000, (long)MaxClockSkew.TotalMicroseconds);
+        var minUs = MaxEventDelay > TimeSpan.Zero && recordTimestampMs >= 0
+            ? Math.Max(1, recordTimestampMs * 1000 - (long)MaxEventDelay.TotalMicroseconds)
+            : 1;
+        return (minUs, maxUs);
+    }
+
+    static long SaturatingAdd(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
+
+    /// <summary>
     /// Why a time in a record made from events (a snapshot's window and nodes, a profile's nodes, a signal, a Falco alert)
     /// cannot be believed, or null when it can: judged against the job's clock alone, since such a record may be written
     /// long after its events (a window closed when the container went quiet) or re-read long after it was written.

@@ -39,12 +39,17 @@ internal static class RawBatchCheck
         firstProblem = null;
         List<RawEvent>? kept = null;
         var events = batch.Events;
+        // Per event only comparisons (this runs on every event, in two jobs); messages only for what is refused.
+        var (minUs, maxUs) = limits.EventRange(recordTimestampMs, wallClockMs);
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            var problem = e.Pid > MaxPid || e.Ppid is < 0 or > MaxPid || e.ChildPid is < 0 or > MaxPid
-                ? $"pid {e.Pid}, ppid {e.Ppid} or child pid {e.ChildPid} outside 0..{MaxPid}"
-                : SnapshotBuilder.Validate(e) ?? limits.CheckEvent(e.TimestampUs, recordTimestampMs, wallClockMs);
+            var usable = e.TimestampUs >= minUs && e.TimestampUs <= maxUs && (uint)e.Pid <= MaxPid && (uint)e.Ppid <= MaxPid
+                && (uint)e.ChildPid <= MaxPid && SnapshotBuilder.Validate(e) is null;
+            var problem = usable ? null
+                : e.Pid > MaxPid || e.Ppid is < 0 or > MaxPid || e.ChildPid is < 0 or > MaxPid
+                    ? $"pid {e.Pid}, ppid {e.Ppid} or child pid {e.ChildPid} outside 0..{MaxPid}"
+                    : SnapshotBuilder.Validate(e) ?? limits.CheckEvent(e.TimestampUs, recordTimestampMs, wallClockMs);
             if (problem is null)
             {
                 kept?.Add(events[i]);
