@@ -105,7 +105,7 @@ internal static class SuiteRun
             if (i % 200 == 0)
             {
                 pipeline.SampleRss();
-                Assert.Empty(pipeline.UnexpectedExits());
+                if (pipeline.UnexpectedExits() is { Count: > 0 } ended) Assert.Fail(string.Join("\n", ended));
             }
         }
 
