@@ -23,6 +23,16 @@ public sealed class KafkaOptions
     /// </summary>
     public Dictionary<string, string> Client { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>librdkafka's producer default, under Kafka's default <c>max.message.bytes</c> of 1 MiB.</summary>
+    public const int DefaultMaxMessageBytes = 1_000_000;
+
+    /// <summary>
+    /// The largest record (key, value and headers) any process writes: at or below the topics' <c>max.message.bytes</c>.
+    /// Producers get it as <c>message.max.bytes</c>; the stream jobs and the sink bound what they produce by it (snapshots
+    /// and profiles are capped below it, dead letters far below it).
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = DefaultMaxMessageBytes;
+
     /// <summary>Binds the <c>Kafka</c> section of <paramref name="configuration"/>; absent keys keep their defaults.</summary>
     public static KafkaOptions From(IConfiguration configuration)
     {
@@ -36,7 +46,7 @@ public sealed class KafkaOptions
     }
 
     /// <summary>Producer settings for these options.</summary>
-    public ProducerConfig ToProducerConfig() => Apply(new ProducerConfig());
+    public ProducerConfig ToProducerConfig() => Apply(new ProducerConfig { MessageMaxBytes = MaxMessageBytes });
 
     /// <summary>Consumer settings for these options, in consumer group <paramref name="groupId"/>.</summary>
     public ConsumerConfig ToConsumerConfig(string groupId) => Apply(new ConsumerConfig { GroupId = groupId });

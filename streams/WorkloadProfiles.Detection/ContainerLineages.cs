@@ -40,6 +40,20 @@ internal sealed class ContainerLineages(DetectionOptions options, DetectionMetri
         return node.Value.Processes;
     }
 
+    /// <summary>The table of a container the engine knows, without touching its recency.</summary>
+    public bool TryGet(string containerId, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out ProcessTable processes)
+    {
+        processes = _byId.TryGetValue(containerId, out var node) ? node.Value.Processes : null;
+        return processes is not null;
+    }
+
+    /// <summary>Sets a container's table (a restored checkpoint), making it the most recently seen.</summary>
+    public void Restore(string containerId, ProcessTable processes)
+    {
+        For(containerId);
+        _byId[containerId].Value = new Entry(containerId, processes);
+    }
+
     /// <summary>Forgets a container that exited.</summary>
     public void Exited(string containerId)
     {

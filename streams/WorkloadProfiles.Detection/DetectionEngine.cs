@@ -92,10 +92,7 @@ public sealed class DetectionEngine
                     if (i + 1 < events.Count) processes = _lineages.For(container.Id);
                     continue;
                 case EventKind.Fork or EventKind.Exit or EventKind.Exec:
-                    processes.Apply(e);
-                    if (e.Kind != EventKind.Exit
-                        && (processes.Count > _options.MaxProcessesPerContainer || processes.NodeCount > _options.MaxProcessesPerContainer))
-                        processes = _lineages.Reset(container.Id);
+                    processes = ApplyLineage(container.Id, processes, e);
                     break;
             }
 
@@ -128,6 +125,47 @@ public sealed class DetectionEngine
         if (signals is null) return [];
         _metrics.Signals(signals.Count);
         return signals;
+    }
+
+    /// <summary>
+    /// Applies only the batch's lineage events (exec, fork, exit, container exit), exactly as <see cref="Evaluate"/> does,
+    /// without evaluating rules: how a stream job rebuilds lineage from a journal after a restart or a task move.
+    /// </summary>
+    public void ReplayLineage(RawEventBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var id = batch.Container.Id;
+        var processes = _lineages.For(id);
+        for (var i = 0; i < batch.Events.Count; i++)
+        {
+            var e = batch.Events[i];
+            if (e.Kind == EventKind.ContainerExit)
+            {
+                _lineages.Exited(id);
+                if (i + 1 < batch.Events.Count) processes = _lineages.For(id);
+            }
+            else if (e.Kind is EventKind.Fork or EventKind.Exit or EventKind.Exec)
+            {
+                processes = ApplyLineage(id, processes, e);
+            }
+        }
+    }
+
+    /// <summary>A container's lineage as plain data (null when the engine keeps none), for a stream job to checkpoint.</summary>
+    public ProcessTableState? ExportLineage(string containerId) =>
+        _lineages.TryGet(containerId, out var processes) ? processes.Export() : null;
+
+    /// <summary>Puts back a container's lineage exported by <see cref="ExportLineage"/>.</summary>
+    public void RestoreLineage(string containerId, ProcessTableState state) =>
+        _lineages.Restore(containerId, ProcessTable.Restore(state));
+
+    private ProcessTable ApplyLineage(string containerId, ProcessTable processes, RawEvent e)
+    {
+        processes.Apply(e);
+        if (e.Kind != EventKind.Exit
+            && (processes.Count > _options.MaxProcessesPerContainer || processes.NodeCount > _options.MaxProcessesPerContainer))
+            processes = _lineages.Reset(containerId);
+        return processes;
     }
 
     /// <summary>A matched rule: counted, then a signal unless a suppression covers the behaviour.</summary>

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using WorkloadProfiles.ClickHouse;
+using WorkloadProfiles.ClickHouse.Tables;
 using WorkloadProfiles.ClickHouse.Migrations;
 using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Domain;
@@ -36,8 +37,9 @@ public sealed class ClickHouseSink : IDisposable
     private bool batchAbandoned;
     private DateTime lagRefreshedUtc;
 
+    /// <param name="deadLetters">Bound of the dead letters it writes (<c>DeadLetter:MaxBytes</c>); the default when null.</param>
     public ClickHouseSink(KafkaOptions kafka, ClickHouseDatabase database, SinkOptions options, AvroCodecs codecs,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null, DeadLetterBound? deadLetters = null)
     {
         options.Validate();
         this.kafka = kafka;
@@ -50,8 +52,8 @@ public sealed class ClickHouseSink : IDisposable
         producerConfig.Acks = Acks.All;
         producerConfig.EnableIdempotence = true;
         deadLetterProducer = new ProducerBuilder<byte[], byte[]>(producerConfig).Build();
-        deadLetters = new DeadLetterPublisher(deadLetterProducer, codecs.For<DeadLetter>(options.Topics.DeadLetter),
-            options.Topics.DeadLetter, Metrics);
+        this.deadLetters = new DeadLetterPublisher(deadLetterProducer, codecs.For<DeadLetter>(options.Topics.DeadLetter),
+            options.Topics.DeadLetter, Metrics, deadLetters ?? DeadLetterBound.Default, logger);
     }
 
     public SinkMetrics Metrics { get; } = new();
@@ -154,10 +156,17 @@ public sealed class ClickHouseSink : IDisposable
             logger.LogWarning("Dead-lettering {Source}: {Reason}: {Error}", result.TopicPartitionOffset, ex.Reason, ex.Message);
             await deadLetters.PublishAsync(result, ex.Reason, ex.Message, cancellationToken);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        catch (ColumnValueException ex)
         {
+            // A value the column cannot hold (a time outside DateTime's 1970..2106): refused rather than stored wrong.
+            logger.LogWarning("Dead-lettering {Source}: {Error}", result.TopicPartitionOffset, ex.Message);
+            await deadLetters.PublishAsync(result, ContractErrorReasons.InvalidValue, ex.Message, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
+        {
+            // Whatever else a record makes the mapping throw, the sink skips it (dead-lettered) instead of stopping on it.
             logger.LogWarning("Dead-lettering {Source}: cannot map to rows: {Error}", result.TopicPartitionOffset, ex.Message);
-            await deadLetters.PublishAsync(result, DeadLetterPublisher.Unmappable, ex.Message, cancellationToken);
+            await deadLetters.PublishAsync(result, DeadLetterPublisher.Unmappable, $"{ex.GetType().Name}: {ex.Message}", cancellationToken);
         }
         return new PendingRecord(result, []);
     }

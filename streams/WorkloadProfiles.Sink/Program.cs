@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using WorkloadProfiles.ClickHouse;
 using WorkloadProfiles.Contracts;
+using WorkloadProfiles.Domain;
 using WorkloadProfiles.Kafka;
 using WorkloadProfiles.Sink;
 
@@ -18,6 +19,12 @@ using var loggerFactory = LoggerFactory.Create(builder => builder
 var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// SIGTERM (a service manager's stop): finish the batch, leave the group and exit 0 instead of being cut off with 143.
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
 
 var clickHouseOptions = configuration.GetSection(ClickHouseOptions.SectionName).Get<ClickHouseOptions>() ?? new ClickHouseOptions();
 var sinkOptions = configuration.GetSection(SinkOptions.SectionName).Get<SinkOptions>() ?? new SinkOptions();
@@ -30,7 +37,8 @@ switch (command)
         var kafka = KafkaOptions.From(configuration);
         using var codecs = new AvroCodecs(avroOptions);
         using var database = new ClickHouseDatabase(clickHouseOptions);
-        using var sink = new ClickHouseSink(kafka, database, sinkOptions, codecs, loggerFactory);
+        var deadLetters = DeadLetterBound.Of(configuration.GetValue("DeadLetter:MaxBytes", DeadLetterBound.DefaultMaxBytes));
+        using var sink = new ClickHouseSink(kafka, database, sinkOptions, codecs, loggerFactory, deadLetters);
         var logger = loggerFactory.CreateLogger("wp-sink");
         using var exporter = sinkOptions.MetricsPort > 0 ? new SinkMetricsExporter(sink.Metrics, sinkOptions.MetricsAddress, sinkOptions.MetricsPort) : null;
         if (exporter is not null) logger.LogInformation("Metrics on http://{Address}:{Port}/metrics", sinkOptions.MetricsAddress, sinkOptions.MetricsPort);

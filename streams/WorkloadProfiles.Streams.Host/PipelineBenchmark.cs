@@ -49,7 +49,13 @@ internal static class PipelineBenchmark
             for (var i = 0; i < batches; i++)
             {
                 var batch = Batch(i, eventsPerBatch);
-                producer.Produce(PipelineTopics.RawEvents.Name, new Message<string, byte[]> { Key = batch.Container.Id, Value = codecs.Batches.Serialize(batch) });
+                producer.Produce(PipelineTopics.RawEvents.Name, new Message<string, byte[]>
+                {
+                    Key = batch.Container.Id,
+                    Value = codecs.Batches.Serialize(batch),
+                    // Stamped as the agent that flushed it would have been, or the jobs refuse events a year older than their record.
+                    Timestamp = new Timestamp(batch.Events[^1].TimestampUs / 1000, TimestampType.CreateTime),
+                });
             }
 
             producer.Flush();

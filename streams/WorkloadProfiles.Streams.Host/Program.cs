@@ -41,7 +41,7 @@ var log = loggerFactory.CreateLogger("wp-streams");
 
 using var avro = new AvroCodecs(configuration.GetSection(AvroCodecOptions.SectionName).Get<AvroCodecOptions>() ?? AvroCodecOptions.Default);
 var metrics = new StreamsMetrics(Metrics.DefaultRegistry);
-var pipeline = new PipelineTopology(jobs, PipelineCodecs.From(avro), metrics);
+var pipeline = new PipelineTopology(jobs, PipelineCodecs.From(avro), metrics, loggerFactory);
 
 var config = new StreamConfig<StringSerDes, ByteArraySerDes>
 {
@@ -52,6 +52,23 @@ var config = new StreamConfig<StringSerDes, ByteArraySerDes>
     CommitIntervalMs = settings.CommitIntervalMs,
     AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
     Logger = loggerFactory,
+    // Every record the jobs produce is bounded by this (JobOutput); records without a timestamp are processed, not fatal.
+    MessageMaxBytes = settings.MaxMessageBytes,
+    DefaultTimestampExtractor = new RecordTimestamps(),
+    // Unreachable while Kafka:MaxMessageBytes is at or below the topics' max.message.bytes; should a broker still refuse a
+    // record for its size, the job logs and counts it instead of failing on it after every restart.
+    ProductionExceptionHandler = report =>
+    {
+        if (report.Error.Code is not (Confluent.Kafka.ErrorCode.MsgSizeTooLarge))
+        {
+            return ProductionExceptionHandlerResponse.FAIL;
+        }
+
+        metrics.Failures.WithLabels("producer", "too-large").Inc();
+        log.LogError("the broker refused a {Bytes}-byte record for {Topic} as too large; Kafka:MaxMessageBytes ({Max}) is above the topic's max.message.bytes",
+            report.Message?.Value?.Length ?? 0, report.Topic, settings.MaxMessageBytes);
+        return ProductionExceptionHandlerResponse.CONTINUE;
+    },
 };
 
 BrokerControlClient? localTopics = null;

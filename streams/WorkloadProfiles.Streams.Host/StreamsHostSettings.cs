@@ -1,6 +1,11 @@
 using Microsoft.Extensions.Configuration;
+using WorkloadProfiles.Contracts;
+using WorkloadProfiles.Domain;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Signals;
+using WorkloadProfiles.Domain.Snapshots;
+using WorkloadProfiles.Kafka;
+using WorkloadProfiles.Streams.Plumbing;
 
 namespace WorkloadProfiles.Streams.Host;
 
@@ -14,6 +19,12 @@ internal sealed record StreamsHostSettings
     public string BootstrapServers { get; init; } = "127.0.0.1:9092";
     /// <summary>Control port of the local broker command; 0 = a real Kafka (internal topics via CreateTopics).</summary>
     public int LocalBrokerControlPort { get; init; }
+    /// <summary>The largest record written (Kafka:MaxMessageBytes); snapshots and profiles stay below it.</summary>
+    public int MaxMessageBytes { get; init; } = KafkaOptions.DefaultMaxMessageBytes;
+    /// <summary>The largest dead letter (DeadLetter:MaxBytes).</summary>
+    public int DeadLetterMaxBytes { get; init; } = DeadLetterBound.DefaultMaxBytes;
+    /// <summary>Avro:MaxRecordBytes: what the codecs refuse to write; snapshots and profiles stay below it too.</summary>
+    public int MaxRecordBytes { get; init; } = AvroCodecOptions.DefaultMaxRecordBytes;
 
     // Streams
     public string ApplicationId { get; init; } = "wp-streams";
@@ -30,6 +41,12 @@ internal sealed record StreamsHostSettings
     public double LagIntervalSeconds { get; init; } = 15;
     /// <summary>Divides every duration (window, grace, hold, idle, stable-after): 60 turns 30 min windows into 30 s for demos.</summary>
     public double TimeScale { get; init; } = 1;
+    /// <summary>How far an event time may be ahead of its record's timestamp and the job's clock.</summary>
+    public double MaxClockSkewSeconds { get; init; } = 300;
+    /// <summary>How far an agent's event time may be behind its record's timestamp (0 = unchecked).</summary>
+    public double MaxEventDelaySeconds { get; init; } = 86_400;
+    /// <summary>Process nodes a container's lineage may hold in the snapshot job before it is compacted (or reset).</summary>
+    public int MaxProcessNodes { get; init; } = 16_384;
 
     // Profiles
     public int StableSnapshotCount { get; init; } = 200;
@@ -55,6 +72,9 @@ internal sealed record StreamsHostSettings
         {
             BootstrapServers = c["Kafka:BootstrapServers"] ?? d.BootstrapServers,
             LocalBrokerControlPort = c.GetValue("Kafka:LocalBrokerControlPort", d.LocalBrokerControlPort),
+            MaxMessageBytes = c.GetValue("Kafka:MaxMessageBytes", d.MaxMessageBytes),
+            DeadLetterMaxBytes = c.GetValue("DeadLetter:MaxBytes", d.DeadLetterMaxBytes),
+            MaxRecordBytes = c.GetValue("Avro:MaxRecordBytes", d.MaxRecordBytes),
             ApplicationId = c["Streams:ApplicationId"] ?? d.ApplicationId,
             StateDir = c["Streams:StateDir"] ?? d.StateDir,
             Jobs = ParseJobs(c["Streams:Jobs"]),
@@ -67,6 +87,9 @@ internal sealed record StreamsHostSettings
             PunctuateSeconds = c.GetValue("Streams:PunctuateSeconds", d.PunctuateSeconds),
             LagIntervalSeconds = c.GetValue("Streams:LagIntervalSeconds", d.LagIntervalSeconds),
             TimeScale = c.GetValue("Streams:TimeScale", d.TimeScale),
+            MaxClockSkewSeconds = c.GetValue("Streams:MaxClockSkewSeconds", d.MaxClockSkewSeconds),
+            MaxEventDelaySeconds = c.GetValue("Streams:MaxEventDelaySeconds", d.MaxEventDelaySeconds),
+            MaxProcessNodes = c.GetValue("Streams:MaxProcessNodes", d.MaxProcessNodes),
             StableSnapshotCount = c.GetValue("Profiles:StableSnapshotCount", d.StableSnapshotCount),
             StableAfterHours = c.GetValue("Profiles:StableAfterHours", d.StableAfterHours),
             TickSeconds = c.GetValue("Profiles:TickSeconds", d.TickSeconds),
@@ -108,11 +131,37 @@ internal sealed record StreamsHostSettings
         return duration / TimeScale;
     }
 
+    /// <summary>The record bounds; throws <see cref="ArgumentException"/> when they contradict each other.</summary>
+    public RecordLimits ToRecordLimits()
+    {
+        var limits = new RecordLimits { MaxMessageBytes = MaxMessageBytes, DeadLetters = DeadLetterBound.Of(DeadLetterMaxBytes) };
+        limits.Validate();
+        if (DeadLetterMaxBytes > MaxRecordBytes)
+        {
+            throw new ArgumentException($"DeadLetter:MaxBytes ({DeadLetterMaxBytes}) must not exceed Avro:MaxRecordBytes ({MaxRecordBytes}).");
+        }
+
+        return limits;
+    }
+
+    /// <summary>Snapshots and profiles must be writable by the codecs and the broker alike.</summary>
+    int MaxStateBytes => Math.Min(ToRecordLimits().MaxValueBytes, MaxRecordBytes);
+
     public StreamsJobOptions ToJobOptions() => new()
     {
         Jobs = Jobs,
+        Records = ToRecordLimits(),
+        EventTime = new EventTimeLimits
+        {
+            MaxClockSkew = TimeSpan.FromSeconds(MaxClockSkewSeconds >= 0 ? MaxClockSkewSeconds
+                : throw new ArgumentException("Streams:MaxClockSkewSeconds must not be negative.")),
+            MaxEventDelay = TimeSpan.FromSeconds(MaxEventDelaySeconds >= 0 ? MaxEventDelaySeconds
+                : throw new ArgumentException("Streams:MaxEventDelaySeconds must not be negative.")),
+        },
         Snapshots = new SnapshotJobOptions
         {
+            Limits = SnapshotLimits.Default with { MaxBytes = MaxStateBytes },
+            MaxProcessNodes = MaxProcessNodes > 0 ? MaxProcessNodes : throw new ArgumentException("Streams:MaxProcessNodes must be positive."),
             Window = Scaled(TimeSpan.FromMinutes(WindowMinutes)),
             Grace = Scaled(TimeSpan.FromSeconds(GraceSeconds)),
             ImageHold = Scaled(TimeSpan.FromSeconds(ImageHoldSeconds)),
@@ -121,7 +170,12 @@ internal sealed record StreamsHostSettings
         },
         Profiles = new ProfileJobOptions
         {
-            Policy = new ProfilePolicy { StableSnapshotCount = StableSnapshotCount, StableAfter = Scaled(TimeSpan.FromHours(StableAfterHours)) },
+            Policy = new ProfilePolicy
+            {
+                StableSnapshotCount = StableSnapshotCount,
+                StableAfter = Scaled(TimeSpan.FromHours(StableAfterHours)),
+                MaxBytes = MaxStateBytes,
+            },
             TickInterval = TimeSpan.FromSeconds(Math.Max(0.05, TickSeconds)),
         },
         Enrichment = new EnrichmentOptions

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.Stream;
@@ -20,19 +22,23 @@ namespace WorkloadProfiles.Streams;
 
 /// <summary>
 /// Builds the Streamiz topology of the selected jobs. Every job reads through never-throwing decoding serdes and writes
-/// <see cref="Outgoing"/> records through one dynamic-topic sink, so results and dead letters share a path.
+/// <see cref="Outgoing"/> records through one dynamic-topic sink (<see cref="JobOutput"/>, which bounds every record), so
+/// results and dead letters share a path; a record whose processing throws is dead-lettered and skipped.
 /// </summary>
 public sealed class PipelineTopology
 {
     readonly StreamsJobOptions _options;
     readonly PipelineCodecs _codecs;
     readonly StreamsMetrics _metrics;
+    readonly ILoggerFactory _loggers;
 
-    public PipelineTopology(StreamsJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics)
+    public PipelineTopology(StreamsJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics, ILoggerFactory? loggers = null)
     {
+        options.Records.Validate();
         _options = options;
         _codecs = codecs;
         _metrics = metrics;
+        _loggers = loggers ?? NullLoggerFactory.Instance;
         Suppressions = new SuppressionSet();
         Containers = new ContainerInventory();
     }
@@ -84,7 +90,8 @@ public sealed class PipelineTopology
                 var snapshots = _options.Snapshots;
                 Sink(raw.Transform(
                     TaskTransformer<string, Decoded<RawEventBatch>, string, Outgoing>.Supplier(
-                        () => new SnapshotWindowProcessor(snapshots, _codecs, _metrics), SnapshotWindowProcessor.StoreBuilder()),
+                        () => new SnapshotWindowProcessor(snapshots, _codecs, _metrics, _options.EventTime, Output("snapshots", "snapshot-job")),
+                        SnapshotWindowProcessor.StoreBuilder()),
                     "snapshot-windows"), "snapshot-sink");
             }
 
@@ -101,7 +108,8 @@ public sealed class PipelineTopology
                 new DecodingSerDes<ActivitySnapshot>(_codecs.Snapshots), "snapshots");
             Sink(snapshots.Transform(
                 TaskTransformer<string, Decoded<ActivitySnapshot>, string, Outgoing>.Supplier(
-                    () => new ProfileAggregationProcessor(profiles, _codecs, _metrics), ProfileAggregationProcessor.StoreBuilder()),
+                    () => new ProfileAggregationProcessor(profiles, _codecs, _metrics, _options.EventTime, Output("profiles", "profile-job")),
+                    ProfileAggregationProcessor.StoreBuilder()),
                 "profile-aggregation"), "profile-sink");
         }
 
@@ -116,7 +124,8 @@ public sealed class PipelineTopology
                 .MapValues<EnrichmentInput>((signal, _) => EnrichmentInput.ForSignal(signal), "signal-inputs");
             Sink(profileUpdates.Merge(signals, "enrichment-input").Transform(
                 TaskTransformer<string, EnrichmentInput, string, Outgoing>.Supplier(
-                    () => new SignalEnrichmentProcessor(enrichment, _codecs, _metrics), SignalEnrichmentProcessor.StoreBuilder()),
+                    () => new SignalEnrichmentProcessor(enrichment, _codecs, _metrics, _options.EventTime, Output("enrichment", "enrichment-job")),
+                    SignalEnrichmentProcessor.StoreBuilder()),
                 "signal-enrichment"), "enrichment-sink");
         }
 
@@ -135,14 +144,20 @@ public sealed class PipelineTopology
 
         Sink(raw.Transform(
             TaskTransformer<string, Decoded<RawEventBatch>, string, Outgoing>.Supplier(
-                () => new DetectionProcessor(detection, rules, suppressions, _codecs, _metrics, deadLetterUndecodable)),
+                () => new DetectionProcessor(detection, rules, suppressions, _codecs, _metrics, _options.EventTime,
+                    Output("detection", "detection-job"), deadLetterUndecodable), DetectionProcessor.StoreBuilder()),
             "detection"), "detection-sink");
 
         var falco = builder.Stream(detection.FalcoTopic, new SourceKeySerDes(), new ByteArraySerDes(), "falco-alerts");
         Sink(falco.Transform(
-            TaskTransformer<string, byte[], string, Outgoing>.Supplier(() => new FalcoBridgeProcessor(suppressions, containers, _codecs, _metrics)),
+            TaskTransformer<string, byte[], string, Outgoing>.Supplier(
+                () => new FalcoBridgeProcessor(suppressions, containers, _codecs, _metrics, _options.EventTime, Output("falco-bridge", "falco-bridge"))),
             "falco-bridge"), "falco-sink");
     }
+
+    /// <summary>One processor instance's output (a task's processors each get their own).</summary>
+    JobOutput Output(string job, string consumer) =>
+        new(job, consumer, _codecs, _metrics, _options.Records, _loggers.CreateLogger($"WorkloadProfiles.Streams.{job}"));
 
     void AddGlobalTable<T>(StreamBuilder builder, string table, string topic, IAvroCodec<T> codec, Action<T> apply, Action<string> remove)
         where T : class =>

@@ -1,6 +1,7 @@
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
+using WorkloadProfiles.Streams.Plumbing;
 
 namespace WorkloadProfiles.Streams;
 
@@ -43,6 +44,13 @@ public sealed record SnapshotJobOptions
 
     public SnapshotLimits Limits { get; init; } = SnapshotLimits.Default;
 
+    /// <summary>
+    /// Process nodes one container's lineage may hold: beyond it the container's open windows are closed and its process
+    /// table is compacted to what its live processes act as (or reset when even that is too large), so a container that
+    /// execs endless distinct programs cannot grow the job's memory or its changelog records without bound.
+    /// </summary>
+    public int MaxProcessNodes { get; init; } = 16_384;
+
     internal TimeSpan EffectiveIdleClose => IdleClose ?? Window + Grace;
 }
 
@@ -79,4 +87,10 @@ public sealed record StreamsJobOptions
     public ProfileJobOptions Profiles { get; init; } = new();
     public EnrichmentOptions Enrichment { get; init; } = new();
     public DetectionJobOptions Detection { get; init; } = new();
+
+    /// <summary>Sizes of what the jobs read and write, dead letters included.</summary>
+    public RecordLimits Records { get; init; } = RecordLimits.Default;
+
+    /// <summary>Which event times the jobs believe.</summary>
+    public EventTimeLimits EventTime { get; init; } = EventTimeLimits.Default;
 }

@@ -282,6 +282,9 @@ internal static class Samples
         Detail = "Unknown writer schema fingerprint 0xdeadbeefdeadbeef",
         Consumer = "snapshot-job",
         TimestampUs = T0,
+        KeySize = 3,
+        ValueSize = 40_000,
+        ValueSha256 = new string('a', 64),
     };
 
     public static DeadLetter MinimalDeadLetter => new() { SourceTopic = "t", Reason = "r", Consumer = "c", TimestampUs = 0, Key = [], Value = null };

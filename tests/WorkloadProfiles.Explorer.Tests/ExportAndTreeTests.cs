@@ -9,6 +9,7 @@ namespace WorkloadProfiles.Explorer.Tests;
 /// <summary>The pure parts: tree building from node rows, input rules, and the export renderers' edge cases.</summary>
 public sealed class ExportAndTreeTests
 {
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
     private static readonly ProfileRow Profile = new("nginx", "1.26", 3, "Stable", 10, 4, 1, 5, 0, 0, 0.9, 0, 0, null, [], ["host-a"]);
 
     private static NodeRow Node(ulong id, ulong parent, string kind, string key, double commonality = 1.0) =>
@@ -47,6 +48,60 @@ public sealed class ExportAndTreeTests
 
         Assert.Equal(["/app/server", "/orphan/process"], tree.Roots.Select(r => r.Key));
         Assert.Equal(3, tree.Unattached);
+    }
+
+    [Fact]
+    public void Tree_of_a_hundred_thousand_nested_processes_builds_and_serializes_without_recursion()
+    {
+        const int depth = 100_000;
+        var rows = Enumerable.Range(1, depth).Select(i => Node((ulong)i, (ulong)(i - 1), "process", $"/bin/p{i}")).ToList();
+
+        var tree = ProcessTree.Build(rows);
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(tree.Roots, WebJson);
+
+        Assert.Equal(0, tree.Unattached);
+        // Read as a stream (JsonDocument's parse time grows with the square of the depth): one object per level, each
+        // nested in its parent's "children", the deepest holding the last process.
+        var reader = new System.Text.Json.Utf8JsonReader(json, new System.Text.Json.JsonReaderOptions { MaxDepth = 3 * depth });
+        var (objects, deepest, lastKey) = (0, 0, "");
+        while (reader.Read())
+        {
+            if (reader.TokenType == System.Text.Json.JsonTokenType.StartObject) objects++;
+            deepest = Math.Max(deepest, reader.CurrentDepth);
+            if (reader.TokenType == System.Text.Json.JsonTokenType.PropertyName && reader.ValueTextEquals("key"))
+            {
+                reader.Read();
+                lastKey = reader.GetString()!;
+            }
+        }
+
+        Assert.Equal(depth, objects);
+        Assert.Equal(2 * depth, deepest); // the roots list, then an object and its "children" per level
+        Assert.Equal("/bin/p100000", lastKey);
+    }
+
+    [Theory]
+    [InlineData("/usr/sbin/nginx", "/usr/sbin/nginx")]
+    [InlineData("/opt/My App/bin/run", "/opt/My App/bin/run")]
+    [InlineData("/bin/sh -c *", "/bin/sh")]
+    [InlineData("/usr/bin/python3 /opt/my app/main.py", "/usr/bin/python3")]
+    [InlineData("/opt/My Tools/bin/bash -c *", "/opt/My Tools/bin/bash")]
+    [InlineData("/bin/busybox wget", "/bin/busybox")]
+    public void The_executable_of_a_process_key_keeps_spaces_of_its_path(string key, string executable) =>
+        Assert.Equal(executable, ProcessTree.ExecutableOf(key));
+
+    [Fact]
+    public void Falco_export_keeps_executable_paths_with_spaces_whole()
+    {
+        var yaml = FalcoExceptions.Render(Profile, [
+            Node(1, 0, "process", "/opt/My App/bin/run"),
+            Node(2, 1, "process", "/opt/My App/bin/sh -c *"),
+            Node(3, 1, "process", "/opt/Tmp */runner"),
+        ], ["Run shell untrusted"], minCommonality: 0);
+
+        var document = new DeserializerBuilder().Build().Deserialize<List<Dictionary<object, object>>>(yaml);
+        Assert.Equal(["/opt/My App/bin/run", "/opt/My App/bin/sh"], ((List<object>)document[0]["items"]).Cast<string>());
+        Assert.Contains("proc.exepath glob \"/opt/Tmp */runner\"", (string)document[1]["condition"], StringComparison.Ordinal);
     }
 
     [Theory]

@@ -108,6 +108,42 @@ public sealed class SinkTests(LocalKafkaBrokerFixture broker) : IClassFixture<Lo
         Assert.Equal(1, sink.Metrics.RowsRejected);
     }
 
+    [Fact]
+    public async Task A_record_over_the_broker_limit_and_one_with_an_unstorable_time_are_dead_lettered_within_the_bound()
+    {
+        await using var harness = await SinkHarness.CreateAsync(broker);
+        // A hostile producer that raised its own limit: 2 MB of garbage, twice the size any of our producers may write.
+        var garbage = System.Security.Cryptography.RandomNumberGenerator.GetBytes(2_000_000);
+        using (var hostile = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(new Confluent.Kafka.ProducerConfig
+               {
+                   BootstrapServers = harness.Kafka.BootstrapServers,
+                   MessageMaxBytes = 4_000_000,
+               }).Build())
+        {
+            await hostile.ProduceAsync(harness.Topics.Snapshots, new Confluent.Kafka.Message<byte[], byte[]> { Key = [1], Value = garbage });
+        }
+
+        var year2200 = new DateTimeOffset(2200, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000;
+        var future = SampleWarehouse.Containers[0] with { Container = new ContainerRef("c-future", "nginx", "1.26"), StartedAtUs = year2200 };
+        foreach (var container in SampleWarehouse.Containers.Append(future)) harness.Produce(harness.Topics.Containers, container.Container.Id, container);
+        harness.Flush();
+
+        var sink = harness.StartSink(LocalKafkaBrokerFixture.UniqueName("sink"));
+        await Poll.UntilAsync(() => sink.Metrics.RecordsWritten >= 5, Timeout, "records written");
+
+        var letters = await harness.ReadDeadLettersAsync(2, Timeout);
+        var oversized = letters.Single(l => l.SourceTopic == harness.Topics.Snapshots);
+        Assert.Equal("malformed-avro", oversized.Reason);
+        Assert.Equal(garbage.Length, oversized.ValueSize);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(garbage)), oversized.ValueSha256);
+        Assert.Equal(garbage[..oversized.Value!.Length], oversized.Value);
+        Assert.True(harness.Codecs.For<Domain.DeadLetter>(harness.Topics.DeadLetter).Serialize(oversized).Length <= Domain.DeadLetterBound.DefaultMaxBytes);
+        var unstorable = letters.Single(l => l.SourceTopic == harness.Topics.Containers);
+        Assert.Equal("invalid-value", unstorable.Reason);
+        Assert.Contains("DateTime", unstorable.Detail, StringComparison.Ordinal);
+        Assert.Equal(3, await harness.CountAsync("containers"));
+    }
+
     internal static async Task<Dictionary<string, long>> CountsAsync(SinkHarness harness)
     {
         var counts = new Dictionary<string, long>();

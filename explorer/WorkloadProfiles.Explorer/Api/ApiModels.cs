@@ -47,6 +47,8 @@ public sealed record BehaviourLeaf(
     DateTimeOffset FirstSeen,
     DateTimeOffset LastSeen);
 
+/// <summary>A process of a profile's tree with what it did; written without recursion (<see cref="ProcessNodeJsonConverter"/>).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ProcessNodeJsonConverter))]
 public sealed record ProcessNode(
     string Id,
     string Key,

@@ -30,7 +30,7 @@ internal static class FalcoExceptions
         var scope = $"container.image.repository = \"{profile.ImageName}\" and container.image.tag = \"{profile.ImageTag}\"";
         var processMatch = new List<string>();
         if (exact.Count > 0) processMatch.Add($"proc.exepath in ({name}_processes)");
-        processMatch.AddRange(patterns.Select(p => $"proc.exepath glob \"{p}\""));
+        processMatch.AddRange(patterns.Select(p => $"proc.exepath glob {Quoted(p)}"));
 
         var document = new List<object>
         {
@@ -70,6 +70,9 @@ internal static class FalcoExceptions
         ["comps"] = new[] { "=", "=", comparison },
         ["values"] = paths.Select(p => new[] { profile.ImageName, profile.ImageTag, p }).ToList(),
     };
+
+    /// <summary>A string literal of a Falco condition: double quotes, with backslash and quote escaped (a path may hold both).</summary>
+    private static string Quoted(string text) => $"\"{text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
 
     /// <summary>A Falco list/macro name: <c>wp_</c> plus the image and tag with everything but letters and digits as <c>_</c>.</summary>
     public static string Identifier(string image, string tag)

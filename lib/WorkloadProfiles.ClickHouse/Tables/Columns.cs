@@ -24,12 +24,18 @@ internal static class Columns
     public const string NullableFloat64Type = "Nullable(Float64)";
 
     /// <summary>
-    /// The second-resolution DateTime next to an exact *_us column. DateTime is an unsigned 32-bit second count, so values
-    /// outside 1970..2106 clamp to its ends; the *_us column keeps the exact value.
+    /// The second-resolution DateTime next to an exact *_us column. DateTime is an unsigned 32-bit second count
+    /// (1970..2106): a time outside it would be stored as another time, so the row is refused instead.
     /// </summary>
+    /// <exception cref="ColumnValueException">The time is outside 1970-01-01..2106-02-07.</exception>
     public static DateTimeOffset Time(long micros)
     {
-        var seconds = Math.Clamp(micros / 1_000_000, 0L, uint.MaxValue);
+        var seconds = micros / 1_000_000;
+        if (micros < 0 || seconds > uint.MaxValue)
+        {
+            throw new ColumnValueException($"time {micros} µs since the epoch is outside what a ClickHouse DateTime holds (1970-01-01..2106-02-07)");
+        }
+
         return DateTimeOffset.FromUnixTimeSeconds(seconds);
     }
 

@@ -87,53 +87,76 @@ public static class ProfileNodesTable
     {
         var byId = new Dictionary<ulong, ProfileNode>(profile.Nodes.Count);
         foreach (var node in profile.Nodes) byId.TryAdd(node.Id, node);
-        return profile.Nodes.Select(node =>
+        var depths = new Dictionary<ulong, int>(profile.Nodes.Count);
+        return profile.Nodes.Select(node => new object?[]
         {
-            var ancestry = Ancestry(node, byId);
-            return new object?[]
-            {
-                profile.Key.ImageName,
-                profile.Key.ImageTag,
-                node.Id,
-                node.ParentId,
-                Kind(node.Kind),
-                node.Key,
-                (ushort)(ancestry.Length - 1),
-                ancestry,
-                Count(node.SnapshotCount),
-                Count(node.ContainerCount),
-                Count(node.EventCount),
-                node.Commonality,
-                node.ContainerCommonality,
-                Access(node.Access),
-                Time(node.FirstSeenUs),
-                node.FirstSeenUs,
-                Time(node.LastSeenUs),
-                node.LastSeenUs,
-                Count(profile.Revision),
-                node.Signatures.Select(s => s.Text).ToArray(),
-                node.Signatures.Select(s => Count(s.SnapshotCount)).ToArray(),
-                node.Signatures.Select(s => s.Commonality).ToArray(),
-                Flag(node.SignaturesOverflowed),
-            };
+            profile.Key.ImageName,
+            profile.Key.ImageTag,
+            node.Id,
+            node.ParentId,
+            Kind(node.Kind),
+            node.Key,
+            (ushort)Math.Min(Depth(node, byId, depths), ushort.MaxValue),
+            Ancestry(node, byId),
+            Count(node.SnapshotCount),
+            Count(node.ContainerCount),
+            Count(node.EventCount),
+            node.Commonality,
+            node.ContainerCommonality,
+            Access(node.Access),
+            Time(node.FirstSeenUs),
+            node.FirstSeenUs,
+            Time(node.LastSeenUs),
+            node.LastSeenUs,
+            Count(profile.Revision),
+            node.Signatures.Select(s => s.Text).ToArray(),
+            node.Signatures.Select(s => Count(s.SnapshotCount)).ToArray(),
+            node.Signatures.Select(s => s.Commonality).ToArray(),
+            Flag(node.SignaturesOverflowed),
         });
     }
 
+    /// <summary>Most ancestors an ancestry keeps, and most key bytes: a container decides how deep its tree grows, and every
+    /// node of a deep chain carries its ancestry, so an unbounded one would make a profile's rows quadratic in its depth.</summary>
+    internal const int MaxAncestry = 256, MaxAncestryChars = 16 * 1024;
+
     /// <summary>
     /// Keys from the top-level node down to <paramref name="node"/>. SQL on 18.16 has no recursive queries, so the
-    /// tree shape is stored with each node. A missing parent ends the chain; the depth cap guards against a cycle.
+    /// tree shape is stored with each node. A missing parent ends the chain; past <see cref="MaxAncestry"/> keys or
+    /// <see cref="MaxAncestryChars"/> characters the nearest ancestors are kept (the depth column has the true depth).
     /// </summary>
     private static string[] Ancestry(ProfileNode node, Dictionary<ulong, ProfileNode> byId)
     {
-        const int MaxDepth = 256;
         var keys = new List<string> { node.Key };
+        var chars = node.Key.Length;
         var current = node;
-        while (current.ParentId != 0 && keys.Count < MaxDepth && byId.TryGetValue(current.ParentId, out var parent))
+        while (current.ParentId != 0 && keys.Count < MaxAncestry && byId.TryGetValue(current.ParentId, out var parent)
+               && chars + parent.Key.Length <= MaxAncestryChars)
         {
             keys.Add(parent.Key);
+            chars += parent.Key.Length;
             current = parent;
         }
         keys.Reverse();
         return keys.ToArray();
+    }
+
+    /// <summary>Levels below the container root (0 for a top-level node), memoized over the profile; a cycle ends the chain.</summary>
+    private static int Depth(ProfileNode node, Dictionary<ulong, ProfileNode> byId, Dictionary<ulong, int> depths)
+    {
+        var chain = new List<ulong>();
+        var visiting = new HashSet<ulong>();
+        var current = node;
+        var depth = -1;
+        while (true)
+        {
+            if (depths.TryGetValue(current.Id, out var known)) { depth = known; break; }
+            if (!visiting.Add(current.Id)) break;
+            chain.Add(current.Id);
+            if (current.ParentId == 0 || !byId.TryGetValue(current.ParentId, out var parent)) break;
+            current = parent;
+        }
+        for (var i = chain.Count - 1; i >= 0; i--) depths[chain[i]] = ++depth;
+        return depths[node.Id];
     }
 }

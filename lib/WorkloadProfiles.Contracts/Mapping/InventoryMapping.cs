@@ -54,6 +54,9 @@ internal static class InventoryMapping
         writer.WriteString(Required(d.Detail, "detail"));
         writer.WriteString(Required(d.Consumer, "consumer"));
         writer.WriteLong(d.TimestampUs);
+        writer.WriteLong(d.KeySize);
+        writer.WriteLong(d.ValueSize);
+        writer.WriteString(Required(d.ValueSha256, "value_sha256"));
     }
 
     public static DeadLetter ReadDeadLetter(ref AvroReader reader) => new()
@@ -67,6 +70,9 @@ internal static class InventoryMapping
         Detail = reader.ReadString(),
         Consumer = reader.ReadString(),
         TimestampUs = reader.ReadLong(),
+        KeySize = reader.ReadLong(),
+        ValueSize = reader.ReadLong(),
+        ValueSha256 = reader.ReadString(),
     };
 
     private static void WriteNullableBytes(AvroWriter writer, byte[]? bytes)

@@ -66,6 +66,12 @@ public static class NodeIdentity
     /// </summary>
     public static string ProgramName(string executablePath, IReadOnlyList<string>? args) => ProcessKeys.ProgramName(executablePath, args);
 
+    /// <summary>
+    /// Whether a program with this file name gets an argv pattern or applet after its path in its process key (shells,
+    /// interpreters, busybox): readers of a key use it to tell the path from what follows, since paths may hold spaces.
+    /// </summary>
+    public static bool TakesArgumentPattern(ReadOnlySpan<char> fileName) => ProcessKeys.TakesArgumentPattern(fileName);
+
     public static string FileKey(string path) => PathNormalizer.Normalize(path);
 
     /// <summary>DNS key: the question name with ASCII letters lower-cased and one trailing dot removed; IDN (punycode or

@@ -46,6 +46,8 @@ internal static class ProcessKeys
         return pattern is null ? prefix : string.Concat(prefix, " ", pattern);
     }
 
+    public static bool TakesArgumentPattern(ReadOnlySpan<char> fileName) => fileName is "busybox" || InterpreterOf(fileName) != Interpreter.None;
+
     private static Interpreter InterpreterOf(ReadOnlySpan<char> name) => name switch
     {
         "sh" or "bash" or "dash" or "ash" or "zsh" or "ksh" or "mksh" or "yash" or "fish" or "rbash" => Interpreter.Shell,

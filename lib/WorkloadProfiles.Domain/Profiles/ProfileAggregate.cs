@@ -5,7 +5,15 @@ using WorkloadProfiles.Domain.Snapshots;
 
 namespace WorkloadProfiles.Domain.Profiles;
 
-public enum MergeOutcome { Applied, RejectedStable, Duplicate, WrongProfile }
+public enum MergeOutcome
+{
+    Applied,
+    RejectedStable,
+    Duplicate,
+    WrongProfile,
+    /// <summary>The profile had no room left under <see cref="ProfilePolicy.MaxBytes"/> even for the snapshot's ids.</summary>
+    RejectedFull,
+}
 
 /// <summary>
 /// The mutable state of one profile: merges snapshots (a map union on node ids), keeps per-node snapshot and container
@@ -28,6 +36,11 @@ public sealed class ProfileAggregate
     private long _sumS;
     private long _sumS2;
     private long _mergeSequence;
+    // Upper bound of the encoded profile, kept as it grows (EncodedSize): the image, the id lists, and per node its fixed
+    // part and key; the container bits (one bit per container on every node) are added when it is asked for.
+    private readonly long _headerBytes;
+    private long _listBytes;
+    private long _nodeBytes;
 
     public ProfileAggregate(ProfileKey key, ProfilePolicy? policy = null)
     {
@@ -38,6 +51,7 @@ public sealed class ProfileAggregate
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Policy.StableSnapshotCount, "policy.StableSnapshotCount");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Policy.MaxSignaturesPerNode, "policy.MaxSignaturesPerNode");
         _stableAfterUs = Policy.StableAfter.Ticks / TimeSpan.TicksPerMicrosecond;
+        _headerBytes = EncodedSize.ProfileFixed + EncodedSize.Text(key.ImageName) + EncodedSize.Text(key.ImageTag);
     }
 
     /// <summary>Rebuilds the aggregate from its published form (e.g. restored from a changelog).</summary>
@@ -55,15 +69,23 @@ public sealed class ProfileAggregate
             LastUpdatedUs = profile.LastUpdatedUs,
             StableSinceUs = profile.StableSinceUs,
             Revision = profile.Revision,
+            DroppedNodes = profile.DroppedNodes,
         };
-        foreach (var id in profile.SnapshotIds) aggregate._snapshotIds.Add(id);
+        foreach (var id in profile.SnapshotIds)
+        {
+            if (aggregate._snapshotIds.Add(id)) aggregate._listBytes += EncodedSize.Text(id);
+        }
         foreach (var id in profile.ContainerIds)
         {
             if (!aggregate._containerOrdinals.TryAdd(id, aggregate._containerIds.Count))
                 throw new FormatException($"profile {profile.Key}: container id '{id}' appears twice");
             aggregate._containerIds.Add(id);
+            aggregate._listBytes += EncodedSize.Text(id);
         }
-        foreach (var host in profile.HostNames) aggregate._hostNames.Add(host);
+        foreach (var host in profile.HostNames)
+        {
+            if (aggregate._hostNames.Add(host)) aggregate._listBytes += EncodedSize.Text(host);
+        }
 
         foreach (var node in profile.Nodes)
         {
@@ -91,9 +113,11 @@ public sealed class ProfileAggregate
                     throw new FormatException($"profile {profile.Key}: a signature of node {NodeIdentity.Format(node.Id)} has snapshot count {signature.SnapshotCount} outside 1..{node.SnapshotCount}");
                 if (!(state.Signatures ??= new(StringComparer.Ordinal)).TryAdd(signature.Text, signature.SnapshotCount))
                     throw new FormatException($"profile {profile.Key}: node {NodeIdentity.Format(node.Id)} lists a signature twice");
+                aggregate._nodeBytes += SignatureBytes(signature.Text);
             }
             if (!aggregate._nodes.TryAdd(node.Id, state))
                 throw new FormatException($"profile {profile.Key}: node {NodeIdentity.Format(node.Id)} appears twice");
+            aggregate._nodeBytes += NodeBytes(node.Key);
             aggregate._sumS += node.SnapshotCount;
             aggregate._sumS2 += node.SnapshotCount * node.SnapshotCount;
         }
@@ -115,6 +139,12 @@ public sealed class ProfileAggregate
     public long LastUpdatedUs { get; private set; }
     public long? StableSinceUs { get; private set; }
     public long Revision { get; private set; }
+
+    /// <summary>New nodes not taken because the profile reached <see cref="ProfilePolicy.MaxBytes"/>.</summary>
+    public long DroppedNodes { get; private set; }
+
+    /// <summary>An upper bound of the published profile's encoded size (never below it).</summary>
+    public long EstimatedBytes => _headerBytes + _listBytes + _nodeBytes + (long)_nodes.Count * BitsBytes(_containerIds.Count);
 
     /// <summary>
     /// Profile commonality Σsₙ(sₙ−1) / ((S−1)·Σsₙ) from the running sums (Σsₙ(sₙ−1) = Σsₙ² − Σsₙ). Edge cases: S = 0 → 0
@@ -146,8 +176,24 @@ public sealed class ProfileAggregate
             return MergeOutcome.RejectedStable;
         }
 
+        // The bound: the snapshot's ids must fit, and new nodes may fill the profile up to nine tenths of it.
+        var newContainer = !_containerOrdinals.ContainsKey(snapshot.Container.Id);
+        var newHost = !_hostNames.Contains(snapshot.HostName);
+        var listGrowth = EncodedSize.Text(snapshot.SnapshotId) + (newContainer ? EncodedSize.Text(snapshot.Container.Id) : 0)
+                         + (newHost ? EncodedSize.Text(snapshot.HostName) : 0);
+        var bits = BitsBytes(_containerIds.Count + (newContainer ? 1 : 0));
+        var withoutNewNodes = _headerBytes + _listBytes + listGrowth + _nodeBytes + (long)_nodes.Count * bits;
+        if (withoutNewNodes > Policy.MaxBytes)
+        {
+            RejectedSnapshots++;
+            Revision++;
+            return MergeOutcome.RejectedFull;
+        }
+        var admitted = AdmitNewNodes(snapshot, Policy.MaxBytes - Policy.MaxBytes / 10 - withoutNewNodes, bits);
+
         if (SnapshotCount == 0) FirstProcessedUs = nowUs;
         _snapshotIds.Add(snapshot.SnapshotId);
+        _listBytes += listGrowth;
         SnapshotCount++;
         _hostNames.Add(snapshot.HostName);
         if (!_containerOrdinals.TryGetValue(snapshot.Container.Id, out var container))
@@ -161,8 +207,10 @@ public sealed class ProfileAggregate
         {
             if (!_nodes.TryGetValue(node.Id, out var state))
             {
+                if (admitted is not null && !admitted.Contains(node.Id)) continue;
                 state = new NodeState(node.Id, node.ParentId, node.Kind, node.Key) { FirstSeenUs = node.FirstSeenUs, LastSeenUs = node.LastSeenUs };
                 _nodes.Add(node.Id, state);
+                _nodeBytes += NodeBytes(node.Key);
             }
             state.EventCount += node.EventCount;
             state.FirstSeenUs = Math.Min(state.FirstSeenUs, node.FirstSeenUs);
@@ -193,11 +241,67 @@ public sealed class ProfileAggregate
         state.Signatures ??= new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var signature in node.Signatures.Distinct(StringComparer.Ordinal))
         {
-            if (state.Signatures.TryGetValue(signature, out var count)) state.Signatures[signature] = count + 1;
-            else if (state.Signatures.Count < Policy.MaxSignaturesPerNode) state.Signatures.Add(signature, 1);
+            if (state.Signatures.TryGetValue(signature, out var count))
+            {
+                state.Signatures[signature] = count + 1;
+                continue;
+            }
+            // A new signature must also fit the byte bound (a signature is up to 1 KiB): one that does not overflows the
+            // node, which only ever withholds suggestions.
+            var bytes = SignatureBytes(signature);
+            if (state.Signatures.Count < Policy.MaxSignaturesPerNode && EstimatedBytes + bytes <= Policy.MaxBytes - Policy.MaxBytes / 10)
+            {
+                state.Signatures.Add(signature, 1);
+                _nodeBytes += bytes;
+            }
             else state.SignaturesOverflowed = true;
         }
     }
+
+    private static long SignatureBytes(string signature) => EncodedSize.Text(signature) + EncodedSize.ProfileSignatureFixed;
+
+    /// <summary>
+    /// Which of the snapshot's new nodes fit in <paramref name="budget"/> bytes: null when all of them do (the common
+    /// case, one pass). Otherwise the tree is taken top-down — a node only with its parent, children in id order — until
+    /// the budget is spent, so the profile stays a connected tree; the rest are counted in <see cref="DroppedNodes"/>.
+    /// </summary>
+    private HashSet<ulong>? AdmitNewNodes(ActivitySnapshot snapshot, long budget, int bits)
+    {
+        long cost = 0;
+        var fresh = new Dictionary<ulong, SnapshotNode>();
+        foreach (var node in snapshot.Nodes)
+        {
+            if (_nodes.ContainsKey(node.Id) || !fresh.TryAdd(node.Id, node)) continue;
+            cost += NodeBytes(node.Key) + bits;
+        }
+        if (cost <= budget) return null;
+
+        var admitted = new HashSet<ulong>();
+        var children = fresh.Values.ToLookup(n => n.ParentId);
+        // Roots of what is new: under the container root, under a node the profile has, or under nothing the snapshot lists.
+        var pending = new Queue<SnapshotNode>(fresh.Values
+            .Where(n => n.ParentId == NodeIdentity.Root || _nodes.ContainsKey(n.ParentId) || !fresh.ContainsKey(n.ParentId))
+            .OrderBy(n => n.Id));
+        long spent = 0;
+        while (pending.Count > 0)
+        {
+            var node = pending.Dequeue();
+            var nodeCost = NodeBytes(node.Key) + bits;
+            if (spent + nodeCost > budget) continue;
+            spent += nodeCost;
+            admitted.Add(node.Id);
+            foreach (var child in children[node.Id].OrderBy(c => c.Id))
+            {
+                if (!admitted.Contains(child.Id)) pending.Enqueue(child);
+            }
+        }
+        DroppedNodes += fresh.Count - admitted.Count;
+        return admitted;
+    }
+
+    private static long NodeBytes(string key) => EncodedSize.ProfileNodeFixed + EncodedSize.Text(key);
+
+    private static int BitsBytes(int containers) => (containers + 7) / 8;
 
     /// <summary>Applies the time rule without a snapshot (the 48 h punctuator). True if the status changed.</summary>
     /// <remarks>The clock starts with the first processed snapshot: a profile that never merged one stays Learning.</remarks>
@@ -255,6 +359,7 @@ public sealed class ProfileAggregate
             HostCount = _hostNames.Count,
             RejectedSnapshots = RejectedSnapshots,
             DuplicateSnapshots = DuplicateSnapshots,
+            DroppedNodes = DroppedNodes,
             FirstProcessedUs = FirstProcessedUs,
             LastUpdatedUs = LastUpdatedUs,
             StableSinceUs = StableSinceUs,

@@ -61,10 +61,12 @@ public sealed record SecurityProfile
     public long SnapshotCount { get; init; }
     public long ContainerCount { get; init; }
     public long HostCount { get; init; }
-    /// <summary>Snapshots that arrived after the profile turned Stable: counted, not applied.</summary>
+    /// <summary>Snapshots that arrived after the profile turned Stable, or when it had no room left for their ids: counted, not applied.</summary>
     public long RejectedSnapshots { get; init; }
     /// <summary>Snapshots whose id had already been merged (replays): counted, not applied.</summary>
     public long DuplicateSnapshots { get; init; }
+    /// <summary>New nodes the profile did not take because it reached <see cref="ProfilePolicy.MaxBytes"/>.</summary>
+    public long DroppedNodes { get; init; }
     /// <summary>Wall-clock time the first snapshot was processed (starts the 48 h clock).</summary>
     public long FirstProcessedUs { get; init; }
     /// <summary>Wall-clock time the behaviour model or the status last changed (counting a rejected or duplicate snapshot does not move it).</summary>

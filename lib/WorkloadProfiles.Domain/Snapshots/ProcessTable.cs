@@ -121,6 +121,38 @@ public sealed class ProcessTable
         return new ProcessTableState(pids, [.. _nodes.Values], images, TruncatedKeys);
     }
 
+    /// <summary>
+    /// Bounds the table in place, for callers that must cap its memory (a container can exec endless distinct programs):
+    /// forgets the nodes no live pid's image chain acts as or descends from — nothing a later event can reach, so lineage is
+    /// unchanged — and, when the live nodes alone number more than <paramref name="maxNodes"/>, everything (pids included).
+    /// </summary>
+    /// <returns>True when the live lineage had to be forgotten too.</returns>
+    public bool Trim(int maxNodes)
+    {
+        var live = new Dictionary<ulong, ProcessTableState.Node>();
+        var walked = new HashSet<ProcessImage>(ReferenceEqualityComparer.Instance);
+        foreach (var start in _imageOfPid.Values)
+        {
+            for (var image = start; image is not null && walked.Add(image); image = image.Parent)
+            {
+                // Bounded by the table's size, so even a node-id collision that closed a cycle ends the walk.
+                for (var (id, steps) = (image.NodeId, 0); id != NodeIdentity.Root && steps <= _nodes.Count && !live.ContainsKey(id) && _nodes.TryGetValue(id, out var known); steps++)
+                {
+                    live[id] = known;
+                    id = known.ParentId;
+                }
+            }
+        }
+        _nodes.Clear();
+        if (live.Count > maxNodes)
+        {
+            _imageOfPid.Clear();
+            return true;
+        }
+        foreach (var (id, node) in live) _nodes[id] = node;
+        return false;
+    }
+
     /// <summary>A table equal to the one <paramref name="state"/> was exported from.</summary>
     /// <exception cref="ArgumentException">An image or pid refers to a node or image the state does not hold.</exception>
     public static ProcessTable Restore(ProcessTableState state, int maxKeyLength = NodeIdentity.DefaultMaxKeyLength)

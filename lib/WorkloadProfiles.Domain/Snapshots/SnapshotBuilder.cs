@@ -5,7 +5,7 @@ using WorkloadProfiles.Domain.Normalization;
 
 namespace WorkloadProfiles.Domain.Snapshots;
 
-/// <summary>Caps that bound one snapshot; hitting one sets <see cref="ActivitySnapshot.Truncated"/>, never drops silently.</summary>
+/// <summary>Caps that bound one snapshot (in nodes and in encoded bytes); hitting one sets <see cref="ActivitySnapshot.Truncated"/>, never drops silently.</summary>
 public sealed record SnapshotLimits
 {
     /// <summary>Most nodes in one snapshot; further new nodes are dropped and counted in <see cref="ActivitySnapshot.DroppedNodes"/>.</summary>
@@ -16,6 +16,12 @@ public sealed record SnapshotLimits
     public int SiblingCollapseThreshold { get; init; } = 16;
     /// <summary>Distinct argument signatures kept per process node; more set <see cref="SnapshotNode.SignaturesOverflowed"/>.</summary>
     public int MaxSignaturesPerNode { get; init; } = 32;
+    /// <summary>
+    /// Largest encoded snapshot (<see cref="EncodedSize"/>): new nodes that would take it beyond are dropped and counted in
+    /// <see cref="ActivitySnapshot.DroppedNodes"/>, like those beyond <see cref="MaxNodes"/>. Default 960 KiB, under a
+    /// 1 MB broker's message size; the snapshot job sets it from <c>Kafka:MaxMessageBytes</c>.
+    /// </summary>
+    public int MaxBytes { get; init; } = 960 * 1024;
     public static SnapshotLimits Default { get; } = new();
 }
 
@@ -49,6 +55,10 @@ public sealed class SnapshotBuilder
     private readonly Dictionary<LeafSource, Leaf> _leaves = [];
     // Images whose signature this window has recorded on their node (with their ancestors').
     private readonly HashSet<ProcessImage> _recordedImages = new(ReferenceEqualityComparer.Instance);
+    // Process nodes missing from the snapshot between a process and its nearest ancestor that is in it (reused).
+    private readonly List<(ulong Id, ProcessTableState.Node Node)> _missingAncestors = [];
+    // Upper bound of the encoded snapshot so far (EncodedSize): header plus every node's fixed part and key.
+    private long _bytes;
     private long _eventCount;
     private long _droppedEvents;
     private long _invalidEvents;
@@ -69,8 +79,11 @@ public sealed class SnapshotBuilder
         _windowEndUs = windowEndUs;
         _limits = limits ?? SnapshotLimits.Default;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_limits.MaxNodes, "limits.MaxNodes");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_limits.MaxBytes, "limits.MaxBytes");
         Processes = processes ?? new ProcessTable(_limits.MaxKeyLength);
         _processTruncatedKeysAtStart = Processes.TruncatedKeys;
+        _bytes = EncodedSize.SnapshotFixed + EncodedSize.Text(ActivitySnapshot.MakeId(container.Id, windowStartUs)) + EncodedSize.Text(container.Id)
+                 + EncodedSize.Text(container.ImageName) + EncodedSize.Text(container.ImageTag) + EncodedSize.Text(hostName);
     }
 
     public ProcessTable Processes { get; }
@@ -160,7 +173,9 @@ public sealed class SnapshotBuilder
         for (var image = Processes.ImageOf(e.Pid, e.Comm); image is not null && _recordedImages.Add(image); image = image.Parent)
         {
             if (!_nodes.TryGetValue(image.NodeId, out var stats)) continue; // dropped by the node cap
-            stats.AddSignature(image.Signature, _limits.MaxSignaturesPerNode);
+            // A signature that would take the snapshot past its byte bound overflows the node instead.
+            var bytes = EncodedSize.Text(image.Signature);
+            if (stats.AddSignature(image.Signature, _limits.MaxSignaturesPerNode, fits: _bytes + bytes <= _limits.MaxBytes)) _bytes += bytes;
         }
     }
 
@@ -218,7 +233,11 @@ public sealed class SnapshotBuilder
         node.Seen(at);
     }
 
-    /// <summary>The stats of a process node, adding it and its missing ancestors; null if the node cap dropped it.</summary>
+    /// <summary>The stats of a process node, adding it and its missing ancestors; null if a cap dropped it.</summary>
+    /// <remarks>
+    /// Iterative: a container decides how deep its process chain is, so walking it must not recurse. The walk is also
+    /// capped at the table's size, so even a node-id collision that closed a cycle ends it.
+    /// </remarks>
     private NodeStats? ProcessStats(ulong id, long at)
     {
         if (_nodes.TryGetValue(id, out var stats))
@@ -226,11 +245,53 @@ public sealed class SnapshotBuilder
             stats.Seen(at);
             return stats;
         }
-        if (_droppedNodes.Contains(id) || !Processes.TryGetNode(id, out var process)) return null;
-        if (process.ParentId != NodeIdentity.Root && ProcessStats(process.ParentId, at) is null) return Drop(id);
-        if (_nodes.Count >= _limits.MaxNodes) return Drop(id);
-        return _nodes[id] = new NodeStats(id, process.ParentId, NodeKind.Process, process.Key, at);
+        var missing = _missingAncestors;
+        missing.Clear();
+        var anchored = false;
+        for (var current = id; missing.Count <= Processes.NodeCount; )
+        {
+            if (_nodes.TryGetValue(current, out var ancestor))
+            {
+                ancestor.Seen(at);
+                anchored = true;
+                break;
+            }
+            if (_droppedNodes.Contains(current) || !Processes.TryGetNode(current, out var process))
+            {
+                if (missing.Count == 0) return null;
+                break;
+            }
+            missing.Add((current, process));
+            if (process.ParentId == NodeIdentity.Root)
+            {
+                anchored = true;
+                break;
+            }
+            current = process.ParentId;
+        }
+
+        // Top-down: a node goes in only with its parent, so the snapshot stays a connected tree.
+        NodeStats? added = null;
+        for (var i = missing.Count - 1; i >= 0; i--)
+        {
+            var (nodeId, node) = missing[i];
+            if (!anchored || !Fits(node.Key))
+            {
+                Drop(nodeId);
+                anchored = false;
+                continue;
+            }
+            added = _nodes[nodeId] = new NodeStats(nodeId, node.ParentId, NodeKind.Process, node.Key, at);
+            _bytes += NodeBytes(node.Key);
+        }
+        missing.Clear();
+        return anchored ? added : null;
     }
+
+    /// <summary>Whether a new node with this key stays within the node and byte caps.</summary>
+    private bool Fits(string key) => _nodes.Count < _limits.MaxNodes && _bytes + NodeBytes(key) <= _limits.MaxBytes;
+
+    private static long NodeBytes(string key) => EncodedSize.SnapshotNodeFixed + EncodedSize.Text(key);
 
     private NodeStats? LeafStats(RawEvent e, NodeKind kind, string raw, int detail)
     {
@@ -249,9 +310,10 @@ public sealed class SnapshotBuilder
         if (_droppedNodes.Contains(leaf.Id) || ProcessStats(parent, e.TimestampUs) is not { } process) return Drop(leaf.Id);
         if (!_nodes.TryGetValue(leaf.Id, out var stats))
         {
-            if (_nodes.Count >= _limits.MaxNodes) return Drop(leaf.Id);
+            if (!Fits(leaf.Key)) return Drop(leaf.Id);
             if (leaf.Truncated) _truncatedLeafKeys++;
             _nodes[leaf.Id] = stats = new NodeStats(leaf.Id, parent, kind, leaf.Key, e.TimestampUs) { Parent = process };
+            _bytes += NodeBytes(leaf.Key);
         }
         leaf.Stats = stats;
         return stats;
@@ -348,12 +410,18 @@ public sealed class SnapshotBuilder
         public HashSet<string>? Signatures { get; private set; }
         public bool SignaturesOverflowed { get; private set; }
 
-        public void AddSignature(string signature, int max)
+        /// <summary>True when the signature was added (new, under the bound and fitting).</summary>
+        public bool AddSignature(string signature, int max, bool fits)
         {
             Signatures ??= new HashSet<string>(StringComparer.Ordinal);
-            if (Signatures.Contains(signature)) return;
-            if (Signatures.Count >= max) SignaturesOverflowed = true;
-            else Signatures.Add(signature);
+            if (Signatures.Contains(signature)) return false;
+            if (Signatures.Count >= max || !fits)
+            {
+                SignaturesOverflowed = true;
+                return false;
+            }
+            Signatures.Add(signature);
+            return true;
         }
 
         public void Seen(long at)

@@ -40,6 +40,14 @@ public static class FalcoAlertParser
         [NotNullWhen(true)] out SecuritySignal? signal, [NotNullWhen(false)] out FalcoParseError? error)
     {
         signal = null;
+        // The JSON reader checks structure, not the bytes inside strings: text that is not UTF-8 would only fail later,
+        // when a field is read.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json))
+        {
+            error = new(FalcoParseError.MalformedJson, "the alert is not valid UTF-8");
+            return false;
+        }
+
         JsonDocument document;
         try
         {

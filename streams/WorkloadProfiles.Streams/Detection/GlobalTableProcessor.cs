@@ -13,7 +13,7 @@ namespace WorkloadProfiles.Streams.Detection;
 /// dead-lettering it on every restore would repeat it.
 /// </summary>
 internal sealed class GlobalTableProcessor<T>(string table, Action<T> apply, Action<string> remove, StreamsMetrics metrics)
-    : IProcessor<string, Decoded<T>> where T : class
+    : IProcessor<string, Decoded<T>>, ISkipsFailedRecords<string, Decoded<T>> where T : class
 {
     IKeyValueStore<string, Decoded<T>> _store = null!;
 
@@ -46,6 +46,10 @@ internal sealed class GlobalTableProcessor<T>(string table, Action<T> apply, Act
         apply(decoded.Value);
         _store.Put(record.Key, decoded);
     }
+
+    /// <summary>The global thread has no dead-letter path: an update that throws is counted and skipped.</summary>
+    public void Skip(Record<string, Decoded<T>> record, Exception exception) =>
+        metrics.SkippedRecords.WithLabels(table, JobOutput.ProcessingFailed).Inc();
 
     public void Close()
     {

@@ -1,6 +1,7 @@
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
+using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Kafka;
@@ -17,14 +18,15 @@ namespace WorkloadProfiles.Streams.Enrichment;
 /// the store (changelog-backed) holds the encoded bytes for restarts. A signal costs two dictionary lookups and the
 /// matcher, never a profile decode or a scan of its nodes.
 /// Both topics are keyed by image@version and partitioned alike, so a task sees every profile its signals need.
+/// Profiles and signals that are too large to store or forward, or carry times the jobs cannot believe, are
+/// dead-lettered: a profile that lands in the store is one the job can always restore.
 /// </remarks>
-internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, PipelineCodecs codecs, StreamsMetrics metrics)
-    : ITransformer<string, EnrichmentInput, string, Outgoing>
+internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, PipelineCodecs codecs, StreamsMetrics metrics, EventTimeLimits times,
+    JobOutput output) : ITransformer<string, EnrichmentInput, string, Outgoing>, ISkipsFailedRecords<string, EnrichmentInput>
 {
     public const string StoreName = "enrichment-profiles";
     const string Job = "enrichment";
 
-    readonly DeadLetterSink _deadLetters = new("enrichment-job", codecs.DeadLetters, metrics);
     readonly SuggestionMatcher _matcher = new(options.Policy);
     readonly Dictionary<string, ProfileIndex> _profiles = new(StringComparer.Ordinal);
     ProcessorContext<string, Outgoing> _context = null!;
@@ -37,6 +39,7 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
     public void Init(ProcessorContext<string, Outgoing> context)
     {
         _context = context;
+        output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
     }
 
@@ -56,9 +59,15 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
         return null!;
     }
 
+    public void Skip(Record<string, EnrichmentInput> record, Exception exception) =>
+        output.Failed(SourceOf(record), exception);
+
     public void Close()
     {
     }
+
+    static Source SourceOf(Record<string, EnrichmentInput> record) =>
+        new(record.TopicPartitionOffset, record.Key, record.Value.IsProfile ? record.Value.Profile.Raw : record.Value.Signal.Raw);
 
     /// <summary>
     /// Once, before the first record: the profiles from the restored store. Not in <see cref="Init"/>: Streamiz
@@ -82,14 +91,30 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
     {
         if (profile.IsTombstone)
         {
-            _profiles.Remove(record.Key);
-            _store.Delete(record.Key);
+            if (record.Key.Length <= output.Limits.MaxKeyBytes)
+            {
+                _profiles.Remove(record.Key);
+                _store.Delete(record.Key);
+            }
+
             return;
         }
 
+        var source = SourceOf(record);
         if (profile.Value is null)
         {
-            DeadLetter(record, profile.Raw, profile.FailureReason!, profile.FailureDetail!);
+            output.DeadLetter(source, profile.FailureReason!, profile.FailureDetail!);
+            return;
+        }
+
+        if (output.RefuseOversized(source))
+        {
+            return;
+        }
+
+        if (Unbelievable(profile.Value) is { } why)
+        {
+            output.DeadLetter(source, ContractErrorReasons.InvalidValue, $"profile: {why}");
             return;
         }
 
@@ -103,26 +128,57 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
         _store.Put(key, profile.Raw!);
     }
 
+    /// <summary>Node times end up in suggestions' evidence: a profile with times the jobs cannot believe is refused whole.</summary>
+    string? Unbelievable(SecurityProfile profile)
+    {
+        if (profile.Key.ImageName.Length > RawBatchCheck.MaxNameLength || profile.Key.ImageTag.Length > RawBatchCheck.MaxNameLength)
+        {
+            return $"the image name and tag have {profile.Key.ImageName.Length} and {profile.Key.ImageTag.Length} characters (at most {RawBatchCheck.MaxNameLength})";
+        }
+
+        var now = _context.WallClockTime;
+        foreach (var node in profile.Nodes)
+        {
+            if (times.CheckTime(node.FirstSeenUs, now) is { } first)
+            {
+                return $"node {node.Id:x16} first seen: {first}";
+            }
+
+            if (times.CheckTime(node.LastSeenUs, now) is { } last)
+            {
+                return $"node {node.Id:x16} last seen: {last}";
+            }
+        }
+
+        return null;
+    }
+
     void OnSignal(Record<string, EnrichmentInput> record, Decoded<SecuritySignal> signal)
     {
+        var source = SourceOf(record);
         if (signal.Value is null)
         {
-            DeadLetter(record, signal.Raw, signal.FailureReason ?? "empty-record", signal.FailureDetail ?? "A signal record without a value.");
+            output.DeadLetter(source, signal.FailureReason ?? "empty-record", signal.FailureDetail ?? "A signal record without a value.");
+            return;
+        }
+
+        if (output.RefuseOversized(source))
+        {
+            return;
+        }
+
+        if (times.CheckTime(signal.Value.TimestampUs, _context.WallClockTime) is { } why)
+        {
+            output.DeadLetter(source, ContractErrorReasons.InvalidValue, $"signal {signal.Value.SignalId}: {why}");
             return;
         }
 
         var key = signal.Value.Container.ProfileKey?.ToString() ?? record.Key;
         _profiles.TryGetValue(key, out var profile);
         var enriched = _matcher.Enrich(signal.Value, profile, _context.WallClockTime * 1000);
-        metrics.Enriched.WithLabels(enriched.Profile is null ? "none" : "found", enriched.Suggestion is null ? "no" : "yes").Inc();
-        _context.Forward(key, new Outgoing(PipelineTopics.EnrichedSignals.Name, codecs.EnrichedSignals.Serialize(enriched)));
-        metrics.RecordsOut.WithLabels(Job, PipelineTopics.EnrichedSignals.Name).Inc();
-    }
-
-    void DeadLetter(Record<string, EnrichmentInput> record, byte[]? raw, string reason, string detail)
-    {
-        var (key, value) = _deadLetters.Create(record.TopicPartitionOffset, record.Key, raw, reason, detail, _context.WallClockTime);
-        _context.Forward(key, value);
-        metrics.RecordsOut.WithLabels(Job, PipelineTopics.DeadLetter.Name).Inc();
+        if (output.Send(key, PipelineTopics.EnrichedSignals.Name, codecs.EnrichedSignals, enriched, source))
+        {
+            metrics.Enriched.WithLabels(enriched.Profile is null ? "none" : "found", enriched.Suggestion is null ? "no" : "yes").Inc();
+        }
     }
 }

@@ -17,6 +17,12 @@ public sealed class StreamsMetrics
         DeadLetters = factory.CreateCounter("wp_streams_dead_letters_total", "Records sent to the dead-letter topic, per reason.", "job", "reason");
         SkippedRecords = factory.CreateCounter("wp_streams_skipped_records_total",
             "Records a job could not use and could not dead-letter (global-table updates), per reason.", "job", "reason");
+        Failures = factory.CreateCounter("wp_streams_failures_total",
+            "Records (dead-lettered as processing-failed) and punctuations whose processing threw, per job and stage.", "job", "stage");
+        ProcessTableTrims = factory.CreateCounter("wp_streams_process_table_trims_total",
+            "Snapshot job: container process tables over Streams:MaxProcessNodes, by outcome (compacted: nodes no live process acts as were forgotten; reset: the lineage was dropped).", "outcome");
+        ProfileDroppedNodes = factory.CreateCounter("wp_streams_profile_dropped_nodes_total",
+            "Profile job: new nodes a profile could not take because it reached its byte bound.");
         WindowCloses = factory.CreateCounter("wp_streams_window_closes_total",
             "Snapshot windows closed, by cause (stream-time, container-exit, idle).", "cause");
         LateEvents = factory.CreateCounter("wp_streams_late_events_total", "Events that arrived after their window had closed.");
@@ -44,6 +50,9 @@ public sealed class StreamsMetrics
     public Counter EventsIn { get; }
     public Counter DeadLetters { get; }
     public Counter SkippedRecords { get; }
+    public Counter Failures { get; }
+    public Counter ProcessTableTrims { get; }
+    public Counter ProfileDroppedNodes { get; }
     public Counter WindowCloses { get; }
     public Counter LateEvents { get; }
     public Counter ReplayedBatches { get; }

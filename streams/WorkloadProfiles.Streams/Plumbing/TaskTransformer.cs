@@ -1,6 +1,25 @@
+using Confluent.Kafka;
 using Streamiz.Kafka.Net.Processors.Public;
 
 namespace WorkloadProfiles.Streams.Plumbing;
+
+/// <summary>A processor that can skip a record whose processing threw (by dead-lettering it) instead of failing its task.</summary>
+internal interface ISkipsFailedRecords<K, V>
+{
+    void Skip(Record<K, V> record, Exception exception);
+}
+
+/// <summary>Which exceptions a processor may swallow after dead-lettering the record: its own, never the framework's.</summary>
+internal static class TaskGuard
+{
+    /// <summary>
+    /// True for exceptions thrown by the job's code on bad input. Streamiz' own exceptions (a migrated task, a failed
+    /// produce, a closed store) and Kafka errors must reach Streamiz, which rebalances or stops the thread as designed.
+    /// </summary>
+    public static bool IsOurs(Exception e) =>
+        e is not (OutOfMemoryException or KafkaException or OperationCanceledException or ObjectDisposedException)
+        && e.GetType().Namespace?.StartsWith("Streamiz.", StringComparison.Ordinal) != true;
+}
 
 /// <summary>
 /// Lets a topology hand Streamiz a factory rather than a type: Streamiz instantiates transformers by reflection (a
@@ -34,7 +53,20 @@ internal sealed class TaskTransformer<K, V, K1, V1> : ITransformer<K, V, K1, V1>
 
     public void Init(ProcessorContext<K1, V1> context) => Inner.Init(context);
 
-    public Record<K1, V1> Process(Record<K, V> record) => Inner.Process(record);
+    /// <summary>A record whose processing throws is skipped (dead-lettered by the processor) rather than failing the task,
+    /// whose restart would meet the same record again: no input can stop the pipeline.</summary>
+    public Record<K1, V1> Process(Record<K, V> record)
+    {
+        try
+        {
+            return Inner.Process(record);
+        }
+        catch (Exception e) when (Inner is ISkipsFailedRecords<K, V> skipping && TaskGuard.IsOurs(e))
+        {
+            skipping.Skip(record, e);
+            return null!;
+        }
+    }
 
     public void Close() => Inner.Close();
 }
@@ -59,7 +91,17 @@ internal sealed class TaskProcessor<K, V> : IProcessor<K, V>
 
     public void Init(ProcessorContext<K, V> context) => Inner.Init(context);
 
-    public void Process(Record<K, V> record) => Inner.Process(record);
+    public void Process(Record<K, V> record)
+    {
+        try
+        {
+            Inner.Process(record);
+        }
+        catch (Exception e) when (Inner is ISkipsFailedRecords<K, V> skipping && TaskGuard.IsOurs(e))
+        {
+            skipping.Skip(record, e);
+        }
+    }
 
     public void Close() => Inner.Close();
 }

@@ -20,6 +20,9 @@ internal sealed class ContainerActivity(string containerId)
     /// <summary>The live process table, shared by the open windows' builders.</summary>
     public required ProcessTable Processes { get; set; }
 
+    /// <summary>An upper bound of the process table's size (and of its encoded checkpoint), grown as execs add nodes.</summary>
+    public long ProcessBytes { get; set; }
+
     /// <summary>
     /// Lineage checkpoints in offset order: the process table as it was just before the batch at <c>Offset</c>. The
     /// first is the base the journal replays from after a restart (and the one persisted); later ones were taken when a

@@ -2,13 +2,15 @@ using System.Globalization;
 using System.Text;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Snapshots;
+using WorkloadProfiles.Streams.Plumbing;
 
 namespace WorkloadProfiles.Streams.Snapshots;
 
 /// <summary>
 /// Layout of the snapshot job's changelog-backed store (one store per input partition):
 /// <list type="bullet">
-/// <item><c>b|{container}|{offset}</c> → raw batch bytes feeding a still-open window (the journal);</item>
+/// <item><c>b|{container}|{offset}</c> → the stream time the batch was applied at + raw batch bytes feeding a still-open
+/// window (the journal);</item>
 /// <item><c>h|{container}|{offset}</c> → wall-clock receipt time + raw batch bytes held for image resolution;</item>
 /// <item><c>m|{container}</c> → <see cref="ContainerMeta"/>: resolved image, closed watermark, last offset, lineage base.</item>
 /// </list>
@@ -59,6 +61,22 @@ internal static class SnapshotStateKeys
         return kind is Journal or Held;
     }
 
+    /// <summary>First byte of a journal entry that carries its stream time: neither Avro framing starts with it (0xC3, 0x00).</summary>
+    const byte JournalWithStreamTime = 0xFF;
+
+    public static byte[] EncodeJournal(long streamTimeUs, byte[] raw)
+    {
+        var value = new byte[9 + raw.Length];
+        value[0] = JournalWithStreamTime;
+        BitConverter.TryWriteBytes(value.AsSpan(1), streamTimeUs);
+        raw.CopyTo(value, 9);
+        return value;
+    }
+
+    /// <summary>The stream time a journaled batch was applied at (null for entries written before it was kept) and its bytes.</summary>
+    public static (long? StreamTimeUs, byte[] Raw) DecodeJournal(byte[] value) =>
+        value.Length >= 9 && value[0] == JournalWithStreamTime ? (BitConverter.ToInt64(value, 1), value[9..]) : (null, value);
+
     public static byte[] EncodeHeld(long receivedWallMs, byte[] raw)
     {
         var value = new byte[8 + raw.Length];
@@ -75,13 +93,16 @@ internal static class SnapshotStateKeys
 /// What must survive a restart about a container beyond its journal: the resolved image, the closed watermark, the last
 /// applied offset and the lineage base — the container's process table as it was just before the journal's first
 /// batch (<see cref="LineageOffset"/>), so replaying the journal on top of it rebuilds the same process tree even for
-/// processes started in windows that closed long ago.
+/// processes started in windows that closed long ago. It also keeps the task's stream time when it was written, so stream
+/// time survives a restart even when no journal entry is left to replay.
 /// </summary>
 internal sealed record ContainerMeta(
-    ContainerRef? Container, string HostName, long ClosedUpToUs, long LastOffset, long LineageOffset, ProcessTableState Lineage)
+    ContainerRef? Container, string HostName, long ClosedUpToUs, long LastOffset, long LineageOffset, ProcessTableState Lineage,
+    long StreamTimeUs = long.MinValue)
 {
-    // 3: process images (each live pid's own exec) replace the representative process of a node.
-    const byte Version = 3;
+    // 2: the release before this one (a representative process per node). 4: each live pid's own process image, and the
+    // task's stream time.
+    const byte Version = 4;
 
     public byte[] Encode()
     {
@@ -96,39 +117,8 @@ internal sealed record ContainerMeta(
             writer.Write(ClosedUpToUs);
             writer.Write(LastOffset);
             writer.Write(LineageOffset);
-            writer.Write(Lineage.TruncatedKeys);
-            writer.Write(Lineage.Nodes.Count);
-            foreach (var node in Lineage.Nodes)
-            {
-                writer.Write(node.Id);
-                writer.Write(node.ParentId);
-                writer.Write(node.Key);
-            }
-
-            writer.Write(Lineage.Images.Count);
-            foreach (var image in Lineage.Images)
-            {
-                writer.Write(image.NodeId);
-                writer.Write(image.Parent);
-                writer.Write(image.ExecutablePath);
-                writer.Write(image.Args.Count);
-                foreach (var arg in image.Args)
-                {
-                    writer.Write(arg);
-                }
-
-                writer.Write(image.Pid);
-                writer.Write(image.StartUs);
-                writer.Write(image.WorkingDirectory is not null);
-                writer.Write(image.WorkingDirectory ?? "");
-            }
-
-            writer.Write(Lineage.Pids.Count);
-            foreach (var pid in Lineage.Pids)
-            {
-                writer.Write(pid.Value);
-                writer.Write(pid.Image);
-            }
+            LineageEncoding.Write(writer, Lineage);
+            writer.Write(StreamTimeUs);
         }
 
         return buffer.ToArray();
@@ -138,7 +128,7 @@ internal sealed record ContainerMeta(
     {
         using var reader = new BinaryReader(new MemoryStream(value), Encoding.UTF8);
         var version = reader.ReadByte();
-        if (version != Version)
+        if (version is not (2 or Version))
         {
             throw new InvalidDataException($"Unknown snapshot-job container state version {version}.");
         }
@@ -150,39 +140,9 @@ internal sealed record ContainerMeta(
         var closedUpTo = reader.ReadInt64();
         var lastOffset = reader.ReadInt64();
         var lineageOffset = reader.ReadInt64();
-        var truncatedKeys = reader.ReadInt64();
-        var nodes = new ProcessTableState.Node[reader.ReadInt32()];
-        for (var i = 0; i < nodes.Length; i++)
-        {
-            nodes[i] = new ProcessTableState.Node(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadString());
-        }
-
-        var images = new ProcessTableState.Image[reader.ReadInt32()];
-        for (var i = 0; i < images.Length; i++)
-        {
-            var nodeId = reader.ReadUInt64();
-            var parent = reader.ReadInt32();
-            var executable = reader.ReadString();
-            var args = new string[reader.ReadInt32()];
-            for (var a = 0; a < args.Length; a++)
-            {
-                args[a] = reader.ReadString();
-            }
-
-            var pid = reader.ReadInt32();
-            var start = reader.ReadInt64();
-            var hasCwd = reader.ReadBoolean();
-            var cwd = reader.ReadString();
-            images[i] = new ProcessTableState.Image(nodeId, parent, executable, args, pid, start, hasCwd ? cwd : null);
-        }
-
-        var pids = new ProcessTableState.Pid[reader.ReadInt32()];
-        for (var i = 0; i < pids.Length; i++)
-        {
-            pids[i] = new ProcessTableState.Pid(reader.ReadInt32(), reader.ReadInt32());
-        }
-
+        var lineage = version == 2 ? LineageEncoding.ReadBeforeImages(reader) : LineageEncoding.Read(reader);
+        var streamTime = version >= 4 ? reader.ReadInt64() : long.MinValue;
         var container = image.Length > 0 && tag.Length > 0 ? new ContainerRef(id, image, tag) : null;
-        return new ContainerMeta(container, host, closedUpTo, lastOffset, lineageOffset, new ProcessTableState(pids, nodes, images, truncatedKeys));
+        return new ContainerMeta(container, host, closedUpTo, lastOffset, lineageOffset, lineage, streamTime);
     }
 }

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
+using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Snapshots;
 using WorkloadProfiles.Kafka;
@@ -23,7 +24,8 @@ namespace WorkloadProfiles.Streams.Snapshots;
 /// when stream time (the highest event time seen by this task) passes its end plus grace, when the container's exit
 /// event arrives, or when the container has been quiet for <see cref="SnapshotJobOptions.IdleClose"/> of wall-clock time.
 /// </remarks>
-internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<RawEventBatch>, string, Outgoing>
+internal sealed class SnapshotWindowProcessor
+    : ITransformer<string, Decoded<RawEventBatch>, string, Outgoing>, ISkipsFailedRecords<string, Decoded<RawEventBatch>>
 {
     public const string StoreName = "snapshot-windows";
     const string Job = "snapshots";
@@ -31,7 +33,8 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     readonly SnapshotJobOptions _options;
     readonly PipelineCodecs _codecs;
     readonly StreamsMetrics _metrics;
-    readonly DeadLetterSink _deadLetters;
+    readonly EventTimeLimits _times;
+    readonly JobOutput _output;
     readonly long _windowUs;
     readonly long _graceUs;
     readonly Dictionary<string, ContainerActivity> _containers = new(StringComparer.Ordinal);
@@ -42,7 +45,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     int _held;
     bool _recovered;
 
-    public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics)
+    public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics, EventTimeLimits times, JobOutput output)
     {
         if (options.Window <= TimeSpan.Zero)
         {
@@ -52,7 +55,8 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         _options = options;
         _codecs = codecs;
         _metrics = metrics;
-        _deadLetters = new DeadLetterSink("snapshot-job", codecs.DeadLetters, metrics);
+        _times = times;
+        _output = output;
         _windowUs = (long)options.Window.TotalMicroseconds;
         _graceUs = Math.Max(0, (long)options.Grace.TotalMicroseconds);
     }
@@ -64,8 +68,9 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     public void Init(ProcessorContext<string, Outgoing> context)
     {
         _context = context;
+        _output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
-        context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, OnWallClock);
+        context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, _output.Guard(OnWallClock));
     }
 
     public Record<string, Outgoing> Process(Record<string, Decoded<RawEventBatch>> record)
@@ -73,14 +78,39 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         Recover();
         _metrics.RecordsIn.WithLabels(Job).Inc();
         var decoded = record.Value;
+        var source = new Source(record.TopicPartitionOffset, record.Key, decoded.Raw);
         if (decoded.IsFailure || decoded.Value is null)
         {
-            DeadLetter(record.TopicPartitionOffset, record.Key, decoded.Raw,
-                decoded.FailureReason ?? "empty-record", decoded.FailureDetail ?? "A raw event record without a value.");
+            _output.DeadLetter(source, decoded.FailureReason ?? "empty-record", decoded.FailureDetail ?? "A raw event record without a value.");
+            return null!;
+        }
+
+        // Journaled and held batches go to the store's changelog: one too large to write there is refused up front.
+        if (_output.RefuseOversized(source))
+        {
             return null!;
         }
 
         var batch = decoded.Value;
+        if (RawBatchCheck.IdentityProblem(batch) is { } identity)
+        {
+            _output.DeadLetter(source, ContractErrorReasons.InvalidValue, identity);
+            return null!;
+        }
+
+        // An event time the job cannot believe never reaches a window, so it never moves stream time; the batch is
+        // journaled (or held) without it, so a replay after a restart sees exactly the events the first run used.
+        var raw = decoded.Raw!;
+        var usable = RawBatchCheck.UsableEvents(batch, _times, record.Timestamp.UnixTimestampMs, _context.WallClockTime,
+            out var refused, out var problem);
+        if (refused > 0)
+        {
+            _output.DeadLetter(source, ContractErrorReasons.InvalidValue,
+                $"{refused} of {batch.Events.Count} events cannot be used, e.g. {problem}; the rest were used");
+            batch = batch with { Events = usable };
+            raw = _codecs.Batches.Serialize(batch);
+        }
+
         _metrics.EventsIn.WithLabels(Job).Inc(batch.Events.Count);
         var offset = record.TopicPartitionOffset.Offset.Value;
         var container = Activity(batch.Container.Id);
@@ -98,17 +128,20 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         {
             if (!batch.Container.HasImage)
             {
-                Hold(container, offset, decoded.Raw!, batch);
+                Hold(container, offset, raw, batch);
                 return null!;
             }
 
             Resolve(container, batch);
         }
 
-        Apply(container, batch, offset, decoded.Raw!, record.TopicPartitionOffset, record.Key, replaying: false);
+        Apply(container, batch, offset, raw, record.TopicPartitionOffset, record.Key, replaying: false);
         CloseDue();
         return null!;
     }
+
+    public void Skip(Record<string, Decoded<RawEventBatch>> record, Exception exception) =>
+        _output.Failed(new Source(record.TopicPartitionOffset, record.Key, record.Value.Raw), exception);
 
     public void Close()
     {
@@ -157,15 +190,20 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     }
 
     /// <summary>Adds a batch's events to their windows, journals the batch, dead-letters it if some events were late.</summary>
+    /// <param name="replaying">Rebuilding state after a restart: nothing is stored, dead-lettered or closed.</param>
+    /// <param name="lateRule">Apply the stream-time lateness rule. A replay applies it too, from the stream time the batch
+    /// was first applied at (kept with it in the journal), so an event late then is late again, not counted after all.</param>
     void Apply(ContainerActivity container, RawEventBatch batch, long offset, byte[] raw, TopicPartitionOffset source,
-        string key, bool replaying)
+        string key, bool replaying, bool lateRule = true)
     {
+        var streamTimeBefore = _streamTimeUs;
         if (!batch.Profiling)
         {
-            ApplyLineage(container, batch, offset, raw, replaying);
+            ApplyLineage(container, batch, offset, raw, streamTimeBefore, replaying);
             return;
         }
 
+        var nodesBefore = container.Processes.NodeCount;
         var late = 0;
         var lineage = false;
         var lastWindow = long.MinValue;
@@ -181,7 +219,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             var windowStart = WindowStart(e.TimestampUs);
             if (windowStart != builderWindow)
             {
-                if (windowStart < container.ClosedUpToUs || (!replaying && windowStart + _windowUs + _graceUs <= _streamTimeUs
+                if (windowStart < container.ClosedUpToUs || (lateRule && windowStart + _windowUs + _graceUs <= _streamTimeUs
                         && !container.Windows.ContainsKey(windowStart)))
                 {
                     // Too late to count, but the process still exec'd, forked or exited: lineage is about the live
@@ -214,12 +252,19 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             builder.AddDropped(batch.DroppedEvents);
         }
 
+        if (container.Processes.NodeCount > nodesBefore)
+        {
+            container.ProcessBytes += LineageBytes(events);
+        }
+
+        BoundLineage(container, replaying);
+
         if (lastWindow != long.MinValue || lineage)
         {
             container.Journal.Add((offset, lastWindow));
             if (!replaying)
             {
-                _store.Put(SnapshotStateKeys.JournalKey(container.ContainerId, offset), raw);
+                _store.Put(SnapshotStateKeys.JournalKey(container.ContainerId, offset), SnapshotStateKeys.EncodeJournal(streamTimeBefore, raw));
             }
         }
 
@@ -231,7 +276,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         if (late > 0)
         {
             _metrics.LateEvents.Inc(late);
-            DeadLetter(source, key, raw, "late-events",
+            _output.DeadLetter(new Source(source, key, raw), "late-events",
                 $"{late} of {events.Count} events fall in windows of container {container.ContainerId} that already closed " +
                 "(stream time minus grace passed their end); the rest of the batch was applied.");
         }
@@ -243,6 +288,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             {
                 // The container's processes are gone; a reused id starts a fresh lineage.
                 container.Processes = new ProcessTable(_options.Limits.MaxKeyLength);
+                container.ProcessBytes = 0;
                 RebaseLineage(container);
                 PersistMeta(container);
             }
@@ -254,8 +300,9 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     /// and it is journaled so a restart replays them; nothing is counted in a snapshot. A container exit closes what is
     /// open (windows from an earlier profiling session) and ends the lineage.
     /// </summary>
-    void ApplyLineage(ContainerActivity container, RawEventBatch batch, long offset, byte[] raw, bool replaying)
+    void ApplyLineage(ContainerActivity container, RawEventBatch batch, long offset, byte[] raw, long streamTimeBefore, bool replaying)
     {
+        var nodesBefore = container.Processes.NodeCount;
         var lineage = false;
         var exitWindow = long.MinValue;
         foreach (var e in batch.Events)
@@ -272,6 +319,12 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             }
         }
 
+        if (container.Processes.NodeCount > nodesBefore)
+        {
+            container.ProcessBytes += LineageBytes(batch.Events);
+        }
+
+        BoundLineage(container, replaying);
         if (!replaying)
         {
             _metrics.DetectionOnlyBatches.Inc();
@@ -282,7 +335,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             container.Journal.Add((offset, long.MinValue));
             if (!replaying)
             {
-                _store.Put(SnapshotStateKeys.JournalKey(container.ContainerId, offset), raw);
+                _store.Put(SnapshotStateKeys.JournalKey(container.ContainerId, offset), SnapshotStateKeys.EncodeJournal(streamTimeBefore, raw));
             }
         }
 
@@ -294,9 +347,83 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             }
 
             container.Processes = new ProcessTable(_options.Limits.MaxKeyLength);
+            container.ProcessBytes = 0;
             TrimJournal(container);
             PersistMeta(container);
         }
+    }
+
+    /// <summary>
+    /// Keeps a container's process table within <see cref="SnapshotJobOptions.MaxProcessNodes"/> and half a record in bytes
+    /// (its checkpoint travels in the container's meta record). Past either, the table forgets in place what no live
+    /// process can reach (invisible to the open windows, which share it), or — when even the live lineage is too large —
+    /// everything, which costs the lineage of processes started before (counted). It runs identically when a restart
+    /// replays the journal: the trigger depends only on the table and the batches, so the replay trims where the first
+    /// run did.
+    /// </summary>
+    void BoundLineage(ContainerActivity container, bool replaying)
+    {
+        var maxBytes = _output.Limits.MaxValueBytes / 2;
+        if (container.Processes.NodeCount <= _options.MaxProcessNodes && container.ProcessBytes <= maxBytes)
+        {
+            return;
+        }
+
+        var reset = container.Processes.Trim(_options.MaxProcessNodes / 2);
+        container.ProcessBytes = LineageBytes(container.Processes.Export());
+        if (!reset && container.ProcessBytes > maxBytes / 2)
+        {
+            reset = container.Processes.Trim(0);
+            container.ProcessBytes = 0;
+        }
+
+        if (!replaying)
+        {
+            _metrics.ProcessTableTrims.WithLabels(reset ? "reset" : "compacted").Inc();
+        }
+    }
+
+    /// <summary>Upper bound of what the exec events' processes add to a process table and to its encoded checkpoint.</summary>
+    static long LineageBytes(IReadOnlyList<RawEvent> events)
+    {
+        long bytes = 0;
+        foreach (var e in events)
+        {
+            if (e.Kind == EventKind.Exec)
+            {
+                bytes += ProcessBytes(e.ExecutablePath ?? e.Comm, e.Args);
+            }
+        }
+
+        return bytes;
+    }
+
+    static long LineageBytes(ProcessTableState table)
+    {
+        long bytes = 12L * table.Pids.Count;
+        foreach (var node in table.Nodes)
+        {
+            bytes += ProcessBytes(node.Key, null);
+        }
+
+        foreach (var image in table.Images)
+        {
+            bytes += ProcessBytes(image.ExecutablePath, image.Args) + 3L * (image.WorkingDirectory?.Length ?? 0);
+        }
+
+        return bytes;
+    }
+
+    static long ProcessBytes(string path, IReadOnlyList<string>? args)
+    {
+        long chars = path.Length;
+        var count = args?.Count ?? 0;
+        for (var i = 0; i < count; i++)
+        {
+            chars += args![i].Length;
+        }
+
+        return 64 + 3 * chars + 5L * count;
     }
 
     /// <summary>
@@ -318,7 +445,10 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
 
         if (container.Windows.Count == 0 || WindowStart(latest) > container.Windows.Keys.Last())
         {
-            container.Lineage.Add((offset, container.Processes.Export()));
+            var checkpoint = container.Processes.Export();
+            container.Lineage.Add((offset, checkpoint));
+            // The size estimate restarts from the exact size at every checkpoint, so a replay from one estimates alike.
+            container.ProcessBytes = LineageBytes(checkpoint);
         }
     }
 
@@ -356,7 +486,9 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
     static void RebaseLineage(ContainerActivity container)
     {
         container.Lineage.Clear();
-        container.Lineage.Add((container.LastOffset + 1, container.Processes.Export()));
+        var table = container.Processes.Export();
+        container.Lineage.Add((container.LastOffset + 1, table));
+        container.ProcessBytes = LineageBytes(table);
     }
 
     SnapshotBuilder Window(ContainerActivity container, long windowStart)
@@ -413,17 +545,18 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         PersistMeta(container);
     }
 
+    /// <summary>A snapshot that cannot be written (a bug: its builder bounds it) dead-letters the container's last batch.</summary>
     void Emit(ContainerActivity container, ActivitySnapshot snapshot)
     {
         var key = container.Container!.ProfileKey!.Value.ToString();
-        _context.Forward(key, new Outgoing(PipelineTopics.Snapshots.Name, _codecs.Snapshots.Serialize(snapshot)));
-        _metrics.RecordsOut.WithLabels(Job, PipelineTopics.Snapshots.Name).Inc();
+        _output.Send(key, PipelineTopics.Snapshots.Name, _codecs.Snapshots, snapshot,
+            Source.At(PipelineTopics.RawEvents.Name, _context.Id.Partition, container.LastOffset, container.ContainerId));
     }
 
     void PersistMeta(ContainerActivity container) =>
         _store.Put(SnapshotStateKeys.MetaKey(container.ContainerId),
             new ContainerMeta(container.Container, container.HostName, container.ClosedUpToUs, container.LastOffset,
-                container.Lineage[0].Offset, container.Lineage[0].Table).Encode());
+                container.Lineage[0].Offset, container.Lineage[0].Table, _streamTimeUs).Encode());
 
     void OnWallClock(long nowMs)
     {
@@ -472,21 +605,14 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         foreach (var held in expired)
         {
             _store.Delete(SnapshotStateKeys.HeldKey(container.ContainerId, held.Offset));
-            DeadLetter(new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, held.Offset),
-                container.ContainerId, held.Raw, "image-unresolved",
+            _output.DeadLetter(new Source(new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, held.Offset),
+                container.ContainerId, held.Raw), "image-unresolved",
                 $"No batch of container {container.ContainerId} carried its image within {_options.ImageHold}.");
         }
 
         container.Held.RemoveRange(0, expired.Count);
         _held -= expired.Count;
         _metrics.HeldBatches.Set(_held);
-    }
-
-    void DeadLetter(TopicPartitionOffset? source, string key, byte[]? raw, string reason, string detail)
-    {
-        var (dlKey, value) = _deadLetters.Create(source, key, raw, reason, detail, _context.WallClockTime);
-        _context.Forward(dlKey, value);
-        _metrics.RecordsOut.WithLabels(Job, PipelineTopics.DeadLetter.Name).Inc();
     }
 
     /// <summary>
@@ -502,7 +628,8 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
         }
 
         _recovered = true;
-        var journal = new List<(long Offset, string ContainerId, byte[] Raw)>();
+        var journal = new List<(long Offset, string ContainerId, byte[] Value)>();
+        var streamTime = long.MinValue;
         foreach (var (key, value) in _store.All())
         {
             if (!SnapshotStateKeys.TryParse(key, out var kind, out var containerId, out var offset))
@@ -520,8 +647,10 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
                     container.ClosedUpToUs = meta.ClosedUpToUs;
                     container.LastOffset = Math.Max(container.LastOffset, meta.LastOffset);
                     container.Processes = ProcessTable.Restore(meta.Lineage, _options.Limits.MaxKeyLength);
+                    container.ProcessBytes = LineageBytes(meta.Lineage);
                     container.Lineage.Clear();
                     container.Lineage.Add((meta.LineageOffset, meta.Lineage));
+                    streamTime = Math.Max(streamTime, meta.StreamTimeUs);
                     break;
                 case SnapshotStateKeys.Journal:
                     journal.Add((offset, containerId, value));
@@ -536,7 +665,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
             }
         }
 
-        foreach (var (offset, containerId, raw) in journal.OrderBy(j => j.Offset))
+        foreach (var (offset, containerId, value) in journal.OrderBy(j => j.Offset))
         {
             var container = _containers[containerId];
             if (offset < container.Lineage[0].Offset)
@@ -546,6 +675,7 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
                 continue;
             }
 
+            var (appliedAt, raw) = SnapshotStateKeys.DecodeJournal(value);
             var batch = _codecs.Batches.Deserialize(raw);
             if (container.Container is null && batch.Container.HasImage)
             {
@@ -553,9 +683,16 @@ internal sealed class SnapshotWindowProcessor : ITransformer<string, Decoded<Raw
                 container.HostName = batch.HostName;
             }
 
+            // Journal entries in offset order carry the stream time each batch was first applied at; entries written before
+            // that was kept replay without the lateness rule, as they always did.
+            _streamTimeUs = appliedAt ?? _streamTimeUs;
             Apply(container, batch, offset, raw, new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, offset),
-                containerId, replaying: true);
+                containerId, replaying: true, lateRule: appliedAt is not null);
+            streamTime = Math.Max(streamTime, _streamTimeUs);
         }
+
+        // Every batch that moved stream time is still journaled or was trimmed when a window closed, which stored it in a meta.
+        _streamTimeUs = streamTime;
 
         foreach (var container in _containers.Values)
         {

@@ -59,7 +59,12 @@ public sealed class PipelineOnBrokerTests(ITestOutputHelper output)
 
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build();
         async Task Send(RawEventBatch batch) => await producer.ProduceAsync(PipelineTopics.RawEvents.Name,
-            new Message<string, byte[]> { Key = batch.Container.Id, Value = codecs.Batches.Serialize(batch) });
+            new Message<string, byte[]>
+            {
+                Key = batch.Container.Id,
+                Value = codecs.Batches.Serialize(batch),
+                Timestamp = new Timestamp(batch.Events[^1].TimestampUs / 1000, TimestampType.CreateTime),
+            });
 
         // Two containers of nginx 1.27 run the same behaviour (a shell from nginx) and exit: two snapshots, one profile.
         foreach (var (container, start) in new[] { (Web1, Minutes(1)), (Web2, Minutes(2)) })

@@ -160,7 +160,13 @@ public sealed class RestartTests(ITestOutputHelper output)
     {
         foreach (var batch in batches)
         {
-            producer.Produce(PipelineTopics.RawEvents.Name, new Message<string, byte[]> { Key = batch.Container.Id, Value = Codecs.Batches.Serialize(batch) });
+            // Stamped as an agent's record would be: just after its last event.
+            producer.Produce(PipelineTopics.RawEvents.Name, new Message<string, byte[]>
+            {
+                Key = batch.Container.Id,
+                Value = Codecs.Batches.Serialize(batch),
+                Timestamp = new Timestamp(batch.Events[^1].TimestampUs / 1000, TimestampType.CreateTime),
+            });
         }
 
         producer.Flush();
@@ -243,8 +249,31 @@ public sealed class RestartTests(ITestOutputHelper output)
             snapshots += windows.Count;
         }
 
+        // A container whose first batch arrives late, carrying lineage (an exec and a fork) for a window stream time passed
+        // long ago: dead-lettered as late-events but journaled for its lineage. A restart must replay it under the same
+        // lateness rule, not count it after all (one more snapshot, its exec in the profile).
+        var late = new ContainerRef("c-web-late", "nginx", "1.27");
+        var lateAt = Minutes(3.8);
+        batches.Add((lateAt, Batch(late,
+            Exec(Minutes(0.5), 1, "/usr/sbin/nginx-old", "nginx-old"),
+            new RawEvent { Kind = EventKind.Fork, TimestampUs = Minutes(0.5) + 1, Pid = 1, ChildPid = 2, Comm = "nginx-old" }) with { HostName = "node-1" }));
+        var lateWindows = new HashSet<long>();
+        for (var step = 0; step < 12; step++)
+        {
+            var at = lateAt + 1 + Minutes(step / 6.0) - T0;
+            RawEvent[] events = step == 11
+                ? [Open(at, 2, "/usr/share/nginx/html/late.html"), ContainerExit(at + 50)]
+                : [Open(at, 2, "/usr/share/nginx/html/late.html")];
+            foreach (var e in events) lateWindows.Add(e.TimestampUs - (e.TimestampUs - T0) % 60_000_000L);
+            batches.Add((at, Batch(late, events) with { HostName = "node-1" }));
+        }
+
+        snapshots += lateWindows.Count;
         var ordered = batches.OrderBy(b => b.At).Select(b => b.Batch).ToList();
-        return (ordered[..(ordered.Count / 2)], ordered[(ordered.Count / 2)..], snapshots);
+        var second = ordered[(ordered.Count / 2)..];
+        // The late batch is in the part of the input the job works on before the kill (see RunAsync).
+        Assert.InRange(second.FindIndex(b => b.Container.Id == late.Id), 0, second.Count / 3 - 2);
+        return (ordered[..(ordered.Count / 2)], second, snapshots);
     }
 
     /// <summary>Everything that must not depend on the run: wall-clock fields, revisions and duplicate counts left out,

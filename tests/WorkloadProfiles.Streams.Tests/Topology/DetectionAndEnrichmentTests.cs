@@ -15,7 +15,9 @@ public sealed class DetectionTests : IDisposable
 
     public void Dispose() => _h.Dispose();
 
-    void Send(RawEventBatch batch) => _h.Pipe(PipelineTopics.RawEvents.Name, batch.Container.Id, _h.Codecs.Batches.Serialize(batch));
+    // Stamped like an agent's record: shortly after its events.
+    void Send(RawEventBatch batch) => _h.Pipe(PipelineTopics.RawEvents.Name, batch.Container.Id, _h.Codecs.Batches.Serialize(batch),
+        DateTimeOffset.FromUnixTimeMilliseconds(batch.Events[^1].TimestampUs / 1000).UtcDateTime);
 
     List<(string Key, SecuritySignal Value)> Signals() => _h.Read(PipelineTopics.Signals.Name, _h.Codecs.Signals);
 
