@@ -20,6 +20,9 @@ namespace WorkloadProfiles.Detection;
 /// </summary>
 public sealed class DetectionEngine
 {
+    /// <summary><see cref="SecuritySignal.Source"/> of the signals the rules raise.</summary>
+    public const string Source = "rules";
+
     // Indexed by EventKind; empty for kinds no enabled rule watches.
     private readonly CompiledRule[][] _byKind;
     private readonly int[][] _ruleIndexByKind;
@@ -179,7 +182,7 @@ public sealed class DetectionEngine
             _metrics.Suppressed(ruleIndex);
             return;
         }
-        (signals ??= []).Add(SignalFactory.Create(rule, e, container, hostName, behaviour, _fields.Image));
+        (signals ??= []).Add(SignalFactory.Create(Source, rule.Id, rule.Name, rule.Severity, rule.Tags, e, container, hostName, behaviour, _fields.Image));
     }
 
     /// <summary>Positions (in the kind's bucket) of the file-only rules that match this open, remembered per (path, flags).

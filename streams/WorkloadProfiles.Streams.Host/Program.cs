@@ -5,9 +5,11 @@ using Prometheus;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using WorkloadProfiles.Contracts;
+using WorkloadProfiles.Kafka;
 using WorkloadProfiles.Kafka.Local;
 using WorkloadProfiles.Kafka.Streams;
 using WorkloadProfiles.Streams;
+using WorkloadProfiles.Streams.Drift;
 using WorkloadProfiles.Streams.Host;
 using WorkloadProfiles.Streams.Plumbing;
 
@@ -83,6 +85,27 @@ if (settings.LocalBrokerControlPort > 0)
     }
 }
 
+using var stop = new CancellationTokenSource();
+
+// Drift judges events against the watched profiles: load them before the first event is processed.
+Task following = Task.CompletedTask;
+if (pipeline.DriftEnabled)
+{
+    var follower = new DriftBaselineFollower(settings.BootstrapServers, PipelineCodecs.From(avro).Profiles, pipeline.Baselines, metrics,
+        loggerFactory.CreateLogger("wp-streams.drift"));
+    following = follower.RunAsync(stop.Token);
+    try
+    {
+        await follower.CaughtUp.WaitAsync(TimeSpan.FromSeconds(Math.Max(1, settings.DriftLoadTimeoutSeconds)));
+    }
+    catch (Exception e) when (e is TimeoutException or Confluent.Kafka.KafkaException)
+    {
+        await Console.Error.WriteLineAsync($"wp-streams: could not load the drift baselines from {PipelineTopics.Profiles.Name}: {e.Message}");
+        await stop.CancelAsync();
+        return 1;
+    }
+}
+
 var state = KafkaStream.State.CREATED;
 using var stream = localTopics is null
     ? new KafkaStream(pipeline.Build(), config)
@@ -98,7 +121,6 @@ stream.StateChanged += (_, now) =>
     }
 };
 
-using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
@@ -125,6 +147,7 @@ var measuring = lag.RunAsync(TimeSpan.FromSeconds(Math.Max(1, settings.LagInterv
 await Task.WhenAny(Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default), failed.Task);
 await stop.CancelAsync();
 await measuring.ContinueWith(_ => { }, TaskScheduler.Default);
+await following.ContinueWith(_ => { }, TaskScheduler.Default);
 var exitCode = failed.Task.IsCompleted ? 1 : 0;
 log.LogInformation("wp-streams stopping");
 stream.Dispose();

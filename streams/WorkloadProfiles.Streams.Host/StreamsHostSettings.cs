@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Domain;
+using WorkloadProfiles.Domain.Drift;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
@@ -61,6 +62,15 @@ internal sealed record StreamsHostSettings
     public string? RulesPath { get; init; }
     public string FalcoTopic { get; init; } = "wp.falco";
 
+    // Drift
+    public bool DriftEnabled { get; init; } = true;
+    public DriftKinds DriftKinds { get; init; } = DriftKinds.Default;
+    public IReadOnlyList<DriftImageRule> DriftImages { get; init; } = [];
+    public int DriftMinLearningSnapshots { get; init; }
+    public int DriftMaxSignalsPerWindow { get; init; } = DriftPolicy.Default.MaxSignalsPerWindow;
+    /// <summary>How long the host waits for the drift baselines to load from <c>wp.profiles</c> before it gives up (exit 1).</summary>
+    public double DriftLoadTimeoutSeconds { get; init; } = 120;
+
     // Http
     public string HttpAddress { get; init; } = "127.0.0.1";
     public int HttpPort { get; init; } = 9464;
@@ -97,10 +107,21 @@ internal sealed record StreamsHostSettings
             MinLearningSnapshots = c.GetValue("Suggestions:MinLearningSnapshots", d.MinLearningSnapshots),
             RulesPath = c["Detection:RulesPath"],
             FalcoTopic = c["Detection:FalcoTopic"] ?? d.FalcoTopic,
+            DriftEnabled = c.GetValue("Drift:Enabled", d.DriftEnabled),
+            DriftKinds = c["Drift:Kinds"] is { } kinds ? DriftRules.ParseKinds(kinds) : d.DriftKinds,
+            DriftImages = [.. c.GetSection("Drift:Images").GetChildren().Select(DriftImage)],
+            DriftMinLearningSnapshots = c.GetValue("Drift:MinLearningSnapshots", d.DriftMinLearningSnapshots),
+            DriftMaxSignalsPerWindow = c.GetValue("Drift:MaxSignalsPerWindow", d.DriftMaxSignalsPerWindow),
+            DriftLoadTimeoutSeconds = c.GetValue("Drift:LoadTimeoutSeconds", d.DriftLoadTimeoutSeconds),
             HttpAddress = c["Http:Address"] ?? d.HttpAddress,
             HttpPort = c.GetValue("Http:Port", d.HttpPort),
         };
     }
+
+    /// <summary><c>Drift:Images:N:Pattern</c> (a regex over the whole image name) and <c>Drift:Images:N:Kinds</c>.</summary>
+    static DriftImageRule DriftImage(IConfigurationSection section) =>
+        new(section["Pattern"] ?? throw new ArgumentException($"{section.Path}:Pattern is missing (a regex over the image name)"),
+            DriftRules.ParseKinds(section["Kinds"] ?? throw new ArgumentException($"{section.Path}:Kinds is missing (e.g. exec,dns,connect,file-write or none)")));
 
     /// <summary>Comma-separated job names (<c>snapshots,profiles,detection,enrichment</c>) or <c>all</c>.</summary>
     static StreamJobs ParseJobs(string? text)
@@ -186,6 +207,17 @@ internal sealed record StreamsHostSettings
         {
             Engine = global::WorkloadProfiles.Detection.DetectionOptions.Default with { RulesPath = RulesPath },
             FalcoTopic = FalcoTopic,
+        },
+        Drift = new DriftOptions
+        {
+            Enabled = DriftEnabled,
+            Policy = new DriftPolicy
+            {
+                Kinds = DriftKinds,
+                Images = DriftImages,
+                MinLearningSnapshots = DriftMinLearningSnapshots,
+                MaxSignalsPerWindow = DriftMaxSignalsPerWindow,
+            },
         },
     };
 }

@@ -13,6 +13,7 @@ using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
 using WorkloadProfiles.Kafka;
 using WorkloadProfiles.Streams.Detection;
+using WorkloadProfiles.Streams.Drift;
 using WorkloadProfiles.Streams.Enrichment;
 using WorkloadProfiles.Streams.Plumbing;
 using WorkloadProfiles.Streams.Profiles;
@@ -41,17 +42,23 @@ public sealed class PipelineTopology
         _loggers = loggers ?? NullLoggerFactory.Instance;
         Suppressions = new SuppressionSet();
         Containers = new ContainerInventory();
+        options.Drift.Policy.Validate();
+        Baselines = new DriftBaselines(options.Drift.Policy);
     }
 
     /// <summary>The live suppression set shared by the detection tasks (fed by the <c>wp.suppressions</c> global store).</summary>
     public SuppressionSet Suppressions { get; }
+
+    /// <summary>The drift baselines of the watched profiles (the <c>wp.profiles</c> global table), shared by the snapshot tasks.</summary>
+    public DriftBaselines Baselines { get; }
 
     /// <summary>The agents' container inventory (the <c>wp.containers</c> global store), for the Falco bridge.</summary>
     public ContainerInventory Containers { get; }
 
     /// <summary>Source topics the application's consumer group reads (the global tables are read outside it).</summary>
     public IReadOnlyList<string> GroupTopics =>
-        [.. SourceTopics.Where(t => t != PipelineTopics.Suppressions.Name && t != PipelineTopics.Containers.Name)];
+        [.. SourceTopics.Where(t => t != PipelineTopics.Suppressions.Name && t != PipelineTopics.Containers.Name)
+            .Where(t => t != PipelineTopics.Profiles.Name || (_options.Jobs & StreamJobs.Enrichment) != 0)];
 
     /// <summary>Source topics the topology reads (to pre-create on brokers that cannot auto-create).</summary>
     public IReadOnlyList<string> SourceTopics
@@ -66,8 +73,9 @@ public sealed class PipelineTopology
             {
                 topics.AddRange([PipelineTopics.Suppressions.Name, PipelineTopics.Containers.Name, _options.Detection.FalcoTopic]);
             }
+            if (DriftEnabled) topics.AddRange([PipelineTopics.Suppressions.Name, PipelineTopics.Profiles.Name]);
             if ((jobs & StreamJobs.Enrichment) != 0) topics.AddRange([PipelineTopics.Signals.Name, PipelineTopics.Profiles.Name]);
-            return topics;
+            return [.. topics.Distinct(StringComparer.Ordinal)];
         }
     }
 
@@ -85,12 +93,20 @@ public sealed class PipelineTopology
         if ((jobs & (StreamJobs.Snapshots | StreamJobs.Detection)) != 0)
         {
             var raw = builder.Stream(PipelineTopics.RawEvents.Name, keys, new DecodingSerDes<RawEventBatch>(_codecs.Batches), "raw-events");
+            if (UsesSuppressions)
+            {
+                var suppressions = Suppressions;
+                AddGlobalTable(builder, "suppressions", PipelineTopics.Suppressions.Name, _codecs.Suppressions, suppressions.Apply, id => suppressions.Remove(id));
+            }
+
             if ((jobs & StreamJobs.Snapshots) != 0)
             {
                 var snapshots = _options.Snapshots;
+                var drift = DriftEnabled ? DriftWatches() : null;
                 Sink(raw.Transform(
                     TaskTransformer<string, Decoded<RawEventBatch>, string, Outgoing>.Supplier(
-                        () => new SnapshotWindowProcessor(snapshots, _codecs, _metrics, _options.EventTime, Output("snapshots", "snapshot-job")),
+                        () => new SnapshotWindowProcessor(snapshots, _codecs, _metrics, _options.EventTime, Output("snapshots", "snapshot-job"),
+                            drift?.Invoke()),
                         SnapshotWindowProcessor.StoreBuilder()),
                     "snapshot-windows"), "snapshot-sink");
             }
@@ -139,7 +155,6 @@ public sealed class PipelineTopology
         var suppressions = Suppressions;
         var containers = Containers;
 
-        AddGlobalTable(builder, "suppressions", PipelineTopics.Suppressions.Name, _codecs.Suppressions, suppressions.Apply, id => suppressions.Remove(id));
         AddGlobalTable(builder, "containers", PipelineTopics.Containers.Name, _codecs.Containers, containers.Apply, containers.Remove);
 
         Sink(raw.Transform(
@@ -158,6 +173,23 @@ public sealed class PipelineTopology
     /// <summary>One processor instance's output (a task's processors each get their own).</summary>
     JobOutput Output(string job, string consumer) =>
         new(job, consumer, _codecs, _metrics, _options.Records, _loggers.CreateLogger($"WorkloadProfiles.Streams.{job}"));
+
+    /// <summary>Whether the snapshot job raises drift (then run a <see cref="DriftBaselineFollower"/> into <see cref="Baselines"/>).</summary>
+    public bool DriftEnabled => (_options.Jobs & StreamJobs.Snapshots) != 0 && _options.Drift.Enabled;
+
+    bool UsesSuppressions => (_options.Jobs & StreamJobs.Detection) != 0 || DriftEnabled;
+
+    /// <summary>The per-task drift watch, reading <see cref="Baselines"/> (fed from <c>wp.profiles</c> by a
+    /// <see cref="DriftBaselineFollower"/>: Streamiz cannot read a topic both as a stream and as a global store, and the
+    /// enrichment job streams it).</summary>
+    Func<DriftWatch> DriftWatches()
+    {
+        var policy = _options.Drift.Policy;
+        var maxKeyLength = _options.Snapshots.Limits.MaxKeyLength;
+        var windowUs = (long)_options.Snapshots.Window.TotalMicroseconds;
+        var (baselines, suppressions, codecs, metrics) = (Baselines, Suppressions, _codecs, _metrics);
+        return () => new DriftWatch(policy, maxKeyLength, baselines, suppressions, codecs, metrics, windowUs);
+    }
 
     void AddGlobalTable<T>(StreamBuilder builder, string table, string topic, IAvroCodec<T> codec, Action<T> apply, Action<string> remove)
         where T : class =>

@@ -1,3 +1,4 @@
+using WorkloadProfiles.Domain.Drift;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
@@ -79,6 +80,15 @@ public sealed record DetectionJobOptions
     public string FalcoTopic { get; init; } = "wp.falco";
 }
 
+/// <summary>Drift signals (DESIGN "Drift"): raised by the snapshot job, which holds every container's lineage.</summary>
+public sealed record DriftOptions
+{
+    /// <summary>Raise drift signals (needs the snapshots job; the <c>wp.profiles</c> topic is read as a global table).</summary>
+    public bool Enabled { get; init; } = true;
+
+    public DriftPolicy Policy { get; init; } = DriftPolicy.Default;
+}
+
 /// <summary>Everything the topologies need besides Kafka connection settings.</summary>
 public sealed record StreamsJobOptions
 {
@@ -93,4 +103,5 @@ public sealed record StreamsJobOptions
 
     /// <summary>Which event times the jobs believe.</summary>
     public EventTimeLimits EventTime { get; init; } = EventTimeLimits.Default;
+    public DriftOptions Drift { get; init; } = new();
 }

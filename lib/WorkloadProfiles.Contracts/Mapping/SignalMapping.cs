@@ -201,6 +201,8 @@ internal static class SignalMapping
             WriteNullableLong(writer, p.NodeLastSeenUs);
             writer.WriteString(Required(p.ProfileLink, "profile.link"));
             writer.WriteDouble(p.Threshold);
+            WriteNullableLong(writer, p.ClosestKnownNodeId is { } closest ? unchecked((long)closest) : null);
+            WriteNullableString(writer, p.ClosestKnownNodeKey);
         }
 
         if (e.Suggestion is not { } s)
@@ -252,6 +254,8 @@ internal static class SignalMapping
                 NodeLastSeenUs = reader.ReadNullableLong(),
                 ProfileLink = reader.ReadString(),
                 Threshold = reader.ReadDouble(),
+                ClosestKnownNodeId = reader.ReadNullableLong() is { } closest ? unchecked((ulong)closest) : null,
+                ClosestKnownNodeKey = reader.ReadNullableString(),
             };
         }
 

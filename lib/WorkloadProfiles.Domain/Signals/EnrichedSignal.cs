@@ -21,6 +21,10 @@ public sealed record ProfileContext
     public required string ProfileLink { get; init; }
     /// <summary>The commonality threshold the suggestion was judged against (<see cref="SuggestionPolicy.MinNodeCommonality"/>).</summary>
     public double Threshold { get; init; }
+    /// <summary>When the behaviour is not in the profile: the deepest process node of its ancestry the profile knows, so an
+    /// engineer sees where the unknown part begins (null when none is known, or when the behaviour is in the profile).</summary>
+    public ulong? ClosestKnownNodeId { get; init; }
+    public string? ClosestKnownNodeKey { get; init; }
 }
 
 /// <summary>Why the behaviour is believed normal. <see cref="SignatureCommonality"/>: the lowest commonality of the

@@ -61,7 +61,7 @@ public sealed record SecuritySignal
     public required string RuleName { get; init; }
     public Severity Severity { get; init; }
     public required long TimestampUs { get; init; }
-    /// <summary>"rules" (the built-in engine) or "falco".</summary>
+    /// <summary>"rules" (the built-in engine), "drift" (behaviour a Stable profile never saw) or "falco".</summary>
     public required string Source { get; init; }
     public required ContainerRef Container { get; init; }
     public string HostName { get; init; } = "";

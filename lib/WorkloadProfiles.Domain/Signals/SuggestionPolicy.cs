@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using WorkloadProfiles.Domain.Drift;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Identity;
 using WorkloadProfiles.Domain.Normalization;
@@ -81,6 +82,7 @@ public sealed class SuggestionMatcher
             if (profile.TryGetNode(patternId, out node)) nodeId = patternId;
         }
 
+        var closest = node is null ? ClosestKnown(behaviour.Ancestry, profile) : null;
         var context = new ProfileContext
         {
             ImageName = p.Key.ImageName,
@@ -97,9 +99,14 @@ public sealed class SuggestionMatcher
             NodeLastSeenUs = node?.LastSeenUs,
             ProfileLink = ProfileLink(p.Key),
             Threshold = Policy.MinNodeCommonality,
+            ClosestKnownNodeId = closest?.Id,
+            ClosestKnownNodeKey = closest?.Key,
         };
         var signatures = NodeIdentity.SignaturesOf(behaviour.Ancestry);
-        var reason = WhyNot(behaviour, node, profile, signatures, out var signatureCommonality);
+        var signatureCommonality = 1.0;
+        var reason = DriftRules.IsDrift(signal.RuleId)
+            ? "drift signals are never suggested: the behaviour is what the Stable profile never saw; allow it in the explorer if it is expected"
+            : WhyNot(behaviour, node, profile, signatures, out signatureCommonality);
         return new EnrichedSignal
         {
             Signal = signal,
@@ -108,6 +115,15 @@ public sealed class SuggestionMatcher
             NoSuggestionReason = reason,
             EnrichedAtUs = nowUs,
         };
+    }
+
+    /// <summary>The deepest process node of the ancestry that the profile knows, or null.</summary>
+    private ProfileNode? ClosestKnown(IReadOnlyList<ProcessRef> ancestry, ProfileIndex profile)
+    {
+        var nodes = NodeIdentity.ProcessNodesOf(ancestry, Policy.MaxKeyLength);
+        for (var i = nodes.Length - 1; i >= 0; i--)
+            if (profile.TryGetNode(nodes[i], out var known)) return known;
+        return null;
     }
 
     /// <summary>The explorer path of a profile, from <see cref="SuggestionPolicy.ProfileLinkTemplate"/>.</summary>

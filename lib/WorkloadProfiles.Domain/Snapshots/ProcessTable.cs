@@ -208,7 +208,32 @@ public sealed class ProcessImage(ulong nodeId, ProcessImage? parent, ProcessRef 
     /// <summary>The <see cref="ArgumentSignature"/> of its arguments (computed once).</summary>
     public string Signature => _signature ??= ArgumentSignature.Of(Process.ExecutablePath, Process.Args);
 
+    /// <summary>
+    /// The table made this image up for a pid whose exec (or /proc scan) it never saw: keyed by the kernel comm, with no
+    /// executable path, parent or start time. Its node says "unknown", not "new".
+    /// </summary>
+    public bool IsGuessed => Parent is null && Process.StartUs == 0 && !Process.ExecutablePath.StartsWith('/');
+
+    /// <summary>This image or one it came from <see cref="IsGuessed">is guessed</see> (computed once; images are immutable).</summary>
+    public bool HasGuessedLineage
+    {
+        get
+        {
+            if (_guessedLineage is { } known) return known;
+            // Iterative: a chain is as deep as the container made it.
+            var guessed = false;
+            for (var image = this; image is not null; image = image.Parent)
+            {
+                if (image._guessedLineage is { } cached) { guessed = cached; break; }
+                if (image.IsGuessed) { guessed = true; break; }
+            }
+            _guessedLineage = guessed;
+            return guessed;
+        }
+    }
+
     private string? _signature;
+    private bool? _guessedLineage;
 
     /// <summary>Root-first chain of images ending with this one, as the processes that ran them.</summary>
     public IReadOnlyList<ProcessRef> Lineage()

@@ -41,6 +41,11 @@ public sealed class StreamsMetrics
         FalcoContainers = factory.CreateCounter("wp_streams_falco_containers_total",
             "Falco alerts by how their container was named: mapped through the agents' inventory, or unknown to it (the alert's own id and image).", "source");
         SuppressedSignals = factory.CreateCounter("wp_streams_suppressed_signals_total", "Signals a suppression stopped.");
+        Drift = factory.CreateCounter("wp_streams_drift_total",
+            "Drift findings of the snapshot job, by outcome: reported, overflow (the cap signal), duplicate (already reported in the window), over-cap, suppressed, unresolved-lineage (events of processes whose exec was never seen, not judged).",
+            "outcome");
+        DriftBaselines = factory.CreateGauge("wp_streams_drift_baselines", "Profiles held as drift baselines (Stable, or Learning past Drift:MinLearningSnapshots).");
+        DriftBaselineBytes = factory.CreateGauge("wp_streams_drift_baseline_bytes", "Memory held by the drift baselines.");
         Enriched = factory.CreateCounter("wp_streams_enriched_signals_total",
             "Signals enriched, by whether a profile was found and a suppression suggested.", "profile", "suggestion");
     }
@@ -66,4 +71,7 @@ public sealed class StreamsMetrics
     public Counter FalcoContainers { get; }
     public Counter SuppressedSignals { get; }
     public Counter Enriched { get; }
+    public Counter Drift { get; }
+    public Gauge DriftBaselines { get; }
+    public Gauge DriftBaselineBytes { get; }
 }

@@ -12,7 +12,8 @@ namespace WorkloadProfiles.Streams.Snapshots;
 /// <item><c>b|{container}|{offset}</c> → the stream time the batch was applied at + raw batch bytes feeding a still-open
 /// window (the journal);</item>
 /// <item><c>h|{container}|{offset}</c> → wall-clock receipt time + raw batch bytes held for image resolution;</item>
-/// <item><c>m|{container}</c> → <see cref="ContainerMeta"/>: resolved image, closed watermark, last offset, lineage base.</item>
+/// <item><c>m|{container}</c> → <see cref="ContainerMeta"/>: resolved image, closed watermark, last offset, lineage base;</item>
+/// <item><c>d|{container}</c> → the container's drift ledger (what drift it already reported in its current window).</item>
 /// </list>
 /// Storing the input bytes (not a serialized builder) keeps the per-batch cost at one put of bytes the job already has,
 /// and a restart rebuilds open windows by replaying them: keys are input offsets, so a redelivered batch overwrites
@@ -23,12 +24,15 @@ internal static class SnapshotStateKeys
     public const char Journal = 'b';
     public const char Held = 'h';
     public const char Meta = 'm';
+    public const char Drift = 'd';
 
     public static string JournalKey(string containerId, long offset) => Compose(Journal, containerId, offset);
 
     public static string HeldKey(string containerId, long offset) => Compose(Held, containerId, offset);
 
     public static string MetaKey(string containerId) => $"{Meta}|{containerId}";
+
+    public static string DriftKey(string containerId) => $"{Drift}|{containerId}";
 
     static string Compose(char kind, string containerId, long offset) =>
         string.Create(CultureInfo.InvariantCulture, $"{kind}|{containerId}|{offset:D20}");
@@ -45,7 +49,7 @@ internal static class SnapshotStateKeys
         }
 
         kind = key[0];
-        if (kind == Meta)
+        if (kind is Meta or Drift)
         {
             containerId = key[2..];
             return true;

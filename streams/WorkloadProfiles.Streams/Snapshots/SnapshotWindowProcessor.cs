@@ -5,6 +5,7 @@ using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Snapshots;
 using WorkloadProfiles.Kafka;
+using WorkloadProfiles.Streams.Drift;
 using WorkloadProfiles.Streams.Plumbing;
 
 namespace WorkloadProfiles.Streams.Snapshots;
@@ -35,6 +36,7 @@ internal sealed class SnapshotWindowProcessor
     readonly StreamsMetrics _metrics;
     readonly EventTimeLimits _times;
     readonly JobOutput _output;
+    readonly DriftWatch? _drift;
     readonly long _windowUs;
     readonly long _graceUs;
     readonly Dictionary<string, ContainerActivity> _containers = new(StringComparer.Ordinal);
@@ -45,7 +47,8 @@ internal sealed class SnapshotWindowProcessor
     int _held;
     bool _recovered;
 
-    public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics, EventTimeLimits times, JobOutput output)
+    public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics, EventTimeLimits times, JobOutput output,
+        DriftWatch? drift = null)
     {
         if (options.Window <= TimeSpan.Zero)
         {
@@ -57,6 +60,7 @@ internal sealed class SnapshotWindowProcessor
         _metrics = metrics;
         _times = times;
         _output = output;
+        _drift = drift;
         _windowUs = (long)options.Window.TotalMicroseconds;
         _graceUs = Math.Max(0, (long)options.Grace.TotalMicroseconds);
     }
@@ -70,6 +74,7 @@ internal sealed class SnapshotWindowProcessor
         _context = context;
         _output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
+        _drift?.Init(_output, _store);
         context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, _output.Guard(OnWallClock));
     }
 
@@ -225,6 +230,11 @@ internal sealed class SnapshotWindowProcessor
                     // Too late to count, but the process still exec'd, forked or exited: lineage is about the live
                     // container, not about a window.
                     container.Processes.Apply(e);
+                    if (!replaying)
+                    {
+                        Drift(container, batch, e, offset);
+                    }
+
                     builderWindow = long.MinValue;
                     late++;
                     continue;
@@ -235,6 +245,11 @@ internal sealed class SnapshotWindowProcessor
             }
 
             builder!.Add(e);
+            if (!replaying)
+            {
+                Drift(container, batch, e, offset);
+            }
+
             lastWindow = Math.Max(lastWindow, windowStart);
             if (e.TimestampUs > _streamTimeUs)
             {
@@ -317,6 +332,11 @@ internal sealed class SnapshotWindowProcessor
                     exitWindow = Math.Max(exitWindow, WindowStart(e.TimestampUs));
                     break;
             }
+
+            if (!replaying)
+            {
+                Drift(container, batch, e, offset);
+            }
         }
 
         if (container.Processes.NodeCount > nodesBefore)
@@ -351,6 +371,19 @@ internal sealed class SnapshotWindowProcessor
             TrimJournal(container);
             PersistMeta(container);
         }
+    }
+
+    /// <summary>Drift is judged on every event of every container (profiling or not), once its lineage moved.</summary>
+    void Drift(ContainerActivity container, RawEventBatch batch, RawEvent e, long offset)
+    {
+        if (_drift is null)
+        {
+            return;
+        }
+
+        var resolved = container.Container is not null;
+        _drift.Inspect(container.ContainerId, resolved ? container.Container! : batch.Container, resolved ? container.HostName : batch.HostName,
+            e, container.Processes, Source.At(PipelineTopics.RawEvents.Name, _context.Id.Partition, offset, container.ContainerId));
     }
 
     /// <summary>
@@ -591,6 +624,7 @@ internal sealed class SnapshotWindowProcessor
         {
             _containers.Remove(id);
             _store.Delete(SnapshotStateKeys.MetaKey(id));
+            _drift?.Forget(id);
         }
     }
 
@@ -634,6 +668,12 @@ internal sealed class SnapshotWindowProcessor
         {
             if (!SnapshotStateKeys.TryParse(key, out var kind, out var containerId, out var offset))
             {
+                continue;
+            }
+
+            if (kind == SnapshotStateKeys.Drift)
+            {
+                _drift?.Restore(containerId, value);
                 continue;
             }
 

@@ -1,18 +1,16 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using WorkloadProfiles.Detection.Rules;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Identity;
-using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
 
-namespace WorkloadProfiles.Detection;
+namespace WorkloadProfiles.Domain.Signals;
 
-/// <summary>Turns a matching event into the signal's behaviour, id and message.</summary>
-internal static class SignalFactory
+/// <summary>Turns an event that raised a signal (a matching rule, a drift from the profile) into the signal's behaviour,
+/// acting process, id and message.</summary>
+public static class SignalFactory
 {
-    public const string Source = "rules";
 
     /// <summary>
     /// The behaviour in profile terms: the raw (un-normalized) detail, so <see cref="NodeIdentity.ForBehaviour"/> applies the
@@ -59,22 +57,28 @@ internal static class SignalFactory
         return (flags & (0x40 | 0x200)) != 0 ? mode | FileAccessMode.Write : mode;
     }
 
-    public static SecuritySignal Create(Rule rule, RawEvent e, ContainerRef container, string hostName, Behaviour behaviour, ProcessImage image)
+    /// <param name="source">Who raised it: "rules", "drift", …</param>
+    /// <param name="note">Appended to the message (e.g. why a behaviour is drift).</param>
+    public static SecuritySignal Create(string source, string ruleId, string ruleName, Severity severity, IReadOnlyList<string> tags,
+        RawEvent e, ContainerRef container, string hostName, Behaviour behaviour, ProcessImage image, string? note = null)
     {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(container);
+        ArgumentNullException.ThrowIfNull(image);
         var process = ActingProcessOf(e, image);
         var detail = Detail(e, behaviour, process);
         return new SecuritySignal
         {
-            SignalId = MakeId(rule.Id, container.Id, e.TimestampUs, e.Pid, KeyOf(e)),
-            RuleId = rule.Id,
-            RuleName = rule.Name,
-            Severity = rule.Severity,
+            SignalId = MakeId(ruleId, container.Id, e.TimestampUs, e.Pid, KeyOf(e)),
+            RuleId = ruleId,
+            RuleName = ruleName,
+            Severity = severity,
             TimestampUs = e.TimestampUs,
-            Source = Source,
+            Source = source,
             Container = container,
             HostName = hostName,
-            Message = $"{rule.Name}: {detail} (container {ShortId(container.Id)}, image {ImageOf(container)})",
-            Tags = rule.Tags,
+            Message = $"{ruleName}: {detail}{note} (container {ShortId(container.Id)}, image {ImageOf(container)})",
+            Tags = tags,
             Process = process,
             Behaviour = behaviour,
         };
