@@ -3,6 +3,7 @@ using WorkloadProfiles.Contracts.Recordings;
 using WorkloadProfiles.Detection;
 using WorkloadProfiles.Detection.Rules;
 using WorkloadProfiles.DetectionQuality.Corpus;
+using WorkloadProfiles.Domain.Drift;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Signals;
@@ -14,7 +15,8 @@ namespace WorkloadProfiles.DetectionQuality;
 /// Replays a recorded corpus through the domain pipeline exactly as the stream jobs run it, deterministically: the learning
 /// containers' events are cut into tumbling windows and built into snapshots (one process table per container across its
 /// windows, as the snapshot job keeps it), merged into one profile per image until it is Stable; the repeat and attack
-/// containers' batches go through the default detection rules, and every signal is enriched against its image's profile.
+/// containers' batches go through the default detection rules and the drift check against the Stable profile, and every
+/// signal is enriched against its image's profile.
 /// </summary>
 /// <remarks>
 /// A signal is labelled attack when its acting process is, or descends from, an attack step's entry point (see
@@ -65,6 +67,7 @@ public static class Evaluation
         var matcher = new SuggestionMatcher();
         var indexes = profiles.ToDictionary(p => p.Key, p => ProfileIndex.For(p.Value.Profile), StringComparer.Ordinal);
         var lineage = new AttackLineage(manifest.Attacks);
+        var drift = new Drift(profiles.ToDictionary(p => p.Key, p => DriftBaseline.From(p.Value.Profile), StringComparer.Ordinal), windowUs);
         var signals = new List<LabelledSignal>();
         foreach (var batch in ordered)
         {
@@ -73,7 +76,8 @@ public static class Evaluation
             foreach (var e in batch.Events)
             {
                 lineage.Apply(container, e);
-                foreach (var signal in engine.Evaluate(batch with { Events = [e], DroppedEvents = 0 }))
+                var raised = engine.Evaluate(batch with { Events = [e], DroppedEvents = 0 });
+                foreach (var signal in (IEnumerable<SecuritySignal>)[.. drift.Inspect(container, batch, e), .. raised])
                 {
                     var enriched = matcher.Enrich(signal, indexes.GetValueOrDefault(container.Image), signal.TimestampUs);
                     signals.Add(new LabelledSignal(enriched, container.Role, lineage.StepOf(container, signal)));
@@ -85,8 +89,8 @@ public static class Evaluation
             lineage.StepsSeen);
     }
 
-    /// <summary>The snapshots of one container: tumbling windows of its profiling batches, without its first and last
-    /// (partial) window, as a long-running container's 30-minute windows are nearly all whole.</summary>
+    /// <summary>The snapshots of one container: tumbling windows of its profiling batches, the partial first and last
+    /// included, as the snapshot job emits them.</summary>
     internal static List<ActivitySnapshot> Snapshots(IReadOnlyList<RawEventBatch> batches, long windowUs)
     {
         if (batches.Count == 0) return [];
@@ -107,8 +111,7 @@ public static class Evaluation
                 builder.Add(e);
             }
         }
-        var windows = open.Values.ToList();
-        return [.. windows.Skip(1).Take(windows.Count - 2).Select(b => b.Build())];
+        return [.. open.Values.Select(b => b.Build())];
     }
 
     private static ProfileOutcome Learn(string image, List<ActivitySnapshot> snapshots)
@@ -132,6 +135,34 @@ public static class Evaluation
         return new ProfileOutcome(profile, snapshots.Count,
             AvroContracts.SecurityProfile.EncodeBody(profile).Length,
             AvroContracts.SecurityProfile.EncodeBody(withoutSignatures).Length);
+    }
+
+    /// <summary>The drift half of the snapshot job, as it runs there: each container's own lineage, its image's baseline,
+    /// the default kinds and cap, one ledger per container over the corpus's windows.</summary>
+    private sealed class Drift(Dictionary<string, DriftBaseline> baselines, long windowUs)
+    {
+        private readonly DriftDetector _detector = new();
+        private readonly Dictionary<string, (ProcessTable Processes, DriftLedger Ledger)> _containers = new(StringComparer.Ordinal);
+
+        public IEnumerable<SecuritySignal> Inspect(RecordedContainer container, RawEventBatch batch, RawEvent e)
+        {
+            if (!_containers.TryGetValue(container.Id, out var state)) _containers[container.Id] = state = (new ProcessTable(), new DriftLedger());
+            if (e.Kind is EventKind.Exec or EventKind.Fork or EventKind.Exit && SnapshotBuilder.Validate(e) is null) state.Processes.Apply(e);
+            if (!baselines.TryGetValue(container.Image, out var baseline)
+                || _detector.Inspect(e, state.Processes, baseline, DriftPolicy.Default.Kinds) is not { } finding)
+                yield break;
+            var behaviour = DriftSignals.BehaviourOf(finding, e);
+            var window = e.TimestampUs - (e.TimestampUs % windowUs);
+            switch (state.Ledger.Admit(finding.DedupKey, window, DriftPolicy.Default.MaxSignalsPerWindow))
+            {
+                case DriftAdmission.Report:
+                    yield return DriftSignals.Create(finding, behaviour, e, batch.Container, batch.HostName);
+                    break;
+                case DriftAdmission.Overflow:
+                    yield return DriftSignals.Overflow(finding, behaviour, e, batch.Container, batch.HostName, DriftPolicy.Default.MaxSignalsPerWindow);
+                    break;
+            }
+        }
     }
 
     /// <summary>Which attack step each live process belongs to, following fork and exec per container.</summary>
@@ -189,5 +220,6 @@ public sealed record ProfileOutcome(SecurityProfile Profile, int LearningSnapsho
 public sealed record LabelledSignal(EnrichedSignal Signal, ContainerRole Role, string? AttackStep)
 {
     public bool IsAttack => AttackStep is not null;
+    public bool IsDrift => DriftRules.IsDrift(Signal.Signal.RuleId);
     public bool Suggested => Signal.Suggestion is not null;
 }

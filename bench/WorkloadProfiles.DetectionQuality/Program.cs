@@ -30,6 +30,10 @@ replay.SetAction(result =>
         Console.WriteLine("| benign signals without a suggestion, by reason | count |");
         Console.WriteLine("|---|---:|");
         foreach (var (reason, count) in report.MissedReasons(top)) Console.WriteLine($"| {reason.Replace("|", "\\|", StringComparison.Ordinal)} | {count} |");
+        Console.WriteLine();
+        Console.WriteLine("| false drift | count |");
+        Console.WriteLine("|---|---:|");
+        foreach (var (drift, count) in report.FalseDriftReasons(top)) Console.WriteLine($"| {drift.Replace("|", "\\|", StringComparison.Ordinal)} | {count} |");
     }
     Console.WriteLine();
     Console.WriteLine(report.Passed ? "PASS" : "FAIL: a goal above is missed");

@@ -16,12 +16,13 @@ public sealed class QualityReport
         Manifest = manifest;
         Profiles = profiles;
         Signals = signals;
-        Benign = [.. signals.Where(s => !s.IsAttack)];
+        Benign = [.. signals.Where(s => !s.IsAttack && !s.IsDrift)];
+        FalseDrift = [.. signals.Where(s => !s.IsAttack && s.IsDrift)];
         Attack = [.. signals.Where(s => s.IsAttack)];
         Steps = [.. manifest.Attacks.Select(step =>
         {
             var raised = Attack.Where(s => s.AttackStep == step.Name).ToList();
-            return new StepOutcome(step, stepsRun.Contains(step.Name), raised.Count, raised.Count(s => s.Suggested),
+            return new StepOutcome(step, stepsRun.Contains(step.Name), raised.Count, raised.Count(s => s.Suggested), raised.Count(s => s.IsDrift),
                 [.. raised.Select(s => s.Signal.Signal.RuleId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
         })];
     }
@@ -29,7 +30,10 @@ public sealed class QualityReport
     public Manifest Manifest { get; }
     public IReadOnlyList<ProfileOutcome> Profiles { get; }
     public IReadOnlyList<LabelledSignal> Signals { get; }
+    /// <summary>Rule signals of benign behaviour (what recall is measured on).</summary>
     public IReadOnlyList<LabelledSignal> Benign { get; }
+    /// <summary>Drift signals on benign behaviour: the profile missed something normal.</summary>
+    public IReadOnlyList<LabelledSignal> FalseDrift { get; }
     public IReadOnlyList<LabelledSignal> Attack { get; }
     public IReadOnlyList<StepOutcome> Steps { get; }
 
@@ -38,7 +42,9 @@ public sealed class QualityReport
     public int AttackSuggested => Attack.Count(s => s.Suggested);
     /// <summary>Steps that raised signals, every one of them suggested: the analyst would be told to silence the whole attack.</summary>
     public IReadOnlyList<StepOutcome> FullySuggested => [.. Steps.Where(s => s.Signals > 0 && s.Suggested == s.Signals)];
-    /// <summary>Steps that raised no signal at all: what the default rules do not see.</summary>
+    /// <summary>Steps that raised no rule signal: what the default rules alone do not see.</summary>
+    public IReadOnlyList<StepOutcome> RuleGaps => [.. Steps.Where(s => s.Signals - s.Drift == 0)];
+    /// <summary>Steps that raised no signal at all, rules or drift.</summary>
     public IReadOnlyList<StepOutcome> Gaps => [.. Steps.Where(s => s.Signals == 0)];
     /// <summary>Steps whose entry point never appeared in the recording: the scenario did not run them (a broken corpus).</summary>
     public IReadOnlyList<StepOutcome> NotRun => [.. Steps.Where(s => !s.Ran)];
@@ -61,7 +67,10 @@ public sealed class QualityReport
         text.AppendLine(c, $"| benign signals suggested (recall) | {BenignSuggested} / {Benign.Count} = {Recall:P1} | ≥ {RequiredRecall:P0} |");
         text.AppendLine(c, $"| attack signals suggested | {AttackSuggested} / {Attack.Count} | 0 |");
         text.AppendLine(c, $"| attack steps with no unsuppressed signal | {FullySuggested.Count} / {Steps.Count} | 0 |");
-        text.AppendLine(c, $"| attack steps with no signal at all (gaps) | {Gaps.Count} / {Steps.Count} | listed below |");
+        text.AppendLine(c, $"| attack steps with no signal at all, rules or drift (gaps) | {Gaps.Count} / {Steps.Count} | listed below |");
+        text.AppendLine(c, $"| attack steps with no rule signal (seen by drift alone or not at all) | {RuleGaps.Count} / {Steps.Count} | — |");
+        text.AppendLine(c, $"| drift signals on benign behaviour (false drift) | {FalseDrift.Count} | 0 |");
+        text.AppendLine(c, $"| drift signals on attacks | {Attack.Count(s => s.IsDrift)} / {Attack.Count} | — |");
         text.AppendLine();
 
         text.AppendLine("| rule | benign signals | suggested | attack signals | suggested |");
@@ -73,12 +82,12 @@ public sealed class QualityReport
         }
         text.AppendLine();
 
-        text.AppendLine("| attack step | technique | image | signals | suggested | rules |");
-        text.AppendLine("|---|---|---|---:|---:|---|");
+        text.AppendLine("| attack step | technique | image | signals | of which drift | suggested | rules |");
+        text.AppendLine("|---|---|---|---:|---:|---:|---|");
         foreach (var step in Steps)
         {
             var rules = step.Ran ? (step.Rules.Count == 0 ? "**gap: no signal**" : string.Join(", ", step.Rules)) : "**not run**";
-            text.AppendLine(c, $"| {step.Step.Name} | {step.Step.Technique} | {step.Step.Image} | {step.Signals} | {step.Suggested} | {rules} |");
+            text.AppendLine(c, $"| {step.Step.Name} | {step.Step.Technique} | {step.Step.Image} | {step.Signals} | {step.Drift} | {step.Suggested} | {rules} |");
         }
         text.AppendLine();
 
@@ -93,6 +102,11 @@ public sealed class QualityReport
         return text.ToString();
     }
 
+    /// <summary>What drifted on benign behaviour, most frequent first: where a profile missed something normal.</summary>
+    public IEnumerable<(string Drift, int Count)> FalseDriftReasons(int top) =>
+        FalseDrift.GroupBy(s => s.Signal.Signal.Message[..Math.Min(200, s.Signal.Signal.Message.Length)])
+            .Select(g => (g.Key, g.Count())).OrderByDescending(g => g.Item2).Take(top);
+
     /// <summary>Why benign signals went unsuggested, most frequent first: where recall is lost.</summary>
     public IEnumerable<(string Reason, int Count)> MissedReasons(int top) =>
         Benign.Where(s => !s.Suggested)
@@ -103,4 +117,4 @@ public sealed class QualityReport
 }
 
 /// <summary>What one attack step raised.</summary>
-public sealed record StepOutcome(AttackStep Step, bool Ran, int Signals, int Suggested, IReadOnlyList<string> Rules);
+public sealed record StepOutcome(AttackStep Step, bool Ran, int Signals, int Suggested, int Drift, IReadOnlyList<string> Rules);

@@ -32,16 +32,17 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     /// <summary>An agent resolving through podman's Docker Engine API, profiling <c>localhost/wp-agent-test:&lt;tag&gt;</c>.</summary>
     public static AgentHarness Start(Podman podman, string tag, IEventPublisher publisher, int maxProfiled = 5,
-        TimeSpan? sessionLength = null, IProfileStatusSource? statuses = null) =>
+        TimeSpan? sessionLength = null, IProfileStatusSource? statuses = null, TimeSpan? imageWait = null) =>
         Start(new DockerContainerRuntime(podman.Endpoint), ownsRuntime: true, $"^localhost/wp-agent-test@{tag}$", publisher, maxProfiled,
-            sessionLength, statuses);
+            sessionLength, statuses, imageWait);
 
     /// <summary>An agent resolving through <paramref name="runtime"/>, profiling images that match <paramref name="imageFilter"/>.</summary>
     public static AgentHarness Start(IContainerRuntime runtime, bool ownsRuntime, string imageFilter, IEventPublisher publisher,
-        int maxProfiled = 5, TimeSpan? sessionLength = null, IProfileStatusSource? statuses = null)
+        int maxProfiled = 5, TimeSpan? sessionLength = null, IProfileStatusSource? statuses = null, TimeSpan? imageWait = null)
     {
         var options = new AgentOptions
         {
+            ImageWait = imageWait ?? new AgentOptions().ImageWait,
             MaxProfiledContainers = maxProfiled,
             SessionLength = sessionLength ?? TimeSpan.FromMinutes(30),
             ImageFilter = imageFilter,

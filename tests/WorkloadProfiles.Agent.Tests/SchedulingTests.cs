@@ -25,6 +25,8 @@ public sealed class SchedulingTests(Podman podman)
         await Poll.UntilAsync(() => agent.Host.ProfiledContainerIds.Count == 5, Timeout, "five profiled containers");
         var profiled = agent.Host.ProfiledContainerIds.ToList();
         var waiting = Assert.Single(ids.Except(profiled));
+        // Slots are taken as images resolve: the sixth may still be resolving when the fifth took the last slot.
+        await Poll.UntilAsync(() => publisher.LatestInfo(waiting) is not null, Timeout, "the sixth container to be resolved");
         Assert.True(publisher.LatestInfo(waiting) is { Profiled: false, State: ContainerState.Running }, "the sixth is known but not profiled");
         Assert.Contains(waiting, agent.Host.WatchedContainerIds);
         Assert.Empty(publisher.ProfilingEventsOf(waiting));
@@ -36,6 +38,26 @@ public sealed class SchedulingTests(Podman podman)
         Assert.DoesNotContain(profiled[0], agent.Host.ProfiledContainerIds);
         Assert.Equal(EventKind.ContainerExit, publisher.EventsOf(profiled[0]).Last().Kind);
         await Poll.UntilAsync(() => publisher.ProfilingEventsOf(waiting).Any(e => e.Kind == EventKind.Exec), Timeout, "profiling events of the sixth container");
+    }
+
+    [Fact]
+    public async Task A_new_container_given_a_free_slot_is_profiled_from_its_first_exec()
+    {
+        var image = await podman.ImportImageAsync("fromstart");
+        var publisher = new InMemoryPublisher();
+        // A generous image wait: the container's first batches are held until podman names its image, as on a quiet node.
+        await using var agent = AgentHarness.Start(podman, "fromstart", publisher, imageWait: TimeSpan.FromSeconds(30));
+
+        var id = await podman.StartAsync(image, "cat /etc/motd > /dev/null; " + Idle);
+
+        await Poll.UntilAsync(() => publisher.ProfilingEventsOf(id).Any(e => e.Kind == EventKind.Exec && e.Args is ["sleep", "1"]), Timeout,
+            "the container's loop in its profiling session");
+        // Its start (the entrypoint's exec, its first open) is in the session itself, not only in detection-only batches
+        // and a /proc rescan: the snapshot counts what a new container does first.
+        Assert.All(publisher.Batches.Where(b => b.Container.Id == id), b => Assert.True(b.Profiling));
+        Assert.Contains(publisher.ProfilingEventsOf(id), e => e.Kind == EventKind.Exec && !e.Rescan && e.Args is [_, "-c", _]);
+        Assert.Contains(publisher.ProfilingEventsOf(id), e => e.Kind == EventKind.Open && e.FilePath == "/etc/motd");
+        Assert.DoesNotContain(publisher.ProfilingEventsOf(id), e => e.Rescan);
     }
 
     [Fact]

@@ -132,14 +132,18 @@ internal sealed class EventPump : ISensorRecordHandler
     });
 
     /// <summary>The container takes a profiling slot: what is pending goes out as detection-only, a new dedup window starts,
-    /// and the processes running now are read from /proc so the first snapshot has them.</summary>
+    /// and the processes running now are read from /proc so the first snapshot has them. A container none of whose
+    /// batches went out yet (a new one that got a slot as its image resolved) keeps what is pending in the session: its
+    /// start — the runtime's init, the entrypoint's first opens — is then profiled like the rest, not only detected.</summary>
     public Task StartProfiling(ulong cgroupId, uint generation, Func<IReadOnlyList<RawEvent>> existingActivity) => Post(() =>
     {
         if (!_sessions.TryGetValue(cgroupId, out var session)) return;
-        Flush(session);
+        var fromStart = session.Sequence == 0 && session.Dropped == 0;
+        if (!fromStart) Flush(session);
         session.Profiling = true;
         SetGeneration(session, generation);
-        AppendSynthetic(session, existingActivity());
+        // Pending since the container was first watched, from its creation or from the /proc scan at agent start.
+        if (!fromStart) AppendSynthetic(session, existingActivity());
         _metrics.ProfiledContainers.Set(_sessions.Values.Count(s => s.Profiling));
     });
 

@@ -157,6 +157,10 @@ internal sealed class ProfilingScheduler
         {
             container.Details = details;
             container.MatchesFilter = _imageFilter?.IsMatch(details.Ref.ProfileKey!.Value.ToString()) ?? true;
+            // A free slot is taken now, before the held batches go out with the image: the session then covers the
+            // container from its first exec (see EventPump.StartProfiling).
+            if (_containers.Values.Count(c => c.Profiled) < _options.MaxProfiledContainers && Eligible().Contains(container))
+                await StartProfilingAsync(container, _time.GetUtcNow());
             await _pump.SetImage(container.Cgroup.CgroupId, details.Ref);
             if (details.Ref.Kubernetes is { } pod)
                 _logger.LogInformation("Container {Container} ({Name} in pod {Namespace}/{Pod}, {Workload}) runs {Image}", Short(container),
