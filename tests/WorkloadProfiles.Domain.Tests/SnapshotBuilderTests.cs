@@ -342,4 +342,17 @@ public class SnapshotBuilderTests
         };
         Assert.Contains(snapshot.Nodes, n => n.Id == NodeIdentity.ForBehaviour(behaviour) && n.Key == "upstream.internal");
     }
+
+    [Fact]
+    public void An_exited_process_is_forgotten_and_a_reused_pid_starts_from_its_new_parent()
+    {
+        var builder = new SnapshotBuilder(new ContainerRef("c-exit", "img", "1"), "h", 0, 1_000);
+        builder.Add(Events.Exec(1, 7, "/bin/sh", "sh", "/app/run.sh"));
+        builder.Add(Events.Exit(2, 7));
+        Assert.Equal(0, builder.Processes.Count); // not brought back as a guessed process by the exit's own bookkeeping
+
+        builder.Add(Events.Exec(3, 9, "/usr/bin/env"));
+        builder.Add(Events.ExecChild(4, 7, 9, "/usr/bin/python3", "python3", "-m", "http.server"));
+        Assert.Equal(["/usr/bin/env", "/usr/bin/python3"], builder.Processes.Ancestry(7, "python3").Select(p => p.ExecutablePath));
+    }
 }

@@ -139,8 +139,10 @@ public sealed class SnapshotBuilder
                 break;
             case EventKind.Exit:
                 CountOn(ProcessStats(Processes.NodeOf(e.Pid, e.Comm), at), at);
+                // Before the pid is forgotten: looking it up afterwards would bring it back as a guessed process.
+                RecordSignatures(e);
                 Processes.Apply(e);
-                break;
+                return;
             case EventKind.Open:
                 var access = (e.FileFlags & WriteFlags) != 0 ? FileAccessMode.Write : FileAccessMode.Read;
                 var file = LeafStats(e, NodeKind.File, e.FilePath!, 0);
