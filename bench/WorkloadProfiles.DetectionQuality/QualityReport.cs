@@ -50,7 +50,7 @@ public sealed class QualityReport
     public IReadOnlyList<StepOutcome> NotRun => [.. Steps.Where(s => !s.Ran)];
 
     public bool Passed => Benign.Count > 0 && Recall >= RequiredRecall && AttackSuggested == 0 && FullySuggested.Count == 0 && NotRun.Count == 0
-        && Profiles.All(p => p.Profile.Status == ProfileStatus.Stable);
+        && FalseDrift.Count == 0 && Profiles.All(p => p.Profile.Status == ProfileStatus.Stable);
 
     /// <summary>The report as Markdown: the summary table the README quotes, then per rule, per step and per profile.</summary>
     public string ToMarkdown()

@@ -34,6 +34,18 @@ public sealed class CorpusReplayTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void BenignRepeatsRaiseNoDriftAndEveryAttackStepIsSeen()
+    {
+        var report = Report.Value;
+        var falseDrift = string.Join('\n', report.FalseDriftReasons(10).Select(r => $"{r.Count} × {r.Drift}"));
+        Assert.True(report.FalseDrift.Count == 0, "drift on benign behaviour:\n" + falseDrift);
+        Assert.Empty(report.Gaps);
+        // Drift sees what no rule is about: at least one step is caught by drift alone, never suggested.
+        Assert.Contains(report.Steps, s => s.Signals > 0 && s.Drift == s.Signals);
+        Assert.DoesNotContain(report.Attack, s => s.IsDrift && s.Suggested);
+    }
+
+    [Fact]
     public void TheCorpusIsWhatItClaims()
     {
         var report = Report.Value;

@@ -355,4 +355,21 @@ public class SnapshotBuilderTests
         builder.Add(Events.ExecChild(4, 7, 9, "/usr/bin/python3", "python3", "-m", "http.server"));
         Assert.Equal(["/usr/bin/env", "/usr/bin/python3"], builder.Processes.Ancestry(7, "python3").Select(p => p.ExecutablePath));
     }
+
+    [Fact]
+    public void An_exec_lands_on_the_same_node_whether_or_not_the_process_was_seen_acting_before_it()
+    {
+        // A container runtime's init opens files, then execs: whether those opens were captured must not move the tree.
+        var seenFirst = new ProcessTable();
+        seenFirst.ImageOf(5, "runc:[2:INIT]");
+        seenFirst.Apply(Events.Exec(1, 5, "/usr/bin/runc", "runc", "init"));
+        seenFirst.Apply(Events.ExecChild(2, 6, 5, "/bin/sh", "sh", "/app/run.sh"));
+        var execFirst = new ProcessTable();
+        execFirst.Apply(Events.Exec(1, 5, "/usr/bin/runc", "runc", "init"));
+        execFirst.Apply(Events.ExecChild(2, 6, 5, "/bin/sh", "sh", "/app/run.sh"));
+
+        Assert.Equal(execFirst.NodeOf(5, "runc"), seenFirst.NodeOf(5, "runc"));
+        Assert.Equal(execFirst.NodeOf(6, "sh"), seenFirst.NodeOf(6, "sh"));
+        Assert.Equal(["/usr/bin/runc", "/bin/sh"], seenFirst.Ancestry(6, "sh").Select(p => p.ExecutablePath));
+    }
 }

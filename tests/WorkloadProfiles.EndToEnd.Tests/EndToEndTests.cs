@@ -90,9 +90,41 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             await Until(() => warehouse.UnsuggestedAsync("wp.read-credentials", fresh), "a wp.read-credentials signal of the new container without a suggestion");
             Assert.Equal(0, await warehouse.SuggestedCountAsync("wp.read-credentials"));
 
-            // 4. Accept the suggestion through the explorer, as the security engineer does.
             using var http = new HttpClient { BaseAddress = new Uri(pipeline.ExplorerUrl) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", pipeline.ExplorerToken);
+
+            // 3c. Drift: the new container resolves a name and runs a program the Stable profile never saw. No rule is about
+            // either; both raise wp.drift.* signals, enriched, never suggested. Allowing the DNS drift in the explorer stops it,
+            // while the process drift keeps coming in later windows (so the window did turn over).
+            const string NewName = "telemetry-sync.example.org";
+            const string Odd = $"uname -a >/dev/null; nslookup {NewName} 127.0.0.1 >/dev/null 2>&1";
+            await pipeline.Workload.ExecAsync(fresh, Odd, CancellationToken.None);
+            IReadOnlyList<DriftRow> drift = [];
+            await Until(async () => (drift = await warehouse.DriftAsync(fresh)).Any(d => d.RuleId == "wp.drift.dns" && d.BehaviourDetail == NewName)
+                && drift.Any(d => d.RuleId == "wp.drift.process" && d.BehaviourDetail.StartsWith("uname", StringComparison.Ordinal)),
+                "a DNS drift and a process drift of the new container");
+            Assert.All(drift, d => Assert.Equal(0, d.HasSuggestion));
+            Assert.All(drift, d => Assert.StartsWith("drift signals are never suggested", d.NoSuggestionReason, StringComparison.Ordinal));
+            var dnsDrift = drift.First(d => d.RuleId == "wp.drift.dns" && d.BehaviourDetail == NewName);
+            Assert.NotEqual("", dnsDrift.ProfileClosestNodeKey);
+            Assert.DoesNotContain(drift, d => d.RuleId == "wp.drift.dns" && d.BehaviourDetail == "api.demo.internal"); // learnt
+
+            using (var allowed = await http.PostAsJsonAsync("/api/suppressions", new { signalId = dnsDrift.SignalId }))
+            {
+                Assert.True(allowed.IsSuccessStatusCode, $"allowing the drift: {(int)allowed.StatusCode} {await allowed.Content.ReadAsStringAsync()}");
+            }
+
+            var allowedAtUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+            var lastUname = drift.Where(d => d.RuleId == "wp.drift.process").Max(d => d.TimestampUs);
+            await Until(async () =>
+            {
+                await pipeline.Workload.ExecAsync(fresh, Odd, CancellationToken.None);
+                drift = await warehouse.DriftAsync(fresh);
+                return drift.Any(d => d.RuleId == "wp.drift.process" && d.TimestampUs > allowedAtUs + 1_000_000 && d.TimestampUs > lastUname);
+            }, "the process drift again in a later window, after the allow");
+            Assert.DoesNotContain(drift, d => d.RuleId == "wp.drift.dns" && d.BehaviourDetail == NewName && d.TimestampUs > allowedAtUs + 5_000_000);
+
+            // 4. Accept the suggestion through the explorer, as the security engineer does.
             using (var accepted = await http.PostAsJsonAsync("/api/suppressions", new { signalId = suggested!.SignalId }))
             {
                 Assert.True(accepted.IsSuccessStatusCode, $"accepting the suggestion: {(int)accepted.StatusCode} {await accepted.Content.ReadAsStringAsync()}");

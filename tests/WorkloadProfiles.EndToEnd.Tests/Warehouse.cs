@@ -11,6 +11,9 @@ internal sealed record SignalRow(string SignalId, ulong SuggestionNodeId);
 
 internal sealed record CountRow(long Value);
 
+internal sealed record DriftRow(string SignalId, string RuleId, string BehaviourDetail, byte HasSuggestion, string NoSuggestionReason,
+    string ProfileClosestNodeKey, long TimestampUs);
+
 /// <summary>The test's questions to ClickHouse about one image@version, in 18.16's SQL (rows bind by snake_case name).</summary>
 internal sealed class Warehouse(ClickHouseDatabase database, string image, string tag)
 {
@@ -49,4 +52,10 @@ internal sealed class Warehouse(ClickHouseDatabase database, string image, strin
     public async Task<bool> WindowWithNodeAfterAsync(ulong nodeId, long fromUs) =>
         await Count($"SELECT count() AS value FROM snapshot_nodes WHERE {Scope} AND node_id = {ClickHouseLiteral.Number(nodeId)} " +
                     $"AND snapshot_id IN (SELECT snapshot_id FROM snapshots WHERE {Scope} AND window_start_us >= {ClickHouseLiteral.Number(fromUs)})") > 0;
+
+    /// <summary>Drift signals of one container, enriched, oldest first.</summary>
+    public Task<IReadOnlyList<DriftRow>> DriftAsync(string containerId) =>
+        database.QueryListAsync<DriftRow>(
+            "SELECT signal_id, rule_id, behaviour_detail, has_suggestion, no_suggestion_reason, profile_closest_node_key, timestamp_us " +
+            $"FROM enriched_signals FINAL WHERE {Scope} {OfContainer(containerId)} AND rule_id LIKE 'wp.drift.%' ORDER BY timestamp_us");
 }

@@ -185,7 +185,17 @@ public sealed record SignalDetail(
     /// carried one, this deployment's.</summary>
     SuggestionPolicyView Policy,
     /// <summary>The argument signatures a suggestion covers, one per process of the ancestry (null without a suggestion).</summary>
-    IReadOnlyList<AncestrySignatureView>? Signatures = null);
+    IReadOnlyList<AncestrySignatureView>? Signatures = null,
+    /// <summary>For a drift signal: where the unknown part begins and what "allow" would suppress (null otherwise).</summary>
+    DriftView? Drift = null);
+
+/// <summary>A drift signal's context: the deepest known process of its ancestry, and the suppression "allow" creates.</summary>
+public sealed record DriftView(
+    string? ClosestKnownNodeId,
+    string? ClosestKnownKey,
+    string AllowSuppressionId,
+    string AllowExpression,
+    IReadOnlyList<string> Signatures);
 
 public sealed record BehaviourChange(string Id, string Kind, string Key, string Path, double Commonality);
 

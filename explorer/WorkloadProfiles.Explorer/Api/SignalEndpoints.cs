@@ -35,10 +35,10 @@ internal static class SignalEndpoints
         if (!ApiInput.TryId(id, out var signalId)) return ApiInput.Invalid(nameof(id), ApiInput.IdRule);
         var row = await signals.GetAsync(signalId, cancellationToken);
         if (row is null) return ProfileEndpoints.NotFound($"No signal has id '{signalId}'.");
-        var suppression = row.HasSuggestion == 0
-            ? null
-            : await suppressions.FindAsync(
-                Domain.Signals.Suppression.MakeId(row.RuleId, row.ImageName, row.SuggestionNodeId, row.SuggestionSignatures ?? []), cancellationToken);
+        var suppressionId = row.HasSuggestion != 0
+            ? Domain.Signals.Suppression.MakeId(row.RuleId, row.ImageName, row.SuggestionNodeId, row.SuggestionSignatures ?? [])
+            : DriftAllowance.Of(row)?.SuppressionId;
+        var suppression = suppressionId is null ? null : await suppressions.FindAsync(suppressionId, cancellationToken);
         return Results.Ok(Views.SignalDetail(row, suppression, policy));
     }
 }

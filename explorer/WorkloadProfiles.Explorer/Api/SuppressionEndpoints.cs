@@ -6,8 +6,9 @@ using WorkloadProfiles.Explorer.Suppressions;
 namespace WorkloadProfiles.Explorer.Api;
 
 /// <summary>
-/// Accepting a signal's suppression suggestion and removing a suppression. Both publish a <see cref="Suppression"/> to the
-/// compacted suppressions topic; the suppression's scope comes from the stored suggestion, never from the request.
+/// Accepting a signal's suppression suggestion, allowing a drift signal's behaviour, and removing a suppression. All publish
+/// a <see cref="Suppression"/> to the compacted suppressions topic; the scope comes from the stored suggestion (or, for
+/// drift, the stored behaviour: <see cref="DriftAllowance"/>), never from the request.
 /// </summary>
 internal static class SuppressionEndpoints
 {
@@ -33,6 +34,8 @@ internal static class SuppressionEndpoints
 
         var signal = await signals.GetAsync(signalId, cancellationToken);
         if (signal is null) return ProfileEndpoints.NotFound($"No signal has id '{signalId}'.");
+        if (signal.HasSuggestion == 0 && DriftAllowance.Of(signal) is { } allowance)
+            return await AllowAsync(signal, allowance, actor, catalog, publisher, clock, cancellationToken);
         if (signal.HasSuggestion == 0)
         {
             return Results.Problem(
@@ -63,6 +66,31 @@ internal static class SuppressionEndpoints
         await publisher.PublishAsync(suppression, cancellationToken);
         catalog.Remember(suppression);
         return Results.Created($"/api/suppressions/{Uri.EscapeDataString(id)}", Views.Suppression(suppression));
+    }
+
+    /// <summary>"Allow" on a drift signal: the same suppression topic and audit fields as an accepted suggestion.</summary>
+    private static async Task<IResult> AllowAsync(SignalRow signal, DriftAllowance allowance, string actor, SuppressionCatalog catalog,
+        SuppressionPublisher publisher, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var existing = await catalog.FindAsync(allowance.SuppressionId, cancellationToken);
+        if (existing is { Removed: false }) return Results.Ok(Views.Suppression(existing));
+
+        var suppression = new Suppression
+        {
+            Id = allowance.SuppressionId,
+            RuleId = allowance.RuleId,
+            ImageName = allowance.ImageName,
+            NodeId = allowance.NodeId,
+            Expression = allowance.Expression,
+            Signatures = allowance.Signatures,
+            Description = $"allowed drift: {signal.BehaviourProcess} {signal.BehaviourKind} {signal.BehaviourDetail}".Trim(),
+            CreatedBy = actor,
+            CreatedAtUs = NowUs(clock),
+            FromSignalId = signal.SignalId,
+        };
+        await publisher.PublishAsync(suppression, cancellationToken);
+        catalog.Remember(suppression);
+        return Results.Created($"/api/suppressions/{Uri.EscapeDataString(suppression.Id)}", Views.Suppression(suppression));
     }
 
     private static async Task<IResult> Remove(

@@ -2,6 +2,7 @@ using WorkloadProfiles.Domain.Identity;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Explorer.Data;
 using WorkloadProfiles.Explorer.Profiles;
+using WorkloadProfiles.Explorer.Suppressions;
 
 namespace WorkloadProfiles.Explorer.Api;
 
@@ -55,6 +56,10 @@ internal static class Views
             suppression is null ? null : Suppression(suppression),
             new SuggestionPolicyView(s.ProfileThreshold > 0 ? s.ProfileThreshold : policy.MinNodeCommonality, policy.MinLearningSnapshots),
             suggestion is null || signatures.Length == 0 ? null
-                : [.. signatures.Select((signature, i) => new AncestrySignatureView(i < ancestry.Length ? ancestry[i] : "", signature))]);
+                : [.. signatures.Select((signature, i) => new AncestrySignatureView(i < ancestry.Length ? ancestry[i] : "", signature))],
+            DriftAllowance.Of(s) is { } allowance
+                ? new DriftView(s.ProfileClosestNodeId is { } closest ? NodeIdentity.Format(closest) : null,
+                    s.ProfileClosestNodeKey.Length == 0 ? null : s.ProfileClosestNodeKey, allowance.SuppressionId, allowance.Expression, allowance.Signatures)
+                : null);
     }
 }

@@ -120,7 +120,10 @@ internal sealed record SignalRow(
     string OrchestratorNamespace = "",
     string OrchestratorPodName = "",
     string OrchestratorWorkloadKind = "",
-    string OrchestratorWorkloadName = "");
+    string OrchestratorWorkloadName = "",
+    ulong? ProfileClosestNodeId = null,
+    string ProfileClosestNodeKey = "",
+    string[]? BehaviourSignatures = null);
 
 internal sealed record SuppressionRow(
     string SuppressionId,

@@ -28,7 +28,8 @@ internal sealed class SignalReader(ClickHouseDatabase database)
         suggestion_node_id, suggestion_expression, suggestion_description, evidence_commonality, evidence_container_commonality,
         evidence_snapshot_count, evidence_first_seen_us, evidence_last_seen_us, no_suggestion_reason, profile_threshold,
         suggestion_signatures, evidence_signature_commonality, process_ancestry,
-        orchestrator_namespace, orchestrator_pod_name, orchestrator_workload_kind, orchestrator_workload_name
+        orchestrator_namespace, orchestrator_pod_name, orchestrator_workload_kind, orchestrator_workload_name,
+        profile_closest_node_id, profile_closest_node_key, behaviour_signatures
         """;
 
     public Task<IReadOnlyList<SignalRow>> ListAsync(SignalFilter filter, CancellationToken cancellationToken)

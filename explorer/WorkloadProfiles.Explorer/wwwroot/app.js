@@ -853,7 +853,12 @@ async function signalPanel(id) {
 
   // Fields other parts of the pipeline add over time (the acting process, drift context): shown when the API has them.
   if (detail.process) parts.push(h('h3', {}, 'Acting process'), kv(Object.entries(detail.process).map(([k, v]) => [k, h('span', { class: 'mono' }, Array.isArray(v) ? v.join(' ') : String(v ?? '—'))])));
-  if (detail.drift) parts.push(h('h3', {}, 'Drift'), kv(Object.entries(detail.drift).map(([k, v]) => [k, String(v ?? '—')])));
+  if (detail.drift) parts.push(h('h3', {}, 'Drift'), h('div', { class: 'callout plain', id: 'drift' },
+    h('p', {}, 'This behaviour is not in the workload’s Stable profile.'),
+    kv([
+      ['Closest known ancestor', h('span', { class: 'mono', id: 'closest-known' }, detail.drift.closestKnownKey ?? 'none: the whole lineage is new')],
+      ['Argument signatures', h('span', { class: 'mono' }, detail.drift.signatures.length ? detail.drift.signatures.join(' › ') : '—')],
+    ])));
 
   const profile = detail.profile;
   parts.push(h('h3', {}, 'Security profile'));
@@ -878,6 +883,7 @@ async function signalPanel(id) {
   parts.push(thresholdNote(detail.policy));
   if (detail.suggestion) parts.push(suggestionBox(detail));
   else parts.push(h('p', { class: 'muted', id: 'no-suggestion' }, detail.noSuggestionReason || 'No suggestion for this signal.'));
+  if (detail.drift) parts.push(allowBox(detail));
   if (detail.signatures) parts.push(h('h3', {}, 'Argument signatures'), table([
     { title: 'Process', cell: x => h('span', { class: 'mono' }, x.process ?? '') },
     { title: 'Signature', cell: x => h('span', { class: 'mono' }, x.signature ?? String(x)) },
@@ -940,6 +946,43 @@ function suggestionBox(detail) {
     add.focus();
   });
   state.append(suppress);
+  return box;
+}
+
+// "Allow" on a drift signal: a suppression of this drift rule for the image, the behaviour's node and its signatures.
+function allowBox(detail) {
+  const drift = detail.drift;
+  const state = h('div', { class: 'actions' });
+  const box = h('div', { class: 'callout', id: 'allow' }, state);
+  const showAllowed = suppression => state.replaceChildren(h('span', { class: 'done', id: 'allowed' },
+    `✓ Allowed by ${suppression.createdBy} on ${when(suppression.createdAt)}`));
+  if (detail.suppression && !detail.suppression.removed) {
+    showAllowed(detail.suppression);
+    return box;
+  }
+  const allow = h('button', { type: 'button', class: 'primary', id: 'allow-drift' }, 'Allow this behaviour');
+  allow.addEventListener('click', () => {
+    const error = h('p', { class: 'error' });
+    const confirm = h('button', { type: 'button', class: 'primary', id: 'confirm-allow' }, 'Allow');
+    const cancel = h('button', { type: 'button', onclick: () => state.replaceChildren(allow) }, 'Cancel');
+    confirm.addEventListener('click', async () => {
+      confirm.disabled = true;
+      try {
+        showAllowed(await api('/suppressions', {
+          method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ signalId: detail.signal.signalId }),
+        }));
+      } catch (failure) {
+        error.textContent = failure.message;
+        confirm.disabled = false;
+      }
+    });
+    state.replaceChildren(h('div', { class: 'confirm' },
+      h('div', {}, 'Drift rule ', h('code', {}, detail.signal.ruleId), ' will no longer fire for:'),
+      h('pre', {}, drift.allowExpression),
+      h('div', { class: 'actions' }, confirm, cancel), error));
+    confirm.focus();
+  });
+  state.append(allow);
   return box;
 }
 

@@ -57,6 +57,9 @@ public static class EnrichedSignalsTable
         new("suggestion_signatures", StringArrayType),
         new("evidence_signature_commonality", Float64Type),
         .. OrchestratorColumns,
+        new("profile_closest_node_id", NullableUInt64Type),
+        new("profile_closest_node_key", StringType),
+        new("behaviour_signatures", StringArrayType),
     ]);
 
     public static object?[] Row(EnrichedSignal enriched)
@@ -114,6 +117,9 @@ public static class EnrichedSignalsTable
             (suggestion?.Signatures ?? []).ToArray(),
             evidence?.SignatureCommonality ?? 0.0,
             .. Orchestrator(signal.Container.Kubernetes),
+            profile?.ClosestKnownNodeId,
+            profile?.ClosestKnownNodeKey ?? "",
+            NodeIdentity.SignaturesOf(signal.Behaviour.Ancestry),
         ];
     }
 

@@ -49,9 +49,12 @@ public sealed class ProcessTable
         switch (e.Kind)
         {
             case EventKind.Exec:
-                var known = _imageOfPid.TryGetValue(e.Pid, out var current);
+                // A program the table only guessed (a pid whose exec it never saw, keyed by its comm) is no parent: the
+                // tree would then depend on whether the process's events before its exec were captured (a runtime's
+                // init opens files, then execs). The exec starts from the real parent, or at the root.
+                var known = _imageOfPid.TryGetValue(e.Pid, out var current) && !current!.HasGuessedLineage;
                 var from = known ? current
-                    : e.Ppid > 0 && _imageOfPid.TryGetValue(e.Ppid, out var parentImage) ? parentImage
+                    : e.Ppid > 0 && _imageOfPid.TryGetValue(e.Ppid, out var parentImage) && !parentImage.HasGuessedLineage ? parentImage
                     : null;
                 var process = new ProcessRef(e.ExecutablePath ?? e.Comm, e.Args ?? []) { Pid = e.Pid, StartUs = e.ProcessStartUs };
                 var key = Key(process);
