@@ -127,7 +127,8 @@ public sealed class RestartTests(ITestOutputHelper output)
         }
     }
 
-    static CommandProcess StartStreams(LocalBrokerProcess broker, string application, string stateDir, int commitIntervalMs, out int metricsPort)
+    internal static CommandProcess StartStreams(LocalBrokerProcess broker, string application, string stateDir, int commitIntervalMs, out int metricsPort,
+        string jobs = "snapshots,profiles")
     {
         metricsPort = LocalBrokerProcess.FreePort();
         return CommandProcess.Start("wp-streams.dll", [], new Dictionary<string, string>
@@ -136,7 +137,7 @@ public sealed class RestartTests(ITestOutputHelper output)
             ["WP_Kafka__LocalBrokerControlPort"] = broker.ControlPort.ToString(CultureInfo.InvariantCulture),
             ["WP_Streams__ApplicationId"] = application,
             ["WP_Streams__StateDir"] = stateDir,
-            ["WP_Streams__Jobs"] = "snapshots,profiles",
+            ["WP_Streams__Jobs"] = jobs,
             ["WP_Streams__WindowMinutes"] = "1",
             ["WP_Streams__GraceSeconds"] = "5",
             // Windows close by stream time and container exit only, never by the wall clock, so both runs cut the same.
@@ -149,14 +150,14 @@ public sealed class RestartTests(ITestOutputHelper output)
     }
 
     /// <summary>Raw batches the application's consumer group has committed, over all partitions.</summary>
-    static long Committed(LocalBrokerProcess broker, string application)
+    internal static long Committed(LocalBrokerProcess broker, string application)
     {
         using var group = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = broker.BootstrapServers, GroupId = application }).Build();
         var partitions = Enumerable.Range(0, PipelineTopics.RawEvents.Partitions).Select(p => new TopicPartition(PipelineTopics.RawEvents.Name, p));
         return group.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(0, c.Offset.Value));
     }
 
-    static void Produce(IProducer<string, byte[]> producer, IEnumerable<RawEventBatch> batches)
+    internal static void Produce(IProducer<string, byte[]> producer, IEnumerable<RawEventBatch> batches)
     {
         foreach (var batch in batches)
         {
@@ -172,7 +173,7 @@ public sealed class RestartTests(ITestOutputHelper output)
         producer.Flush();
     }
 
-    static async Task<double> Metric(int port, string name) =>
+    internal static async Task<double> Metric(int port, string name) =>
         (await Metrics(port)).FirstOrDefault(m => m.Name == name).Value;
 
     /// <summary>The lag gauge's value per <c>wp.events.raw</c> partition.</summary>
