@@ -30,9 +30,24 @@ internal static class QuickDomainBench
         Report("node id of a behaviour (baseline)", "signals", 1, () => matching.NodeIdOnly());
         Report("match signal -> suggestion", "signals", 1, () => matching.MatchSuggested());
         Report("match signal -> not in profile", "signals", 1, () => matching.MatchNotInProfile());
+
+        var drift = new DomainDriftBenchmarks();
+        drift.Setup();
+        var snapshotOnly = Report("snapshot builder (drift baseline)", "events", 100_000, () => drift.SnapshotOnly());
+        var withDrift = Report("snapshot builder + drift on every event", "events", 100_000, () => drift.SnapshotWithDrift());
+        var driftOnly = Report("drift check alone (lineage + lookups)", "events", 100_000, () => drift.DriftOnly());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"snapshot job per event with drift / without: {withDrift / snapshotOnly:0.00} of the events/s (CPU); drift alone runs at {driftOnly / snapshotOnly:0.00}x the snapshot builder's rate"));
+        foreach (var (nodes, signatures) in new[] { (1_000, 8), (5_000, 32), (20_000, 32) })
+        {
+            var (baseline, profile) = DomainDriftBenchmarks.Footprint(nodes, signatures);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"drift baseline of a Stable profile of {nodes,6:N0} nodes: {baseline,9:N0} bytes ({(double)baseline / nodes:0.0} B/node) vs {profile,10:N0} bytes as Avro"));
+        }
     }
 
-    private static void Report<T>(string name, string unit, int operationsPerCall, Func<T> body)
+    /// <summary>Prints the rates; returns operations per CPU second.</summary>
+    private static double Report<T>(string name, string unit, int operationsPerCall, Func<T> body)
     {
         for (var i = 0; i < 20; i++) body(); // warm up, let tiered JIT settle
         var process = Process.GetCurrentProcess();
@@ -50,5 +65,6 @@ internal static class QuickDomainBench
         var ops = (double)calls * operationsPerCall;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name,-50} {ops / cpu,14:N0} {unit}/s CPU  {cpu / ops * 1e9,10:N0} ns/op CPU   {ops / wall.Elapsed.TotalSeconds,14:N0} {unit}/s wall"));
+        return ops / cpu;
     }
 }

@@ -60,7 +60,12 @@ internal static class SyntheticWorkload
         var random = new Random(seed);
         var process = NodeIdentity.Compute(NodeIdentity.Root, NodeKind.Process, "/usr/sbin/nginx");
         var universe = new SnapshotNode[totalNodes];
-        universe[0] = new SnapshotNode { Id = process, ParentId = NodeIdentity.Root, Kind = NodeKind.Process, Key = "/usr/sbin/nginx", EventCount = 1, FirstSeenUs = 1, LastSeenUs = 2 };
+        // The master's argument signature, as snapshots record it, so its behaviours can be suggested.
+        universe[0] = new SnapshotNode
+        {
+            Id = process, ParentId = NodeIdentity.Root, Kind = NodeKind.Process, Key = "/usr/sbin/nginx", EventCount = 1, FirstSeenUs = 1, LastSeenUs = 2,
+            Signatures = [ArgumentSignature.Of("/usr/sbin/nginx", ["nginx", "-g", "daemon off;"])],
+        };
         for (var i = 1; i < totalNodes; i++)
         {
             var key = $"/srv/data/{i % 37}/file-{i}.dat";
