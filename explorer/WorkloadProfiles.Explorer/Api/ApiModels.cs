@@ -31,7 +31,9 @@ public sealed record ProfileSummary(
     ulong DuplicateSnapshots,
     IReadOnlyList<string> HostNames,
     ulong RunningContainers,
-    ulong Signals);
+    ulong Signals,
+    /// <summary>New behaviours the profile did not take at its byte bound (0: it is the whole story).</summary>
+    ulong DroppedNodes = 0);
 
 /// <summary>A file, DNS or network behaviour of one process.</summary>
 public sealed record BehaviourLeaf(

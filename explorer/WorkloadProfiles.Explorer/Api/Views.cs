@@ -12,7 +12,7 @@ internal static class Views
     public static ProfileSummary Profile(ProfileRow p, ulong runningContainers, ulong signals) => new(
         p.ImageName, p.ImageTag, p.Status, p.SnapshotCount, p.ContainerCount, p.HostCount, p.NodeCount, p.Commonality,
         Time.FromMicros(p.FirstProcessedUs), Time.FromMicros(p.LastUpdatedUs), Time.FromMicros(p.StableSinceUs), p.Revision,
-        p.RejectedSnapshots, p.DuplicateSnapshots, p.HostNames ?? [], runningContainers, signals);
+        p.RejectedSnapshots, p.DuplicateSnapshots, p.HostNames ?? [], runningContainers, signals, p.DroppedNodes);
 
     public static SignalSummary Signal(SignalRow s) => new(
         s.SignalId, s.RuleId, s.RuleName, s.Severity, s.Source, Time.FromMicros(s.TimestampUs), s.ContainerId, s.ImageName,

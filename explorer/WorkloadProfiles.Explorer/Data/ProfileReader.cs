@@ -15,7 +15,7 @@ internal sealed class ProfileReader(ClickHouseDatabase database)
         """
         SELECT image_name, image_tag, revision, status, snapshot_count, container_count, host_count, node_count,
                rejected_snapshots, duplicate_snapshots, commonality, first_processed_us, last_updated_us, stable_since_us,
-               snapshot_ids, host_names
+               snapshot_ids, host_names, dropped_nodes
         FROM profiles
         {0}
         ORDER BY revision DESC

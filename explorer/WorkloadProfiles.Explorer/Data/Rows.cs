@@ -18,7 +18,8 @@ internal sealed record ProfileRow(
     long LastUpdatedUs,
     long? StableSinceUs,
     string[]? SnapshotIds,
-    string[]? HostNames);
+    string[]? HostNames,
+    ulong DroppedNodes = 0);
 
 internal sealed record ImageRow(
     string ImageName,

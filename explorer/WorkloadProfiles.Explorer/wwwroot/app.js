@@ -374,6 +374,8 @@ async function renderProfile(image, tag) {
       stat('Hosts', p.hostCount),
       stat('Behaviours', p.nodeCount),
       stat('Last update', when(p.lastUpdated))),
+    p.droppedNodes > 0 ? h('p', { class: 'callout warning', id: 'dropped-nodes' },
+      `This profile reached its size bound: ${p.droppedNodes} new behaviours were not taken, so it is not the whole story.`) : null,
     learningCard(activity.learning),
     h('div', { class: 'chart-grid' }, charts),
     h('div', { class: 'card' },

@@ -27,6 +27,7 @@ public static class ProfilesTable
         new("snapshot_ids", StringArrayType),
         new("container_ids", StringArrayType),
         new("host_names", StringArrayType),
+        new("dropped_nodes", UInt64Type),
     ]);
 
     public static object?[] Row(SecurityProfile profile) =>
@@ -50,6 +51,7 @@ public static class ProfilesTable
         profile.SnapshotIds.ToArray(),
         profile.ContainerIds.ToArray(),
         profile.HostNames.ToArray(),
+        Count(profile.DroppedNodes),
     ];
 }
 

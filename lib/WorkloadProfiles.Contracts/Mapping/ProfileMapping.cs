@@ -29,6 +29,7 @@ internal static class ProfileMapping
         WriteStringArray(writer, p.SnapshotIds, "snapshot_ids");
         WriteStringArray(writer, p.ContainerIds, "container_ids");
         WriteStringArray(writer, p.HostNames, "host_names");
+        writer.WriteLong(p.DroppedNodes);
     }
 
     public static SecurityProfile Read(ref AvroReader reader) => new()
@@ -49,6 +50,7 @@ internal static class ProfileMapping
         SnapshotIds = reader.ReadStringArray(),
         ContainerIds = reader.ReadStringArray(),
         HostNames = reader.ReadStringArray(),
+        DroppedNodes = reader.ReadLong(),
     };
 
     public static void WriteStatus(AvroWriter writer, ProfileStatus status) =>
