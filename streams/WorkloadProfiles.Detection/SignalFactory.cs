@@ -68,6 +68,7 @@ internal static class SignalFactory
             SignalId = MakeId(rule.Id, container.Id, e.TimestampUs, e.Pid, KeyOf(e)),
             RuleId = rule.Id,
             RuleName = rule.Name,
+            RuleDescription = rule.Description,
             Severity = rule.Severity,
             TimestampUs = e.TimestampUs,
             Source = Source,

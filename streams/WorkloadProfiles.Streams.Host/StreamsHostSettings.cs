@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using WorkloadProfiles.Contracts.Json;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Signals;
 
@@ -40,6 +41,11 @@ internal sealed record StreamsHostSettings
     public double MinNodeCommonality { get; init; } = 0.8;
     public int MinLearningSnapshots { get; init; } = 50;
 
+    // Enrichment: the JSON copy of the enriched signals
+    public string JsonTopic { get; init; } = Contracts.Topics.SignalsEnrichedJson;
+    public SignalJsonFormat JsonFormat { get; init; } = SignalJsonFormat.Ecs;
+    public string ExplorerUrl { get; init; } = "";
+
     // Detection
     public string? RulesPath { get; init; }
     public string FalcoTopic { get; init; } = "wp.falco";
@@ -72,6 +78,9 @@ internal sealed record StreamsHostSettings
             TickSeconds = c.GetValue("Profiles:TickSeconds", d.TickSeconds),
             MinNodeCommonality = c.GetValue("Suggestions:MinNodeCommonality", d.MinNodeCommonality),
             MinLearningSnapshots = c.GetValue("Suggestions:MinLearningSnapshots", d.MinLearningSnapshots),
+            JsonTopic = c["Enrichment:JsonTopic"] ?? d.JsonTopic,
+            JsonFormat = SignalJsonOptions.ParseFormat(c["Enrichment:JsonFormat"]),
+            ExplorerUrl = c["Enrichment:ExplorerUrl"] ?? d.ExplorerUrl,
             RulesPath = c["Detection:RulesPath"],
             FalcoTopic = c["Detection:FalcoTopic"] ?? d.FalcoTopic,
             HttpAddress = c["Http:Address"] ?? d.HttpAddress,
@@ -108,7 +117,28 @@ internal sealed record StreamsHostSettings
         return duration / TimeScale;
     }
 
-    public StreamsJobOptions ToJobOptions() => new()
+    public StreamsJobOptions ToJobOptions()
+    {
+        ValidateJsonOutput();
+        return BuildJobOptions();
+    }
+
+    /// <summary>The JSON copy must not land on a topic something reads as Avro or as Falco alerts (the bridge would loop).</summary>
+    void ValidateJsonOutput()
+    {
+        var topic = JsonTopic.Trim();
+        if (topic.Length > 0 && (Contracts.Topics.All.Any(t => t.Name == topic) || topic == FalcoTopic))
+        {
+            throw new ArgumentException($"Enrichment:JsonTopic '{topic}' is a pipeline topic; choose another (default {Contracts.Topics.SignalsEnrichedJson}) or '' to turn the JSON output off.");
+        }
+
+        if (ExplorerUrl.Trim().Length > 0 && !Uri.TryCreate(ExplorerUrl.Trim(), UriKind.Absolute, out _))
+        {
+            throw new ArgumentException($"Enrichment:ExplorerUrl '{ExplorerUrl}' is not an absolute URL.");
+        }
+    }
+
+    StreamsJobOptions BuildJobOptions() => new()
     {
         Jobs = Jobs,
         Snapshots = new SnapshotJobOptions
@@ -127,6 +157,7 @@ internal sealed record StreamsHostSettings
         Enrichment = new EnrichmentOptions
         {
             Policy = new SuggestionPolicy { MinNodeCommonality = MinNodeCommonality, MinLearningSnapshots = MinLearningSnapshots },
+            Json = new SignalJsonOptions { Topic = JsonTopic.Trim(), Format = JsonFormat, ExplorerUrl = ExplorerUrl.Trim() },
         },
         Detection = new DetectionJobOptions
         {

@@ -1,6 +1,7 @@
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
+using WorkloadProfiles.Contracts.Json;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Kafka;
@@ -11,6 +12,7 @@ namespace WorkloadProfiles.Streams.Enrichment;
 /// <summary>
 /// <c>wp.signals</c> ⨝ <c>wp.profiles</c> → <c>wp.signals.enriched</c>: every signal gets its profile's context and, when
 /// <see cref="SuggestionMatcher"/> says so, a suppression suggestion; a signal with no profile passes through with none.
+/// The same record also goes to the JSON topic (<see cref="EnrichmentOptions.Json"/>, ECS by default) for SOC tools.
 /// </summary>
 /// <remarks>
 /// The profile side is kept in memory as <see cref="ProfileIndex"/>es (node id → node), built once per profile update;
@@ -117,6 +119,11 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
         metrics.Enriched.WithLabels(enriched.Profile is null ? "none" : "found", enriched.Suggestion is null ? "no" : "yes").Inc();
         _context.Forward(key, new Outgoing(PipelineTopics.EnrichedSignals.Name, codecs.EnrichedSignals.Serialize(enriched)));
         metrics.RecordsOut.WithLabels(Job, PipelineTopics.EnrichedSignals.Name).Inc();
+        if (options.Json.Enabled)
+        {
+            _context.Forward(key, new Outgoing(options.Json.Topic, SignalJson.Serialize(enriched, options.Json)));
+            metrics.RecordsOut.WithLabels(Job, options.Json.Topic).Inc();
+        }
     }
 
     void DeadLetter(Record<string, EnrichmentInput> record, byte[]? raw, string reason, string detail)
