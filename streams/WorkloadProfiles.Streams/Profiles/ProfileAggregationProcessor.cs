@@ -66,8 +66,14 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
             _aggregates.Add(key, aggregate);
         }
 
+        var wasLearning = aggregate.Status == ProfileStatus.Learning;
         var outcome = aggregate.Merge(snapshot, _context.WallClockTime * 1000);
         metrics.ProfileMerges.WithLabels(outcome.ToString()).Inc();
+        if (wasLearning && aggregate.Status == ProfileStatus.Stable)
+        {
+            // A merge applies both rules: the count rule after applying, the time rule before (then the snapshot is rejected).
+            metrics.ProfilesStabilised.WithLabels(outcome == MergeOutcome.Applied ? StableRule.SnapshotCount : StableRule.Time).Inc();
+        }
         if (outcome == MergeOutcome.WrongProfile)
         {
             DeadLetter(record, "wrong-profile", $"Snapshot {snapshot.SnapshotId} does not belong to profile {key}.");
@@ -109,7 +115,7 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
         {
             if (aggregate.Status == ProfileStatus.Learning && aggregate.Tick(nowMs * 1000))
             {
-                metrics.ProfilesStabilised.Inc();
+                metrics.ProfilesStabilised.WithLabels(StableRule.Time).Inc();
                 Publish(key, aggregate);
             }
         }
@@ -130,4 +136,11 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
         _context.Forward(key, value);
         metrics.RecordsOut.WithLabels(Job, PipelineTopics.DeadLetter.Name).Inc();
     }
+}
+
+/// <summary>Which rule turned a profile Stable (label <c>rule</c> of <c>wp_streams_profiles_stabilised_total</c>).</summary>
+internal static class StableRule
+{
+    public const string SnapshotCount = "snapshot-count";
+    public const string Time = "time";
 }
