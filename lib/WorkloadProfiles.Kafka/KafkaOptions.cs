@@ -23,6 +23,9 @@ public sealed class KafkaOptions
     /// </summary>
     public Dictionary<string, string> Client { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>How long a process waits at start-up for the brokers to answer before it exits 3 (prerequisite missing).</summary>
+    public double StartupTimeoutSeconds { get; set; } = BrokerReachability.DefaultTimeoutSeconds;
+
     /// <summary>Binds the <c>Kafka</c> section of <paramref name="configuration"/>; absent keys keep their defaults.</summary>
     public static KafkaOptions From(IConfiguration configuration)
     {

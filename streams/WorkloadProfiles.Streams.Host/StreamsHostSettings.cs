@@ -15,6 +15,8 @@ internal sealed record StreamsHostSettings
     public string BootstrapServers { get; init; } = "127.0.0.1:9092";
     /// <summary>Control port of the local broker command; 0 = a real Kafka (internal topics via CreateTopics).</summary>
     public int LocalBrokerControlPort { get; init; }
+    /// <summary>How long start-up waits for the brokers to answer before exiting 3.</summary>
+    public double StartupTimeoutSeconds { get; init; } = WorkloadProfiles.Kafka.BrokerReachability.DefaultTimeoutSeconds;
 
     // Streams
     public string ApplicationId { get; init; } = "wp-streams";
@@ -61,6 +63,7 @@ internal sealed record StreamsHostSettings
         {
             BootstrapServers = c["Kafka:BootstrapServers"] ?? d.BootstrapServers,
             LocalBrokerControlPort = c.GetValue("Kafka:LocalBrokerControlPort", d.LocalBrokerControlPort),
+            StartupTimeoutSeconds = c.GetValue("Kafka:StartupTimeoutSeconds", d.StartupTimeoutSeconds),
             ApplicationId = c["Streams:ApplicationId"] ?? d.ApplicationId,
             StateDir = c["Streams:StateDir"] ?? d.StateDir,
             Jobs = ParseJobs(c["Streams:Jobs"]),
@@ -89,7 +92,7 @@ internal sealed record StreamsHostSettings
     }
 
     /// <summary>Comma-separated job names (<c>snapshots,profiles,detection,enrichment</c>) or <c>all</c>.</summary>
-    static StreamJobs ParseJobs(string? text)
+    public static StreamJobs ParseJobs(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {

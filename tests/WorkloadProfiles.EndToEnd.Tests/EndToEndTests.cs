@@ -36,6 +36,9 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             ["Profiles:StableSnapshotCount"] = StableSnapshots.ToString(CultureInfo.InvariantCulture),
             ["Sink:GroupId"] = "wp-sink-" + tag,
             ["Streams:ApplicationId"] = "wp-streams-" + tag,
+            ["Http:Port"] = LocalBrokerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Explorer:Urls"] = $"http://127.0.0.1:{LocalBrokerProcess.FreePort()}",
+            ["Sink:MetricsPort"] = LocalBrokerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
         };
         var options = new LocalRunOptions
         {
@@ -45,8 +48,6 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             DemoContainers = 2,
             BrokerPort = LocalBrokerProcess.FreePort(),
             BrokerControlPort = LocalBrokerProcess.FreePort(),
-            StreamsHttpPort = LocalBrokerProcess.FreePort(),
-            ExplorerUrl = $"http://127.0.0.1:{LocalBrokerProcess.FreePort()}",
             WorkDirectory = Directory.CreateTempSubdirectory("wp-e2e-").FullName,
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(overrides!).Build();

@@ -23,9 +23,8 @@ internal static class SignalGroupBenchmark
 {
     private const string Token = "bench-token-7d1e44b2a9c0";
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(IConfiguration configuration)
     {
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables("WP_").AddCommandLine(args).Build();
         var signalCount = configuration.GetValue("Bench:Signals", 100_000);
         var requests = configuration.GetValue("Bench:Requests", 200);
         var databaseName = configuration["Bench:Database"] ?? "wp_bench_signals";
