@@ -105,7 +105,8 @@ internal static class StreamsService
         await stream.StartAsync(CancellationToken.None);
 
         using var lag = new ConsumerLagProbe(settings.BootstrapServers, settings.ApplicationId, pipeline.GroupTopics, metrics, log);
-        var measuring = lag.RunAsync(TimeSpan.FromSeconds(Math.Max(1, settings.LagIntervalSeconds)), stop.Token);
+        using var lagStop = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+        var measuring = lag.RunAsync(TimeSpan.FromSeconds(Math.Max(1, settings.LagIntervalSeconds)), lagStop.Token);
 
         var stopped = stop.WaitAsync();
         if (await Task.WhenAny(ready.Task, failed.Task, stopped) == ready.Task)
@@ -115,6 +116,7 @@ internal static class StreamsService
             await Task.WhenAny(failed.Task, stopped);
         }
 
+        await lagStop.CancelAsync();
         await measuring.ContinueWith(_ => { }, TaskScheduler.Default);
         log.LogInformation("stopping");
         stream.Dispose();
