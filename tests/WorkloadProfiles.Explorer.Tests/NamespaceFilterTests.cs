@@ -6,7 +6,8 @@ namespace WorkloadProfiles.Explorer.Tests;
 
 /// <summary>
 /// The namespace filter of the signals view appears by itself once the warehouse records namespaces: a database whose
-/// enriched_signals has the column (as a later migration will add it) offers namespaces and filters by them.
+/// enriched_signals has the column (as a later migration will add it; the migrator then re-creates the view) offers
+/// namespaces and filters by them.
 /// </summary>
 public sealed class NamespaceFilterTests : IAsyncLifetime
 {
@@ -25,6 +26,7 @@ public sealed class NamespaceFilterTests : IAsyncLifetime
         Assert.False((await reader.GroupsAsync(new SignalScope(), SignalGroupSort.LastSeen, 1, 10, default)).HasNamespace);
 
         await database.ExecuteAsync($"ALTER TABLE enriched_signals ADD COLUMN {SignalColumns.Namespace} String DEFAULT ''");
+        await new Migrator(database).MigrateAsync(); // the migration run that adds a column also brings enriched_signals_latest along
         await database.ExecuteAsync(
             $"""
             INSERT INTO enriched_signals (signal_id, rule_id, image_name, image_tag, timestamp, timestamp_us, severity, {SignalColumns.Namespace}, enriched_at_us)
