@@ -290,7 +290,7 @@ public sealed class LocalPipeline : IAsyncDisposable
         var window = _options.Scaled(TimeSpan.FromMinutes(30));
         var path = Path.Combine(_work, "recordings", $"demo-{window.TotalSeconds:0.###}s-x{_options.DemoWindows}.avro");
         var batches = DemoRecording.Write(path, window, _options.DemoWindows);
-        report($"generated the demo recording ({batches} batches, {_options.DemoWindows} windows of {window.TotalSeconds:0.#} s, image {DemoRecording.ImageName}:{DemoRecording.ImageTag})");
+        report($"generated the demo recording ({batches} batches, {_options.DemoWindows} windows of {window.TotalSeconds:0.#} s, image {DemoRecording.ImageName}:{DemoRecording.ImageTag} and :{DemoRecording.PreviousImageTag})");
         return path;
     }
 
@@ -307,11 +307,20 @@ public sealed class LocalPipeline : IAsyncDisposable
         }
 
         ContainerIds = ids;
+        var tags = System.Text.RegularExpressions.Regex.Escape(_options.DemoImageTag);
+        if (_options.DemoPreviousImageTag.Length > 0)
+        {
+            await workload.ImportImageAsync(DemoRecording.ImageName, _options.DemoPreviousImageTag, cancellationToken);
+            await workload.StartContainerAsync(DemoRecording.ImageName, _options.DemoPreviousImageTag, DemoWorkload.PreviousScript, cancellationToken);
+            tags = $"({tags}|{System.Text.RegularExpressions.Regex.Escape(_options.DemoPreviousImageTag)})";
+        }
+
         _settings["Agent:ContainerRuntimeEndpoint"] = workload.Endpoint;
-        _settings["Agent:ImageFilter"] = $"^{System.Text.RegularExpressions.Regex.Escape(DemoRecording.ImageName)}@{System.Text.RegularExpressions.Regex.Escape(_options.DemoImageTag)}$";
+        _settings["Agent:ImageFilter"] = $"^{System.Text.RegularExpressions.Regex.Escape(DemoRecording.ImageName)}@{tags}$";
         var agent = StartChild("agent (live eBPF)", Agent, "wp-agent.dll", ["run"]);
-        AgentDescription = $"live eBPF capture of {ids.Count} podman containers of {DemoImage}";
-        report($"agent capturing {ids.Count} podman containers of {DemoImage} live with eBPF (log {agent.LogPath})");
+        var previous = _options.DemoPreviousImageTag.Length > 0 ? $" and one of :{_options.DemoPreviousImageTag}" : "";
+        AgentDescription = $"live eBPF capture of {ids.Count} podman containers of {DemoImage}{previous}";
+        report($"agent capturing {ids.Count} podman containers of {DemoImage}{previous} live with eBPF (log {agent.LogPath})");
     }
 
     const string Agent = "agent/WorkloadProfiles.Agent";

@@ -50,6 +50,12 @@ public sealed class LocalRunOptions
     /// <summary>Tag of the live demo image <c>localhost/wp-demo</c> (its profile key is <c>localhost/wp-demo@tag</c>).</summary>
     public string DemoImageTag { get; set; } = "1.0";
 
+    /// <summary>
+    /// Tag of the previous version of the demo image, of which one container runs the older loop (live and replayed),
+    /// so two versions can be compared; empty = none.
+    /// </summary>
+    public string DemoPreviousImageTag { get; set; } = DemoRecording.PreviousImageTag;
+
     /// <summary>Live demo containers of that image.</summary>
     public int DemoContainers { get; set; } = 2;
 

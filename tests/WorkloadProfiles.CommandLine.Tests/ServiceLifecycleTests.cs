@@ -207,7 +207,8 @@ internal sealed class ScratchDatabase : IAsyncDisposable
     public static async Task<ScratchDatabase> CreateAsync(bool migrate)
     {
         var name = $"wp_cli_{Guid.NewGuid():N}"[..20];
-        var connection = ClickHouseOptions.DefaultConnectionString.Replace("Database=workloadprofiles", $"Database={name}", StringComparison.Ordinal);
+        var server = Environment.GetEnvironmentVariable("WP_ClickHouse__ConnectionString") is { Length: > 0 } configured ? configured : ClickHouseOptions.DefaultConnectionString;
+        var connection = new global::ClickHouse.Driver.ADO.ClickHouseConnectionStringBuilder(server) { Database = name }.ConnectionString;
         var database = new ClickHouseDatabase(connection);
         if (await database.ProbeAsync(TimeSpan.FromSeconds(5)) is { } down)
         {
