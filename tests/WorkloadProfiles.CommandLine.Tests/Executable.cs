@@ -33,8 +33,8 @@ public sealed record Executable(string Name, string Project, string Assembly)
 
     /// <summary>Runs the command to completion (no terminal, no input) with only the given WP_ settings.</summary>
     public Task<CommandResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
-        ExternalCommandWithEnvironment.RunAsync(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [Path, .. arguments],
-            environment ?? new Dictionary<string, string>(), timeout ?? TimeSpan.FromSeconds(90), RepositoryRoot);
+        ExternalCommand.RunAsync(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [Path, .. arguments], [],
+            timeout ?? TimeSpan.FromSeconds(90), environment ?? new Dictionary<string, string>(), RepositoryRoot);
 
     /// <summary>Starts the command and returns at once, for tests that watch it run.</summary>
     public CommandProcess Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static WorkloadProfiles.Contracts.Json.JsonParts;
 using WorkloadProfiles.Domain.Signals;
 
 namespace WorkloadProfiles.Contracts.Json;
@@ -113,13 +114,7 @@ internal static class EcsSignalDocument
         w.WriteStartObject("container");
         w.WriteString("id", c.Id);
         // container.name: the signal does not carry the container's name yet (the agents' inventory has it).
-        if (c.ImageName is not null || c.ImageTag is not null)
-        {
-            w.WriteStartObject("image");
-            if (c.ImageName is not null) w.WriteString("name", c.ImageName);
-            if (c.ImageTag is not null) w.WriteString("tag", c.ImageTag);
-            w.WriteEndObject();
-        }
+        JsonParts.WriteImage(w, c);
 
         w.WriteEndObject();
     }
@@ -133,19 +128,5 @@ internal static class EcsSignalDocument
     {
         _ = w;
         _ = s;
-    }
-
-    static void WriteObject(Utf8JsonWriter w, string name, Action body)
-    {
-        w.WriteStartObject(name);
-        body();
-        w.WriteEndObject();
-    }
-
-    static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var value in values) w.WriteStringValue(value);
-        w.WriteEndArray();
     }
 }

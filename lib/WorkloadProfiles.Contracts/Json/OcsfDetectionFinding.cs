@@ -189,13 +189,7 @@ internal static class OcsfDetectionFinding
         var c = s.Container;
         w.WriteStartObject("container");
         w.WriteString("uid", c.Id);
-        if (c.ImageName is not null || c.ImageTag is not null)
-        {
-            w.WriteStartObject("image");
-            if (c.ImageName is not null) w.WriteString("name", c.ImageName);
-            if (c.ImageTag is not null) w.WriteString("tag", c.ImageTag);
-            w.WriteEndObject();
-        }
+        JsonParts.WriteImage(w, c);
 
         w.WriteEndObject();
         w.WriteEndObject();

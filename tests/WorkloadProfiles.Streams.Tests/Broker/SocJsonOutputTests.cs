@@ -1,9 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
-using Prometheus;
-using Streamiz.Kafka.Net;
-using Streamiz.Kafka.Net.SerDes;
 using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Identity;
@@ -12,7 +9,6 @@ using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
 using WorkloadProfiles.Kafka;
 using WorkloadProfiles.Kafka.Local;
-using WorkloadProfiles.Kafka.Streams;
 using WorkloadProfiles.Streams.Plumbing;
 using WorkloadProfiles.Testing;
 using Xunit.Abstractions;
@@ -52,23 +48,7 @@ public sealed class SocJsonOutputTests(ITestOutputHelper output)
             Jobs = StreamJobs.Detection | StreamJobs.Enrichment,
             Enrichment = new EnrichmentOptions { Policy = new SuggestionPolicy { MinLearningSnapshots = 2 } },
         };
-        var pipeline = new PipelineTopology(options, codecs, new StreamsMetrics(Metrics.NewCustomRegistry()));
-        var config = LocalStreamsDefaults.ApplyTo(new StreamConfig<StringSerDes, ByteArraySerDes>
-        {
-            ApplicationId = LocalKafkaBrokerFixture.UniqueName("wp-soc"),
-            BootstrapServers = broker.BootstrapServers,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            CommitIntervalMs = 200,
-            StateDir = Path.Combine(Path.GetTempPath(), LocalKafkaBrokerFixture.UniqueName("wp-soc-state")),
-        });
-        using var stream = new KafkaStream(pipeline.Build(), config, new LocalBrokerKafkaSupplier(config, broker));
-        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        stream.StateChanged += (_, state) =>
-        {
-            if (state == KafkaStream.State.RUNNING) running.TrySetResult();
-        };
-        await stream.StartAsync();
-        await running.Task.WaitAsync(Deadline);
+        using var stream = await RunningPipeline.StartAsync(broker, options, codecs, "wp-soc", Deadline);
 
         // Partitioned like Streamiz (murmur2, Java's), so a profile and the signals of its image meet in one enrichment task.
         using var producer = new ProducerBuilder<string, byte[]>(
