@@ -32,7 +32,9 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         var database = "wp_e2e_" + tag[4..];
         var overrides = new Dictionary<string, string>
         {
-            ["ClickHouse:ConnectionString"] = ClickHouseOptions.DefaultConnectionString.Replace("Database=workloadprofiles", $"Database={database}", StringComparison.Ordinal),
+            ["ClickHouse:ConnectionString"] = new global::ClickHouse.Driver.ADO.ClickHouseConnectionStringBuilder(
+                Environment.GetEnvironmentVariable("WP_ClickHouse__ConnectionString") is { Length: > 0 } server ? server : ClickHouseOptions.DefaultConnectionString)
+            { Database = database }.ConnectionString,
             ["Profiles:StableSnapshotCount"] = StableSnapshots.ToString(CultureInfo.InvariantCulture),
             ["Sink:GroupId"] = "wp-sink-" + tag,
             ["Streams:ApplicationId"] = "wp-streams-" + tag,
