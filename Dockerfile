@@ -17,25 +17,33 @@ RUN dotnet publish agent/WorkloadProfiles.Agent -c Release -o /out/agent \
  && dotnet publish explorer/WorkloadProfiles.Explorer -c Release -o /out/explorer
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0 AS agent
-# libbpf loads the sensor; at run time the agent needs BPF capabilities, the host's /sys/kernel/btf, /sys/fs/cgroup,
-# tracefs and the runtime socket (see docker-compose.yml and deploy/kubernetes).
+# libbpf loads the sensor; at run time the agent needs BPF capabilities (compose grants BPF, PERFMON, SYS_RESOURCE,
+# SYS_PTRACE to root; deploy/kubernetes sets the least-privilege set), the host's /sys/kernel/btf, /sys/fs/cgroup, tracefs
+# and the runtime socket.
 RUN apt-get update && apt-get install -y --no-install-recommends libbpf1 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /out/agent .
 ENTRYPOINT ["dotnet", "wp-agent.dll"]
 CMD ["run"]
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0 AS streams
+# wp-streams and wp-sink serve /healthz and /metrics on Kestrel: the ASP.NET Core runtime image.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS streams
 WORKDIR /app
 COPY --from=build /out/streams .
+# The state stores' directory belongs to the user the service runs as; a named volume mounted there starts as a copy of
+# it (owner included), so the stream can write its state.
+RUN mkdir -p /var/lib/wp-streams && chown app:app /var/lib/wp-streams
+ENV WP_Streams__StateDir=/var/lib/wp-streams
+VOLUME /var/lib/wp-streams
 USER app
 EXPOSE 9464
 ENTRYPOINT ["dotnet", "wp-streams.dll"]
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0 AS sink
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS sink
 WORKDIR /app
 COPY --from=build /out/sink .
 USER app
+EXPOSE 9465
 ENTRYPOINT ["dotnet", "wp-sink.dll"]
 CMD ["run"]
 

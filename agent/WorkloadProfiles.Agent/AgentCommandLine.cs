@@ -8,6 +8,7 @@ using WorkloadProfiles.Agent.Recording;
 using WorkloadProfiles.Agent.Scheduling;
 using WorkloadProfiles.Agent.Sensor;
 using WorkloadProfiles.Contracts;
+using WorkloadProfiles.Hosting;
 using WorkloadProfiles.Kafka;
 
 namespace WorkloadProfiles.Agent;
@@ -27,7 +28,7 @@ internal static class AgentCommandLine
         var config = new Option<string?>("--config") { Description = "JSON configuration file (default: WP_CONFIG or ./workloadprofiles.json)" };
         var file = new Argument<FileInfo>("file") { Description = "Avro recording file" };
         var duration = new Option<TimeSpan?>("--duration") { Description = "Stop recording after this long (default: until Ctrl-C)" };
-        var speed = new Option<double>("--speed") { Description = "Replay speed: 1 = real time, 10 = ten times faster, 0 = as fast as possible", DefaultValueFactory = _ => 0 };
+        var speed = ServiceCommand.NumberOption<double>("--speed", "Replay speed: 1 = real time, 10 = ten times faster, 0 = as fast as possible (default)");
         var shift = new Option<bool>("--shift-to-now") { Description = "Move timestamps so the recording starts now" };
 
         var run = new Command("run", "Profile containers on this host and publish to Kafka (default)") { config };
@@ -35,20 +36,22 @@ internal static class AgentCommandLine
         var record = new Command("record", "Profile containers and write the events to an Avro recording instead of Kafka") { config, file, duration };
         record.SetAction((result, token) => RunAgentAsync(result.GetValue(config), result.GetValue(file)!.FullName, result.GetValue(duration), token));
         var replay = new Command("replay", "Publish a recording to Kafka") { config, file, speed, shift };
-        replay.SetAction((result, token) => ReplayAsync(result.GetValue(config), result.GetValue(file)!.FullName, result.GetValue(speed), result.GetValue(shift), token));
+        replay.SetAction((result, token) => ReplayAsync(result.GetValue(config), result.GetValue(file)!.FullName, result.GetValue(speed) ?? 0, result.GetValue(shift), token));
 
         var root = new RootCommand("WorkloadProfiles host agent: eBPF container activity → Kafka") { config, run, record, replay };
         root.SetAction((result, token) => RunAgentAsync(result.GetValue(config), recordTo: null, duration: null, token));
         // Ctrl-C / SIGTERM cancel the token; the agent then drains its batches and closes the publisher or recording, which
         // can take longer than System.CommandLine's default 2 s (after which it would exit with the recording truncated).
-        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = ShutdownTimeout });
+        return await ServiceCommand.InvokeAsync("wp-agent", root, args, commandLineHandlesSignals: true, terminationTimeout: ShutdownTimeout);
     }
 
     private static IConfiguration LoadConfiguration(string? path)
     {
-        path ??= Environment.GetEnvironmentVariable("WP_CONFIG") ?? Path.Combine(Environment.CurrentDirectory, "workloadprofiles.json");
+        path ??= Environment.GetEnvironmentVariable("WP_CONFIG");
+        // A file that is named (--config, WP_CONFIG) must exist; the default one is optional.
+        if (path is not null && !File.Exists(path)) throw new ConfigurationException($"configuration file {Path.GetFullPath(path)} does not exist (--config / WP_CONFIG).");
         return new ConfigurationBuilder()
-            .AddJsonFile(Path.GetFullPath(path), optional: true)
+            .AddJsonFile(Path.GetFullPath(path ?? Path.Combine(Environment.CurrentDirectory, "workloadprofiles.json")), optional: path is null)
             .AddEnvironmentVariables("WP_")
             .Build();
     }
@@ -93,6 +96,17 @@ internal static class AgentCommandLine
             var followTask = kafka is not null && codecs is not null && options.FollowProfiles
                 ? new ProfileStatusFollower(kafka, codecs, statuses, logger).RunAsync(stop.Token)
                 : Task.CompletedTask;
+
+            // The kernel first: without BTF or eBPF privilege nothing else matters, and the check is instant (exit 3).
+            try
+            {
+                SensorPrerequisites.Check(options.BtfPath);
+            }
+            catch (SensorUnavailableException ex)
+            {
+                logger.LogCritical("{Reason}", ex.Message);
+                return 3;
+            }
 
             IContainerRuntime runtime;
             try

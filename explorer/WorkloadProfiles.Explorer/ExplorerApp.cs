@@ -13,6 +13,7 @@ using WorkloadProfiles.Explorer.Data;
 using WorkloadProfiles.Explorer.Security;
 using WorkloadProfiles.Explorer.Suppressions;
 using WorkloadProfiles.Kafka;
+using WorkloadProfiles.Operations;
 
 namespace WorkloadProfiles.Explorer;
 
@@ -68,6 +69,7 @@ public static class ExplorerApp
         services.AddSingleton<ProfileActivityReader>();
         services.AddSingleton(PipelinePolicy.From(configuration));
         services.AddSingleton<SuppressionCatalog>();
+        services.AddSingleton<ExplorerHealth>();
 
         var kafka = KafkaOptions.From(configuration);
         var avro = configuration.GetSection(AvroCodecOptions.SectionName).Get<AvroCodecOptions>() ?? AvroCodecOptions.Default;
@@ -103,6 +105,10 @@ public static class ExplorerApp
 
         app.UseAuthentication();
         app.UseAuthorization();
+
+        // Probes and scrapers call these without the token (nothing in them is confidential).
+        var health = app.Services.GetRequiredService<ExplorerHealth>();
+        app.MapOperations(health.CheckAsync, Prometheus.Metrics.DefaultRegistry);
 
         var api = app.MapGroup("/api");
         ProfileEndpoints.Map(api);

@@ -30,6 +30,7 @@ public sealed class ClickHouseDatabase : IDisposable
         if (string.IsNullOrEmpty(Name)) throw new ArgumentException("The connection string names no Database and none was given.", nameof(database));
         // The client itself stays on a database that always exists, so the project database can be created through it;
         // every call below names the project database in its options.
+        Endpoint = $"{builder.Protocol}://{builder.Host}:{builder.Port}";
         builder.Database = BootstrapDatabase;
         client = new ClickHouseClient(builder.ConnectionString);
         insertCompressor = compressInserts ? GZipCompressor.Default : null;
@@ -43,6 +44,40 @@ public sealed class ClickHouseDatabase : IDisposable
 
     /// <summary>The database name (unquoted).</summary>
     public string Name { get; }
+
+    /// <summary>Where the server is, e.g. <c>http://127.0.0.1:18123</c>, for messages.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>
+    /// Pings until the server answers or <paramref name="timeout"/> passes; null when it answered, else why not
+    /// (e.g. "Connection refused (127.0.0.1:18123)").
+    /// </summary>
+    public async Task<string?> ProbeAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string reason;
+        do
+        {
+            try
+            {
+                if (await client.PingAsync(cancellationToken: cancellationToken)) return null;
+                reason = "the server did not answer the ping";
+            }
+            catch (HttpRequestException e)
+            {
+                reason = e.Message;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                reason = "the ping timed out";
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        return reason;
+    }
 
     /// <summary>The underlying driver client, for calls this type does not wrap.</summary>
     public ClickHouseClient Client => client;

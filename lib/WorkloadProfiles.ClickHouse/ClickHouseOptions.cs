@@ -20,4 +20,12 @@ public sealed class ClickHouseOptions
 
     /// <summary>Compress insert bodies with gzip (18.16 does not accept the driver's default zstd request encoding).</summary>
     public bool CompressInserts { get; set; } = true;
+
+    /// <summary>How long a process waits at start-up for the server to answer before it exits 3 (prerequisite missing).</summary>
+    public double StartupTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>The message for a server that did not answer: where, for how long, why, and which key sets it.</summary>
+    public static string Unreachable(string endpoint, TimeSpan timeout, string reason) =>
+        $"cannot reach ClickHouse at {endpoint} within {timeout.TotalSeconds:0} s ({reason}); is the server running? " +
+        "(ClickHouse:ConnectionString, WP_ClickHouse__ConnectionString; locally: local/clickhouse/clickhouse.sh start)";
 }

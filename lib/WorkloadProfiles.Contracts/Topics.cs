@@ -22,6 +22,8 @@ public static class Topics
     public const string Profiles = "wp.profiles";
     public const string Signals = "wp.signals";
     public const string SignalsEnriched = "wp.signals.enriched";
+    /// <summary>The enriched signals again as JSON (ECS by default) for SOC tools without Avro; not an Avro topic, so not in <see cref="All"/>.</summary>
+    public const string SignalsEnrichedJson = "wp.signals.enriched.json";
     public const string Suppressions = "wp.suppressions";
     public const string Containers = "wp.containers";
     public const string DeadLetter = "wp.deadletter";

@@ -33,6 +33,9 @@ public sealed class KafkaOptions
     /// </summary>
     public int MaxMessageBytes { get; set; } = DefaultMaxMessageBytes;
 
+    /// <summary>How long a process waits at start-up for the brokers to answer before it exits 3 (prerequisite missing).</summary>
+    public double StartupTimeoutSeconds { get; set; } = BrokerReachability.DefaultTimeoutSeconds;
+
     /// <summary>Binds the <c>Kafka</c> section of <paramref name="configuration"/>; absent keys keep their defaults.</summary>
     public static KafkaOptions From(IConfiguration configuration)
     {

@@ -4,8 +4,10 @@ using WorkloadProfiles.Domain.Events;
 namespace WorkloadProfiles.Local;
 
 /// <summary>
-/// A deterministic recording of the demo workload (the same script <see cref="DemoWorkload"/> runs in podman), for
-/// machines where live eBPF capture is not possible. Two containers of <c>localhost/wp-demo:1.0</c>; every fifth of a
+/// A deterministic recording of the demo workload (the same scripts <see cref="DemoWorkload"/> runs in podman), for
+/// machines where live eBPF capture is not possible. One container of the previous version <c>localhost/wp-demo:0.9</c>,
+/// whose loop read <c>/etc/legacy.conf</c> and resolved no name (so the versions differ, as the version-diff query and
+/// the explorer's compare view show), and two containers of <c>localhost/wp-demo:1.0</c>; every fifth of a
 /// window each one reads <c>/etc/app.conf</c>, runs a <c>sh -c</c> health check whose shell reads <c>/etc/motd</c> and resolves
 /// <c>api.demo.internal</c> and probes a local service on port 3333 (a mining-pool port too, so a benign rule hit).
 /// From the second half on, the first container also opens an interactive shell
@@ -17,6 +19,8 @@ internal static class DemoRecording
 {
     public const string ImageName = "localhost/wp-demo";
     public const string ImageTag = "1.0";
+    /// <summary>The version before <see cref="ImageTag"/>, whose profile the demo compares with.</summary>
+    public const string PreviousImageTag = "0.9";
     const int TicksPerWindow = 5;
     static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -31,7 +35,7 @@ internal static class DemoRecording
 
     public static IEnumerable<RawEventBatch> Batches(TimeSpan window, int windows)
     {
-        var containers = new[] { new Container(ContainerId(1)), new Container(ContainerId(2)) };
+        var containers = new[] { new Container(ContainerId(1), ImageTag), new Container(ContainerId(2), ImageTag), new Container(ContainerId(3), PreviousImageTag) };
         var tick = window / TicksPerWindow;
         var startUs = Start.ToUnixTimeMilliseconds() * 1000;
         for (var t = 0; t < windows * TicksPerWindow; t++)
@@ -42,7 +46,17 @@ internal static class DemoRecording
                 var container = containers[c];
                 var events = new List<RawEvent>();
                 var at = tickUs + c * 1000;
-                if (t == 0) events.Add(Exec(at, 1, 0, "sh", ["/bin/sh", "-c", DemoWorkload.Script]));
+                var previous = container.Tag == PreviousImageTag;
+                if (t == 0) events.Add(Exec(at, 1, 0, "sh", ["/bin/sh", "-c", previous ? DemoWorkload.PreviousScript : DemoWorkload.Script]));
+                if (previous)
+                {
+                    container.Run(events, ref at, ["cat", "/etc/legacy.conf"], open: "/etc/legacy.conf");
+                    container.Run(events, ref at, ["sh", "-c", DemoWorkload.HealthCheck], open: "/etc/motd");
+                    container.Run(events, ref at, ["nc", "127.0.0.1", "3333"], connectPort: DemoWorkload.ProbePort);
+                    yield return BatchOf(container, events);
+                    continue;
+                }
+
                 container.Run(events, ref at, ["cat", "/etc/app.conf"], open: "/etc/app.conf");
                 container.Run(events, ref at, ["sh", "-c", DemoWorkload.HealthCheck], open: "/etc/motd");
                 container.Run(events, ref at, ["nslookup", "api.demo.internal", "127.0.0.1"], dns: "api.demo.internal");
@@ -52,17 +66,19 @@ internal static class DemoRecording
                     container.Run(events, ref at, ["sh", "-i"], open: "/etc/shadow");
                 }
 
-                yield return new RawEventBatch
-                {
-                    Container = new ContainerRef(container.Id, ImageName, ImageTag),
-                    HostName = "demo-host",
-                    AgentId = "demo-recording",
-                    Sequence = ++container.Sequence,
-                    Events = events,
-                };
+                yield return BatchOf(container, events);
             }
         }
     }
+
+    static RawEventBatch BatchOf(Container container, List<RawEvent> events) => new()
+    {
+        Container = new ContainerRef(container.Id, ImageName, container.Tag),
+        HostName = "demo-host",
+        AgentId = "demo-recording",
+        Sequence = ++container.Sequence,
+        Events = events,
+    };
 
     static string ContainerId(int n) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([(byte)n]));
 
@@ -72,11 +88,13 @@ internal static class DemoRecording
         ExecutablePath = "/bin/busybox", Args = args,
     };
 
-    sealed class Container(string id)
+    sealed class Container(string id, string tag)
     {
         int _nextPid = 100;
 
         public string Id { get; } = id;
+
+        public string Tag { get; } = tag;
 
         public long Sequence { get; set; }
 

@@ -18,6 +18,11 @@ public sealed class DemoWorkload : IAsyncDisposable
     /// </summary>
     public const int ProbePort = 3333;
 
+    /// <summary>What the previous version's containers ran: its own config file, the health check and the probe; no lookup.</summary>
+    public const string PreviousScript =
+        "while true; do cat /etc/legacy.conf >/dev/null; sh -c '" + HealthCheck + "'; " +
+        "nc 127.0.0.1 3333 </dev/null >/dev/null 2>&1; sleep 2; done";
+
     /// <summary>What every demo container runs: config read, health-check shell, DNS lookup, service probe, in a loop.</summary>
     public const string Script =
         "while true; do cat /etc/app.conf >/dev/null; sh -c '" + HealthCheck + "'; " +
@@ -131,6 +136,7 @@ public sealed class DemoWorkload : IAsyncDisposable
 
         await File.WriteAllTextAsync(Path.Join(dir, "etc", "motd"), "welcome to the demo workload\n", cancellationToken);
         await File.WriteAllTextAsync(Path.Join(dir, "etc", "app.conf"), "mode=demo\n", cancellationToken);
+        await File.WriteAllTextAsync(Path.Join(dir, "etc", "legacy.conf"), "mode=legacy\n", cancellationToken);
         await File.WriteAllTextAsync(Path.Join(dir, "etc", "shadow"), "root:*:19000:0:99999:7:::\n", cancellationToken);
         var tar = dir + ".tar";
         var (exitCode, _, error) = await RunAsync("tar", ["-C", dir, "-cf", tar, "."], cancellationToken);

@@ -1,3 +1,5 @@
+using WorkloadProfiles.Hosting;
+
 namespace WorkloadProfiles.Local;
 
 /// <summary>
@@ -27,7 +29,7 @@ internal sealed class LocalClickHouse : IAsyncDisposable
         }
 
         var start = await RunAsync("bash", [Script, "start"], cancellationToken);
-        if (start.ExitCode != 0) throw new InvalidOperationException($"local ClickHouse did not start:\n{start.Output}");
+        if (start.ExitCode != 0) throw new PrerequisiteException($"local ClickHouse did not start (local/clickhouse/clickhouse.sh start): {start.Output.Trim().Split('\n')[^1]}");
         _startedHere = true;
         return start.Output.Trim().Split('\n')[^1];
     }
@@ -42,7 +44,7 @@ internal sealed class LocalClickHouse : IAsyncDisposable
         var second = await RunAsync("apt-get", install, cancellationToken);
         if (second.ExitCode != 0)
         {
-            throw new InvalidOperationException($"apt-get could not install clickhouse-server (run as root?):\n{second.Output}");
+            throw new PrerequisiteException($"apt-get could not install clickhouse-server (run as root, or install it yourself): {second.Output.Trim().Split('\n')[^1]}");
         }
     }
 

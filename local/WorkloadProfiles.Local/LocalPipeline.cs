@@ -6,6 +6,7 @@ using WorkloadProfiles.ClickHouse;
 using WorkloadProfiles.ClickHouse.Migrations;
 using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Explorer;
+using WorkloadProfiles.Hosting;
 using WorkloadProfiles.Kafka;
 using WorkloadProfiles.Kafka.Local;
 using WorkloadProfiles.Sink;
@@ -35,24 +36,34 @@ public sealed class LocalPipeline : IAsyncDisposable
         _loggers = loggers;
         _work = string.IsNullOrEmpty(options.WorkDirectory) ? Path.Combine(RepositoryLayout.Root, ".local") : Path.GetFullPath(options.WorkDirectory);
         BootstrapServers = $"127.0.0.1:{options.BrokerPort}";
-        ExplorerToken = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        string? Configured(string key) => overrides.TryGetValue(key, out var value) ? value : configuration[key];
 
-        // What this run decides for every component; it wins over the configuration the user gave.
+        // What the run owns: its embedded broker and its time compression.
         _settings = new Dictionary<string, string>(overrides, StringComparer.OrdinalIgnoreCase)
         {
             ["Kafka:BootstrapServers"] = BootstrapServers,
             ["Kafka:LocalBrokerControlPort"] = options.EffectiveBrokerControlPort.ToString(CultureInfo.InvariantCulture),
-            ["Streams:StateDir"] = Path.Combine(_work, "streams-state"),
             ["Streams:TimeScale"] = options.TimeScale.ToString(CultureInfo.InvariantCulture),
-            ["Http:Port"] = options.StreamsHttpPort.ToString(CultureInfo.InvariantCulture),
-            ["Explorer:Urls"] = options.ExplorerUrl,
-            ["Explorer:Token"] = ExplorerToken,
-            ["Agent:SessionLength"] = options.Scaled(TimeSpan.FromMinutes(30)).ToString("c", CultureInfo.InvariantCulture),
         };
-        if (configuration["Profiles:StableSnapshotCount"] is null && !overrides.ContainsKey("Profiles:StableSnapshotCount"))
+        // Demo defaults, each only where the configuration leaves the (documented) key unset.
+        var defaults = new Dictionary<string, string>
         {
-            _settings["Profiles:StableSnapshotCount"] = options.StableSnapshotCount.ToString(CultureInfo.InvariantCulture);
+            ["Streams:StateDir"] = Path.Combine(_work, "streams-state"),
+            ["Http:Port"] = DefaultStreamsHttpPort.ToString(CultureInfo.InvariantCulture),
+            ["Explorer:Urls"] = DefaultExplorerUrl,
+            ["Explorer:Token"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            ["Agent:SessionLength"] = options.Scaled(TimeSpan.FromMinutes(30)).ToString("c", CultureInfo.InvariantCulture),
+            ["Profiles:StableSnapshotCount"] = options.StableSnapshotCount.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in defaults)
+        {
+            if (Configured(key) is null) _settings[key] = value;
         }
+
+        ExplorerToken = Configured("Explorer:Token") ?? _settings["Explorer:Token"];
+        ExplorerUrl = (Configured("Explorer:Urls") ?? DefaultExplorerUrl).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+        StreamsHttpPort = int.TryParse(Configured("Http:Port"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) ? port : DefaultStreamsHttpPort;
+        StateDirectory = Configured("Streams:StateDir") ?? _settings["Streams:StateDir"];
 
         _configuration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(_settings!).Build();
         var clickHouse = _configuration.GetSection(ClickHouseOptions.SectionName).Get<ClickHouseOptions>() ?? new ClickHouseOptions();
@@ -62,8 +73,20 @@ public sealed class LocalPipeline : IAsyncDisposable
     /// <summary>Bootstrap servers of the in-process broker (fixed loopback port).</summary>
     public string BootstrapServers { get; }
 
-    /// <summary>The explorer's address.</summary>
-    public string ExplorerUrl => _options.ExplorerUrl;
+    const string DefaultExplorerUrl = "http://127.0.0.1:5080";
+    const int DefaultStreamsHttpPort = 9464;
+
+    /// <summary>The explorer's address: the first of <c>Explorer:Urls</c>.</summary>
+    public string ExplorerUrl { get; }
+
+    /// <summary><c>Http:Port</c>: the stream jobs' /healthz and /metrics.</summary>
+    public int StreamsHttpPort { get; }
+
+    /// <summary><c>Streams:StateDir</c>, wiped at start (the broker is new).</summary>
+    public string StateDirectory { get; }
+
+    /// <summary>The in-process sink's /healthz and /metrics (<c>Sink:MetricsPort</c>); null when turned off.</summary>
+    public string? SinkMetricsUrl { get; private set; }
 
     /// <summary>The explorer's bearer token for this run.</summary>
     public string ExplorerToken { get; }
@@ -120,7 +143,7 @@ public sealed class LocalPipeline : IAsyncDisposable
         await MigrateAsync(report, cancellationToken);
 
         await StartStreamsAsync(report, cancellationToken);
-        StartSink(report);
+        await StartSinkAsync(report, cancellationToken);
         await StartExplorerAsync(report, cancellationToken);
         await StartAgentAsync(report, cancellationToken);
     }
@@ -128,19 +151,33 @@ public sealed class LocalPipeline : IAsyncDisposable
     void StartBroker(Action<string> report)
     {
         var logger = _loggers.CreateLogger("WorkloadProfiles.Local.Broker");
-        var broker = LocalKafkaBroker.Start(new LocalKafkaBrokerOptions { Port = _options.BrokerPort }, logger);
-        _stops.Push(() => { broker.Dispose(); return ValueTask.CompletedTask; });
-        var control = BrokerControlServer.Start(_options.EffectiveBrokerControlPort, broker, logger);
-        _stops.Push(() => { control.Dispose(); return ValueTask.CompletedTask; });
+        try
+        {
+            var broker = LocalKafkaBroker.Start(new LocalKafkaBrokerOptions { Port = _options.BrokerPort }, logger);
+            _stops.Push(() => { broker.Dispose(); return ValueTask.CompletedTask; });
+            var control = BrokerControlServer.Start(_options.EffectiveBrokerControlPort, broker, logger);
+            _stops.Push(() => { control.Dispose(); return ValueTask.CompletedTask; });
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("Cannot listen", StringComparison.Ordinal))
+        {
+            throw new PrerequisiteException($"{e.Message} Choose other ports with Local:BrokerPort and Local:BrokerControlPort.", e);
+        }
+
 
         // The broker is new, so its topics are empty: stream state from an earlier run would count old data twice.
-        var stateDir = _settings["Streams:StateDir"];
-        if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);
-        report($"Kafka-protocol broker on {broker.BootstrapServers} (in-process librdkafka mock cluster: in memory only, about 5 MiB per partition; stream state wiped)");
+        if (Directory.Exists(StateDirectory)) Directory.Delete(StateDirectory, recursive: true);
+        report($"Kafka-protocol broker on {BootstrapServers} (in-process librdkafka mock cluster: in memory only, about 5 MiB per partition; stream state wiped)");
     }
 
     async Task MigrateAsync(Action<string> report, CancellationToken cancellationToken)
     {
+        var timeout = TimeSpan.FromSeconds(_options.StartClickHouse ? 30 : 10);
+        if (await Database.ProbeAsync(timeout, cancellationToken) is { } unreachable)
+        {
+            throw new PrerequisiteException(ClickHouseOptions.Unreachable(Database.Endpoint, timeout, unreachable) +
+                                            (_options.StartClickHouse ? "" : "; or let wp-local start it (Local:StartClickHouse true)"));
+        }
+
         if (_options.ResetWarehouse) await Database.DropIfExistsAsync(cancellationToken);
         var migration = await new Migrator(Database, logger: _loggers.CreateLogger<Migrator>()).MigrateAsync(cancellationToken);
         report($"ClickHouse database '{Database.Name}' (server {migration.ServerVersion}): {migration.Applied.Count} migrations applied" +
@@ -152,7 +189,7 @@ public sealed class LocalPipeline : IAsyncDisposable
     {
         var streams = StartChild("stream jobs", "streams/WorkloadProfiles.Streams.Host", "wp-streams.dll", []);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var health = new Uri($"http://127.0.0.1:{_options.StreamsHttpPort}/healthz");
+        var health = new Uri($"http://127.0.0.1:{StreamsHttpPort}/healthz");
         var deadline = DateTime.UtcNow + StreamsStartTimeout;
         while (true)
         {
@@ -178,7 +215,7 @@ public sealed class LocalPipeline : IAsyncDisposable
         report($"stream jobs running (wp-streams: snapshots, profiles, detection, enrichment; windows {_options.Scaled(TimeSpan.FromMinutes(30)).TotalSeconds:0.#} s at time scale {_options.TimeScale}; log {streams.LogPath})");
     }
 
-    void StartSink(Action<string> report)
+    async Task StartSinkAsync(Action<string> report, CancellationToken cancellationToken)
     {
         var sinkOptions = _configuration.GetSection(SinkOptions.SectionName).Get<SinkOptions>() ?? new SinkOptions();
         sinkOptions.Migrate = false; // done above, once
@@ -195,7 +232,14 @@ public sealed class LocalPipeline : IAsyncDisposable
             codecs.Dispose();
             stop.Dispose();
         });
-        report($"ClickHouse sink consuming {string.Join(", ", sink.Topics)}");
+        var endpoint = await SinkPrometheus.StartAsync(sink, sinkOptions, cancellationToken);
+        if (endpoint is not null)
+        {
+            _stops.Push(endpoint.DisposeAsync);
+            SinkMetricsUrl = endpoint.Url;
+        }
+
+        report($"ClickHouse sink consuming {string.Join(", ", sink.Topics)}" + (endpoint is null ? "" : $" (metrics {endpoint.Url}/metrics)"));
     }
 
     async Task StartExplorerAsync(Action<string> report, CancellationToken cancellationToken)
@@ -224,7 +268,7 @@ public sealed class LocalPipeline : IAsyncDisposable
             return;
         }
 
-        if (_options.Agent == AgentSource.Live) throw new InvalidOperationException($"live capture is not possible here: {unavailable}");
+        if (_options.Agent == AgentSource.Live) throw new PrerequisiteException($"live capture is not possible here: {unavailable} (use --replay)");
         var recording = FindRecording(report);
         var agent = StartChild("agent (replay)", Agent, "wp-agent.dll", ["replay", recording, "--speed", "1", "--shift-to-now"], watch: false);
         AgentDescription = $"replay of {Path.GetRelativePath(RepositoryLayout.Root, recording)} ({unavailable})";
@@ -246,7 +290,7 @@ public sealed class LocalPipeline : IAsyncDisposable
         var window = _options.Scaled(TimeSpan.FromMinutes(30));
         var path = Path.Combine(_work, "recordings", $"demo-{window.TotalSeconds:0.###}s-x{_options.DemoWindows}.avro");
         var batches = DemoRecording.Write(path, window, _options.DemoWindows);
-        report($"generated the demo recording ({batches} batches, {_options.DemoWindows} windows of {window.TotalSeconds:0.#} s, image {DemoRecording.ImageName}:{DemoRecording.ImageTag})");
+        report($"generated the demo recording ({batches} batches, {_options.DemoWindows} windows of {window.TotalSeconds:0.#} s, image {DemoRecording.ImageName}:{DemoRecording.ImageTag} and :{DemoRecording.PreviousImageTag})");
         return path;
     }
 
@@ -263,11 +307,20 @@ public sealed class LocalPipeline : IAsyncDisposable
         }
 
         ContainerIds = ids;
+        var tags = System.Text.RegularExpressions.Regex.Escape(_options.DemoImageTag);
+        if (_options.DemoPreviousImageTag.Length > 0)
+        {
+            await workload.ImportImageAsync(DemoRecording.ImageName, _options.DemoPreviousImageTag, cancellationToken);
+            await workload.StartContainerAsync(DemoRecording.ImageName, _options.DemoPreviousImageTag, DemoWorkload.PreviousScript, cancellationToken);
+            tags = $"({tags}|{System.Text.RegularExpressions.Regex.Escape(_options.DemoPreviousImageTag)})";
+        }
+
         _settings["Agent:ContainerRuntimeEndpoint"] = workload.Endpoint;
-        _settings["Agent:ImageFilter"] = $"^{System.Text.RegularExpressions.Regex.Escape(DemoRecording.ImageName)}@{System.Text.RegularExpressions.Regex.Escape(_options.DemoImageTag)}$";
+        _settings["Agent:ImageFilter"] = $"^{System.Text.RegularExpressions.Regex.Escape(DemoRecording.ImageName)}@{tags}$";
         var agent = StartChild("agent (live eBPF)", Agent, "wp-agent.dll", ["run"]);
-        AgentDescription = $"live eBPF capture of {ids.Count} podman containers of {DemoImage}";
-        report($"agent capturing {ids.Count} podman containers of {DemoImage} live with eBPF (log {agent.LogPath})");
+        var previous = _options.DemoPreviousImageTag.Length > 0 ? $" and one of :{_options.DemoPreviousImageTag}" : "";
+        AgentDescription = $"live eBPF capture of {ids.Count} podman containers of {DemoImage}{previous}";
+        report($"agent capturing {ids.Count} podman containers of {DemoImage}{previous} live with eBPF (log {agent.LogPath})");
     }
 
     const string Agent = "agent/WorkloadProfiles.Agent";

@@ -15,8 +15,10 @@ public enum AgentSource
 
 /// <summary>
 /// Configuration section <c>Local</c> of <c>wp-local</c> (environment variables <c>WP_Local__*</c>). The other sections
-/// (<c>Kafka</c>, <c>ClickHouse</c>, <c>Streams</c>, <c>Profiles</c>, <c>Suggestions</c>, <c>Agent</c>, …) reach the
-/// components unchanged; the run only sets what it owns (broker address, state directory, time scale).
+/// (<c>Kafka</c>, <c>ClickHouse</c>, <c>Streams</c>, <c>Profiles</c>, <c>Http</c>, <c>Explorer</c>, <c>Sink</c>,
+/// <c>Agent</c>, …) reach the components unchanged. The run sets only what it owns — the broker address (its embedded
+/// broker on <see cref="BrokerPort"/>) and <c>Streams:TimeScale</c> (from <see cref="TimeScale"/>) — and, where the
+/// configuration leaves them unset, demo defaults (state directory, Stable threshold, a random explorer token).
 /// </summary>
 public sealed class LocalRunOptions
 {
@@ -48,17 +50,17 @@ public sealed class LocalRunOptions
     /// <summary>Tag of the live demo image <c>localhost/wp-demo</c> (its profile key is <c>localhost/wp-demo@tag</c>).</summary>
     public string DemoImageTag { get; set; } = "1.0";
 
+    /// <summary>
+    /// Tag of the previous version of the demo image, of which one container runs the older loop (live and replayed),
+    /// so two versions can be compared; empty = none.
+    /// </summary>
+    public string DemoPreviousImageTag { get; set; } = DemoRecording.PreviousImageTag;
+
     /// <summary>Live demo containers of that image.</summary>
     public int DemoContainers { get; set; } = 2;
 
     /// <summary>Windows of activity in the generated demo recording.</summary>
     public int DemoWindows { get; set; } = 8;
-
-    /// <summary>Address of the explorer.</summary>
-    public string ExplorerUrl { get; set; } = "http://127.0.0.1:5080";
-
-    /// <summary>Port of the stream host's /healthz and /metrics.</summary>
-    public int StreamsHttpPort { get; set; } = 9464;
 
     /// <summary>Drop and re-create the ClickHouse database at start: the broker is new, so old rows would mix with new ones.</summary>
     public bool ResetWarehouse { get; set; } = true;
@@ -86,7 +88,8 @@ public sealed class LocalRunOptions
         if (DemoContainers < 1) throw new ArgumentException("Local:DemoContainers must be at least 1.");
         if (string.IsNullOrWhiteSpace(DemoImageTag)) throw new ArgumentException("Local:DemoImageTag is empty.");
         if (DemoWindows < 2) throw new ArgumentException("Local:DemoWindows must be at least 2.");
-        if (!Uri.TryCreate(ExplorerUrl, UriKind.Absolute, out _)) throw new ArgumentException($"Local:ExplorerUrl '{ExplorerUrl}' is not an absolute URL.");
         if (SummaryTimeout <= TimeSpan.Zero) throw new ArgumentException("Local:SummaryTimeout must be positive.");
+        if (!string.IsNullOrEmpty(Recording) && !File.Exists(Path.GetFullPath(Recording, RepositoryLayout.Root)))
+            throw new ArgumentException($"Local:Recording (--recording) {Path.GetFullPath(Recording, RepositoryLayout.Root)} does not exist.");
     }
 }

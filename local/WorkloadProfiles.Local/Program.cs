@@ -4,30 +4,33 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using WorkloadProfiles.Hosting;
 using WorkloadProfiles.Local;
 
 // wp-local: README command 1. Starts the whole pipeline on this machine, prints where the explorer is and what the
-// pipeline produced, and runs until Ctrl-C (or, with --once, until the first summary with a profile). Exit codes:
-// 0 ok, 1 the pipeline failed or formed no profile in time, 2 bad configuration.
-var configOption = new Option<FileInfo?>("--config") { Description = "JSON configuration file (default: $WP_CONFIG, else ./workloadprofiles.json if present)" };
-var timeScaleOption = new Option<double?>("--time-scale") { Description = "Compress the 30-minute windows (and the other stream durations) by this factor (default 60: 30 s windows; WP_Local__TimeScale)" };
+// pipeline produced, and runs until Ctrl-C (or, with --once, until the first summary with a profile). Exit codes
+// (README "Exit codes"): 0 ok, 1 the pipeline failed or formed no profile in time, 2 bad configuration, 3 a prerequisite
+// is missing (ClickHouse cannot be started or reached, a port is in use, live capture impossible with --live).
+var command = new ServiceCommand("wp-local",
+    "Runs the WorkloadProfiles pipeline locally: broker, ClickHouse, stream jobs, sink, explorer and agent. " +
+    "Configuration keys of every part can be given as --Section:Key value (e.g. --Explorer:Urls http://127.0.0.1:5081).");
+var timeScaleOption = ServiceCommand.NumberOption<double>("--time-scale",
+    "Compress the 30-minute windows (and the other stream durations) by this factor (default 60: 30 s windows; Local:TimeScale)");
 var liveOption = new Option<bool>("--live") { Description = "Require live eBPF capture of the demo workload in podman containers (default: live when possible, else replay)" };
 var replayOption = new Option<bool>("--replay") { Description = "Replay a recording even when live capture is possible" };
-var recordingOption = new Option<FileInfo?>("--recording") { Description = "Recording to replay (default: agent/recordings/demo.avro, else a generated demo recording)" };
+var recordingOption = new Option<FileInfo?>("--recording") { Description = "Recording to replay (default: agent/recordings/demo.avro, else a generated demo recording; Local:Recording)" };
 var onceOption = new Option<bool>("--once", "--exit-after-summary") { Description = "Stop everything and exit after the first summary with a profile (tests, CI)" };
+command.Root.Add(timeScaleOption);
+command.Root.Add(liveOption);
+command.Root.Add(replayOption);
+command.Root.Add(recordingOption);
+command.Root.Add(onceOption);
 
-var root = new RootCommand("Runs the WorkloadProfiles pipeline locally: broker, ClickHouse, stream jobs, sink, explorer and agent.")
-{
-    configOption, timeScaleOption, liveOption, replayOption, recordingOption, onceOption,
-};
-
-root.SetAction(async (parse, cancellation) =>
+command.SetAction(command.Root, async (parse, configuration, cancellation) =>
 {
     LocalRunOptions options;
-    IConfiguration configuration;
     try
     {
-        configuration = LoadConfiguration(parse.GetValue(configOption));
         options = configuration.GetSection(LocalRunOptions.Section).Get<LocalRunOptions>() ?? new LocalRunOptions();
         options.TimeScale = parse.GetValue(timeScaleOption) ?? options.TimeScale;
         if (parse.GetValue(liveOption) && parse.GetValue(replayOption)) throw new ArgumentException("--live and --replay exclude each other.");
@@ -36,16 +39,15 @@ root.SetAction(async (parse, cancellation) =>
         if (parse.GetValue(recordingOption) is { } recording) (options.Recording, options.Agent) = (recording.FullName, AgentSource.Replay);
         options.Validate();
     }
-    catch (Exception e) when (e is ArgumentException or InvalidOperationException or FileNotFoundException or InvalidDataException or FormatException)
+    catch (ArgumentException e)
     {
-        AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-        return 2;
+        throw new ConfigurationException(e.Message, e);
     }
 
     return await RunAsync(options, configuration, parse.GetValue(onceOption), cancellation);
 });
 
-return await root.Parse(args).InvokeAsync();
+return await command.InvokeAsync(args);
 
 static async Task<int> RunAsync(LocalRunOptions options, IConfiguration configuration, bool once, CancellationToken cancellation)
 {
@@ -101,11 +103,17 @@ static async Task<int> RunAsync(LocalRunOptions options, IConfiguration configur
     {
         // Ctrl-C
     }
+    catch (PrerequisiteException e)
+    {
+        // Plain and unwrapped on stderr: one line a script or a person can read whole.
+        await Console.Error.WriteLineAsync($"wp-local: {e.Message}");
+        exitCode = ExitCodes.Prerequisite;
+    }
     catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or ArgumentException
                                   or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException)
     {
-        AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-        exitCode = 1;
+        await Console.Error.WriteLineAsync($"wp-local: {e.Message}");
+        exitCode = ExitCodes.Failed;
     }
     finally
     {
@@ -165,19 +173,4 @@ static void PrintSummary(PipelineSummary summary, LocalPipeline pipeline)
     // One plain line for scripts and CI to grep.
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"summary: profiles formed {summary.Profiles}, stable {summary.StableProfiles}, snapshots {summary.Snapshots}, signals enriched {summary.SignalsEnriched}, suggestions made {summary.Suggestions}"));
-}
-
-// Defaults, then the JSON file, then WP_-prefixed environment variables. An explicit file is also handed to the child
-// processes through WP_CONFIG, so every part reads the same configuration.
-static IConfiguration LoadConfiguration(FileInfo? explicitFile)
-{
-    var path = explicitFile?.FullName ?? (Environment.GetEnvironmentVariable("WP_CONFIG") is { Length: > 0 } fromEnvironment ? Path.GetFullPath(fromEnvironment) : null);
-    var required = path is not null;
-    path ??= Path.Combine(Environment.CurrentDirectory, "workloadprofiles.json");
-    if (required && !File.Exists(path)) throw new FileNotFoundException($"Configuration file {path} does not exist.");
-    if (required) Environment.SetEnvironmentVariable("WP_CONFIG", path);
-    return new ConfigurationBuilder()
-        .AddJsonFile(path, optional: !required)
-        .AddEnvironmentVariables("WP_")
-        .Build();
 }

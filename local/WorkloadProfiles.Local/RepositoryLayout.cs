@@ -17,6 +17,6 @@ internal static class RepositoryLayout
             }
         }
 
-        throw new InvalidOperationException($"wp-local must run inside the WorkloadProfiles repository (no {Marker} above {Environment.CurrentDirectory}).");
+        throw new Hosting.PrerequisiteException($"wp-local must run inside the WorkloadProfiles repository (no {Marker} above {Environment.CurrentDirectory}).");
     }
 }

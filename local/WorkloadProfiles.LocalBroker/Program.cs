@@ -1,37 +1,32 @@
-using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using WorkloadProfiles.Hosting;
 using WorkloadProfiles.Kafka.Local;
 using WorkloadProfiles.LocalBroker;
 
-var portOption = new Option<int?>("--port") { Description = $"Loopback port for Kafka clients (default {BrokerOptions.DefaultPort}; WP_Broker__Port)" };
-var controlPortOption = new Option<int?>("--control-port") { Description = "Loopback port for topic creation (default: port + 1000; WP_Broker__ControlPort)" };
-var configOption = new Option<FileInfo?>("--config") { Description = "JSON configuration file (default: $WP_CONFIG, else ./workloadprofiles.json if present)" };
-
-var root = new RootCommand(
+// The local broker command. Exit codes (README "Exit codes"): 0 stopped by SIGINT/SIGTERM, 2 bad configuration,
+// 3 a port is in use.
+var command = new ServiceCommand("WorkloadProfiles.LocalBroker",
     "Local Kafka-protocol broker (librdkafka's mock cluster) on a fixed loopback port, with every pipeline topic created. " +
-    "Records live in memory only, about 5 MiB per partition.")
-{
-    portOption,
-    controlPortOption,
-    configOption,
-};
+    "Records live in memory only, about 5 MiB per partition.");
+var portOption = ServiceCommand.NumberOption<int>("--port", $"Loopback port for Kafka clients (default {BrokerOptions.DefaultPort}; WP_Broker__Port)");
+var controlPortOption = ServiceCommand.NumberOption<int>("--control-port", "Loopback port for topic creation (default: port + 1000; WP_Broker__ControlPort)");
+command.Root.Add(portOption);
+command.Root.Add(controlPortOption);
 
-root.SetAction(async (parse, cancellation) =>
+command.SetAction(command.Root, async (parse, configuration, cancellation) =>
 {
-    BrokerOptions options;
+    var options = configuration.GetSection(BrokerOptions.Section).Get<BrokerOptions>() ?? new BrokerOptions();
+    options.Port = parse.GetValue(portOption) ?? options.Port;
+    options.ControlPort = parse.GetValue(controlPortOption) ?? options.ControlPort;
     try
     {
-        options = LoadOptions(parse.GetValue(configOption));
-        options.Port = parse.GetValue(portOption) ?? options.Port;
-        options.ControlPort = parse.GetValue(controlPortOption) ?? options.ControlPort;
         options.Validate();
     }
-    catch (Exception e) when (e is ArgumentException or InvalidOperationException or FileNotFoundException or InvalidDataException)
+    catch (ArgumentException e)
     {
-        await Console.Error.WriteLineAsync($"error: {e.Message}");
-        return 2;
+        throw new ConfigurationException(e.Message, e);
     }
 
     // Listen before announcing readiness, so a signal sent right after the ready line still stops cleanly.
@@ -42,27 +37,25 @@ root.SetAction(async (parse, cancellation) =>
     var logger = loggers.CreateLogger("WorkloadProfiles.LocalBroker");
 
     LocalKafkaBroker broker;
-    BrokerControlServer control;
     try
     {
         broker = LocalKafkaBroker.Start(new LocalKafkaBrokerOptions { Port = options.Port, GroupInitialRebalanceDelayMs = options.GroupInitialRebalanceDelayMs }, logger);
     }
     catch (InvalidOperationException e)
     {
-        await Console.Error.WriteLineAsync($"error: {e.Message} Choose another port with --port or WP_Broker__Port.");
-        return 1;
+        throw new PrerequisiteException($"{e.Message} Choose another port with --port or WP_Broker__Port.", e);
     }
 
     using (broker)
     {
+        BrokerControlServer control;
         try
         {
             control = BrokerControlServer.Start(options.EffectiveControlPort, broker, logger);
         }
         catch (InvalidOperationException e)
         {
-            await Console.Error.WriteLineAsync($"error: {e.Message} Choose another control port with --control-port or WP_Broker__ControlPort.");
-            return 1;
+            throw new PrerequisiteException($"{e.Message} Choose another control port with --control-port or WP_Broker__ControlPort.", e);
         }
 
         using (control)
@@ -75,25 +68,7 @@ root.SetAction(async (parse, cancellation) =>
     }
 
     Console.WriteLine("stopped");
-    return 0;
+    return ExitCodes.Ok;
 });
 
-return await root.Parse(args).InvokeAsync();
-
-// Defaults, then the JSON file, then WP_-prefixed environment variables; command-line options override all three.
-static BrokerOptions LoadOptions(FileInfo? explicitFile)
-{
-    var path = explicitFile?.FullName ?? (Environment.GetEnvironmentVariable("WP_CONFIG") is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
-    var required = path is not null;
-    path ??= Path.Combine(Environment.CurrentDirectory, "workloadprofiles.json");
-    if (required && !File.Exists(path))
-    {
-        throw new FileNotFoundException($"Configuration file {path} does not exist.");
-    }
-
-    var configuration = new ConfigurationBuilder()
-        .AddJsonFile(path, optional: !required)
-        .AddEnvironmentVariables("WP_")
-        .Build();
-    return configuration.GetSection(BrokerOptions.Section).Get<BrokerOptions>() ?? new BrokerOptions();
-}
+return await command.InvokeAsync(args);

@@ -1,5 +1,7 @@
 -- Profiles grouped by image name: every version with its status, snapshot count, commonality and last update.
--- Parameters: none (all images). To look at one image, add  WHERE image_name = 'nginx'  before ORDER BY.
+-- Parameters: param_image = '' lists every image; an image name lists only its versions.
+WITH
+    '' AS param_image
 SELECT
     image_name,
     image_tag,
@@ -8,9 +10,9 @@ SELECT
     container_count,
     host_count,
     node_count,
-    round(commonality, 3) AS commonality,
+    round(commonality, 3) AS profile_commonality,
     last_updated,
     revision
-FROM profiles
-ORDER BY image_name, image_tag, revision DESC
-LIMIT 1 BY image_name, image_tag;
+FROM profiles_latest
+WHERE param_image = '' OR image_name = param_image
+ORDER BY image_name, image_tag;

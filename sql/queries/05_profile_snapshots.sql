@@ -1,5 +1,8 @@
--- The snapshots merged into one profile (latest revision), oldest window first.
--- Parameters: image 'nginx', version '1.26' (edit the literals in both WHERE clauses).
+-- The snapshots merged into one profile (its latest revision), oldest window first.
+-- Parameters: the image and its version.
+WITH
+    'localhost/wp-demo' AS param_image,
+    '1.0' AS param_version
 SELECT
     snapshot_id,
     container_id,
@@ -10,18 +13,8 @@ SELECT
     truncated,
     dropped_nodes,
     dropped_events
-FROM snapshots FINAL
-WHERE image_name = 'nginx' AND image_tag = '1.26'
-  AND snapshot_id IN
-  (
-      SELECT arrayJoin(snapshot_ids)
-      FROM
-      (
-          SELECT snapshot_ids
-          FROM profiles
-          WHERE image_name = 'nginx' AND image_tag = '1.26'
-          ORDER BY revision DESC
-          LIMIT 1
-      )
-  )
+FROM snapshots_latest
+WHERE image_name = param_image AND image_tag = param_version
+  -- Snapshot ids name their container and window, so the merged ids of all profiles select this profile's only.
+  AND snapshot_id IN (SELECT arrayJoin(snapshot_ids) FROM profiles_latest)
 ORDER BY window_start, snapshot_id;

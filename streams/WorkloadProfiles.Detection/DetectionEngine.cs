@@ -182,7 +182,7 @@ public sealed class DetectionEngine
             _metrics.Suppressed(ruleIndex);
             return;
         }
-        (signals ??= []).Add(SignalFactory.Create(Source, rule.Id, rule.Name, rule.Severity, rule.Tags, e, container, hostName, behaviour, _fields.Image));
+        (signals ??= []).Add(SignalFactory.Create(Source, rule.Id, rule.Name, rule.Description, rule.Severity, rule.Tags, e, container, hostName, behaviour, _fields.Image));
     }
 
     /// <summary>Positions (in the kind's bucket) of the file-only rules that match this open, remembered per (path, flags).

@@ -51,12 +51,15 @@ public sealed class ClickHouseSink : IDisposable
         var producerConfig = kafka.ToProducerConfig();
         producerConfig.Acks = Acks.All;
         producerConfig.EnableIdempotence = true;
-        deadLetterProducer = new ProducerBuilder<byte[], byte[]>(producerConfig).Build();
+        deadLetterProducer = new ProducerBuilder<byte[], byte[]>(producerConfig).LogTo(logger).Build();
         this.deadLetters = new DeadLetterPublisher(deadLetterProducer, codecs.For<DeadLetter>(options.Topics.DeadLetter),
             options.Topics.DeadLetter, Metrics, deadLetters ?? DeadLetterBound.Default, logger);
     }
 
     public SinkMetrics Metrics { get; } = new();
+
+    /// <summary>True while the migrations are done and the consumer is in its group: what <c>/healthz</c> reports.</summary>
+    public bool Consuming { get; private set; }
 
     public IReadOnlyCollection<string> Topics => topics.Keys;
 
@@ -84,8 +87,10 @@ public sealed class ClickHouseSink : IDisposable
             .SetPartitionsRevokedHandler((_, revoked) => Abandon($"partitions revoked: {string.Join(", ", revoked)}"))
             .SetPartitionsLostHandler((_, lost) => Abandon($"partitions lost: {string.Join(", ", lost)}"))
             .SetErrorHandler((_, error) => logger.LogWarning("Kafka consumer error: {Error}", error))
+            .LogTo(logger)
             .Build();
         consumer.Subscribe(topics.Keys);
+        Consuming = true;
         logger.LogInformation("Sink consuming {Topics} as group {Group} into ClickHouse database {Database}",
             string.Join(", ", topics.Keys), options.GroupId, database.Name);
         try
@@ -108,6 +113,7 @@ public sealed class ClickHouseSink : IDisposable
         }
         finally
         {
+            Consuming = false;
             await DrainOnShutdownAsync(consumer);
             consumer.Close();
         }

@@ -17,7 +17,7 @@ using WorkloadProfiles.Streams.Plumbing;
 namespace WorkloadProfiles.Streams.Host;
 
 /// <summary>
-/// <c>wp-streams --bench [batches] [events-per-batch] [jobs]</c>: on an in-process local broker, produces raw batches
+/// <c>wp-streams bench [--batches N] [--events-per-batch N] [--jobs snapshots,detection]</c>: on an in-process local broker, produces raw batches
 /// once, then measures (1) a plain Confluent.Kafka consumer reading them (bytes only), (2) the same consumer also
 /// Avro-decoding each batch (the fair baseline: every job pays one decode per record) and (3) the selected jobs
 /// (default snapshots + detection) processing them; prints wall-clock and process-CPU rates and the ratios.

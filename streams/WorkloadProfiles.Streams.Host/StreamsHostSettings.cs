@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using WorkloadProfiles.Contracts;
+using WorkloadProfiles.Contracts.Json;
 using WorkloadProfiles.Domain;
 using WorkloadProfiles.Domain.Drift;
 using WorkloadProfiles.Domain.Profiles;
@@ -26,6 +27,8 @@ internal sealed record StreamsHostSettings
     public int DeadLetterMaxBytes { get; init; } = DeadLetterBound.DefaultMaxBytes;
     /// <summary>Avro:MaxRecordBytes: what the codecs refuse to write; snapshots and profiles stay below it too.</summary>
     public int MaxRecordBytes { get; init; } = AvroCodecOptions.DefaultMaxRecordBytes;
+    /// <summary>How long start-up waits for the brokers to answer before exiting 3.</summary>
+    public double StartupTimeoutSeconds { get; init; } = WorkloadProfiles.Kafka.BrokerReachability.DefaultTimeoutSeconds;
 
     // Streams
     public string ApplicationId { get; init; } = "wp-streams";
@@ -58,6 +61,11 @@ internal sealed record StreamsHostSettings
     public double MinNodeCommonality { get; init; } = 0.8;
     public int MinLearningSnapshots { get; init; } = 50;
 
+    // Enrichment: the JSON copy of the enriched signals
+    public string JsonTopic { get; init; } = Contracts.Topics.SignalsEnrichedJson;
+    public SignalJsonFormat JsonFormat { get; init; } = SignalJsonFormat.Ecs;
+    public string ExplorerUrl { get; init; } = "";
+
     // Detection
     public string? RulesPath { get; init; }
     public string FalcoTopic { get; init; } = "wp.falco";
@@ -85,6 +93,7 @@ internal sealed record StreamsHostSettings
             MaxMessageBytes = c.GetValue("Kafka:MaxMessageBytes", d.MaxMessageBytes),
             DeadLetterMaxBytes = c.GetValue("DeadLetter:MaxBytes", d.DeadLetterMaxBytes),
             MaxRecordBytes = c.GetValue("Avro:MaxRecordBytes", d.MaxRecordBytes),
+            StartupTimeoutSeconds = c.GetValue("Kafka:StartupTimeoutSeconds", d.StartupTimeoutSeconds),
             ApplicationId = c["Streams:ApplicationId"] ?? d.ApplicationId,
             StateDir = c["Streams:StateDir"] ?? d.StateDir,
             Jobs = ParseJobs(c["Streams:Jobs"]),
@@ -105,6 +114,9 @@ internal sealed record StreamsHostSettings
             TickSeconds = c.GetValue("Profiles:TickSeconds", d.TickSeconds),
             MinNodeCommonality = c.GetValue("Suggestions:MinNodeCommonality", d.MinNodeCommonality),
             MinLearningSnapshots = c.GetValue("Suggestions:MinLearningSnapshots", d.MinLearningSnapshots),
+            JsonTopic = c["Enrichment:JsonTopic"] ?? d.JsonTopic,
+            JsonFormat = SignalJsonOptions.ParseFormat(c["Enrichment:JsonFormat"]),
+            ExplorerUrl = c["Enrichment:ExplorerUrl"] ?? d.ExplorerUrl,
             RulesPath = c["Detection:RulesPath"],
             FalcoTopic = c["Detection:FalcoTopic"] ?? d.FalcoTopic,
             DriftEnabled = c.GetValue("Drift:Enabled", d.DriftEnabled),
@@ -124,7 +136,7 @@ internal sealed record StreamsHostSettings
             DriftRules.ParseKinds(section["Kinds"] ?? throw new ArgumentException($"{section.Path}:Kinds is missing (e.g. exec,dns,connect,file-write or none)")));
 
     /// <summary>Comma-separated job names (<c>snapshots,profiles,detection,enrichment</c>) or <c>all</c>.</summary>
-    static StreamJobs ParseJobs(string? text)
+    public static StreamJobs ParseJobs(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -168,7 +180,28 @@ internal sealed record StreamsHostSettings
     /// <summary>Snapshots and profiles must be writable by the codecs and the broker alike.</summary>
     int MaxStateBytes => Math.Min(ToRecordLimits().MaxValueBytes, MaxRecordBytes);
 
-    public StreamsJobOptions ToJobOptions() => new()
+    public StreamsJobOptions ToJobOptions()
+    {
+        ValidateJsonOutput();
+        return BuildJobOptions();
+    }
+
+    /// <summary>The JSON copy must not land on a topic something reads as Avro or as Falco alerts (the bridge would loop).</summary>
+    void ValidateJsonOutput()
+    {
+        var topic = JsonTopic.Trim();
+        if (topic.Length > 0 && (Contracts.Topics.All.Any(t => t.Name == topic) || topic == FalcoTopic))
+        {
+            throw new ArgumentException($"Enrichment:JsonTopic '{topic}' is a pipeline topic; choose another (default {Contracts.Topics.SignalsEnrichedJson}) or '' to turn the JSON output off.");
+        }
+
+        if (ExplorerUrl.Trim().Length > 0 && !Uri.TryCreate(ExplorerUrl.Trim(), UriKind.Absolute, out _))
+        {
+            throw new ArgumentException($"Enrichment:ExplorerUrl '{ExplorerUrl}' is not an absolute URL.");
+        }
+    }
+
+    StreamsJobOptions BuildJobOptions() => new()
     {
         Jobs = Jobs,
         Records = ToRecordLimits(),
@@ -202,6 +235,7 @@ internal sealed record StreamsHostSettings
         Enrichment = new EnrichmentOptions
         {
             Policy = new SuggestionPolicy { MinNodeCommonality = MinNodeCommonality, MinLearningSnapshots = MinLearningSnapshots },
+            Json = new SignalJsonOptions { Topic = JsonTopic.Trim(), Format = JsonFormat, ExplorerUrl = ExplorerUrl.Trim() },
         },
         Detection = new DetectionJobOptions
         {

@@ -17,7 +17,7 @@ public enum StreamJobs
     Profiles = 2,
     /// <summary>wp.events.raw and the Falco topic → wp.signals, with wp.suppressions.</summary>
     Detection = 4,
-    /// <summary>wp.signals ⨝ wp.profiles → wp.signals.enriched.</summary>
+    /// <summary>wp.signals ⨝ wp.profiles → wp.signals.enriched (and its JSON copy).</summary>
     Enrichment = 8,
     All = Snapshots | Profiles | Detection | Enrichment,
 }
@@ -68,6 +68,9 @@ public sealed record ProfileJobOptions
 public sealed record EnrichmentOptions
 {
     public SuggestionPolicy Policy { get; init; } = SuggestionPolicy.Default;
+
+    /// <summary>The JSON copy of every enriched signal for SOC tools (on by default: ECS on <c>wp.signals.enriched.json</c>).</summary>
+    public global::WorkloadProfiles.Contracts.Json.SignalJsonOptions Json { get; init; } = global::WorkloadProfiles.Contracts.Json.SignalJsonOptions.Default;
 }
 
 /// <summary>Detection: the rules engine and the Falco bridge.</summary>

@@ -1,9 +1,13 @@
-using System.Diagnostics;
 using System.Text.Json;
+using WorkloadProfiles.Testing;
 
 namespace WorkloadProfiles.ClickHouse.Tests;
 
-/// <summary>Every file in sql/queries runs against the seeded <see cref="SampleWarehouse"/> and returns the expected rows.</summary>
+/// <summary>
+/// Every file in sql/queries runs against the seeded <see cref="SampleWarehouse"/> and returns the expected rows, with its
+/// parameters set the way an analyst sets them: by editing the literals of the WITH block at its top
+/// (<see cref="AnalystQuery"/>). <c>DemoQueryTests</c> (end-to-end tests) runs them as shipped on the demo data.
+/// </summary>
 public sealed class AnalystQueryTests(SampleWarehouseFixture fixture) : IClassFixture<SampleWarehouseFixture>
 {
     private static string QueriesFolder => Path.Combine(LocalClickHouse.RepositoryRoot, "sql", "queries");
@@ -21,13 +25,14 @@ public sealed class AnalystQueryTests(SampleWarehouseFixture fixture) : IClassFi
     [Fact]
     public async Task Process_tree_is_depth_first_with_the_latest_commonality()
     {
-        var rows = await RunAsync("02_process_tree.sql");
+        var rows = await RunAsync("02_process_tree.sql", ("param_image", "nginx"), ("param_version", "1.26"));
 
         Assert.Equal(
             ["/usr/sbin/nginx", "    /bin/sh -c *", "        /usr/bin/curl", "    /etc/nginx/*.conf", "    api.example.com"],
             rows.Select(r => r["behaviour"].GetString()));
         // Revision 2 had /bin/sh -c * at 0.5; revision 3 (1 of 3 snapshots) must win.
-        Assert.Equal("0.333", Columns(rows[1], "commonality"));
+        Assert.Equal("0.333", Columns(rows[1], "node_commonality"));
+        Assert.Equal("0000000000001004", Columns(rows[1], "node_id"));
         Assert.Equal("file r", Columns(rows[3], "kind", "access"));
     }
 
@@ -42,7 +47,7 @@ public sealed class AnalystQueryTests(SampleWarehouseFixture fixture) : IClassFi
             "nginx 1.26 /usr/sbin/nginx › /bin/sh -c * 0.333",
             "nginx 1.26 /usr/sbin/nginx › /bin/sh -c * › /usr/bin/curl 0.333",
             "nginx 1.26 /usr/sbin/nginx › api.example.com 0.667",
-        ], rows.Take(4).Select(r => Columns(r, "image_name", "image_tag", "behaviour", "commonality")));
+        ], rows.Take(4).Select(r => Columns(r, "image_name", "image_tag", "behaviour", "node_commonality")));
         Assert.Equal(8, rows.Count);
         Assert.DoesNotContain(rows, r => r["image_tag"].GetString() == "1.27");
     }
@@ -56,12 +61,13 @@ public sealed class AnalystQueryTests(SampleWarehouseFixture fixture) : IClassFi
             ["read-sensitive-config nginx 2 1", "read-sensitive-config redis 1 0"],
             rows.Select(r => Columns(r, "rule_id", "image_name", "signals", "accepted")));
         Assert.Contains("0000000000001002", rows[0]["suggestion_expression"].GetString());
+        Assert.Equal("0000000000001002", rows[0]["node_id"].GetString());
     }
 
     [Fact]
     public async Task Snapshots_of_a_profile_are_the_merged_ones_only()
     {
-        var rows = await RunAsync("05_profile_snapshots.sql");
+        var rows = await RunAsync("05_profile_snapshots.sql", ("param_image", "nginx"), ("param_version", "1.26"));
 
         // c9:9000 belongs to the image but arrived after the profile turned Stable: not merged, not listed.
         Assert.Equal(["c1:1000", "c2:2000", "c3:3000"], rows.Select(r => r["snapshot_id"].GetString()));
@@ -70,7 +76,7 @@ public sealed class AnalystQueryTests(SampleWarehouseFixture fixture) : IClassFi
     [Fact]
     public async Task Version_diff_lists_added_and_removed_behaviours()
     {
-        var rows = await RunAsync("06_version_diff.sql");
+        var rows = await RunAsync("06_version_diff.sql", ("param_image", "nginx"), ("param_old_version", "1.26"), ("param_new_version", "1.27"));
 
         Assert.Equal(
         [
@@ -78,7 +84,7 @@ public sealed class AnalystQueryTests(SampleWarehouseFixture fixture) : IClassFi
             "removed process /usr/sbin/nginx › /bin/sh -c *",
             "removed process /usr/sbin/nginx › /bin/sh -c * › /usr/bin/curl",
             "removed dns /usr/sbin/nginx › api.example.com",
-        ], rows.Select(r => Columns(r, "change", "kind", "behaviour")));
+        ], rows.Select(r => Columns(r, "change", "node_kind", "behaviour")));
     }
 
     [Fact]
@@ -115,33 +121,46 @@ public sealed class AnalystQueryTests(SampleWarehouseFixture fixture) : IClassFi
         Assert.Equal(tested, Directory.GetFiles(QueriesFolder, "*.sql").Select(Path.GetFileName).Order());
     }
 
+    [Fact]
+    public async Task One_image_or_one_rule_narrows_the_list()
+    {
+        var redis = await RunAsync("01_profiles_by_image.sql", ("param_image", "redis"));
+        Assert.Equal(["redis 7.2"], redis.Select(r => Columns(r, "image_name", "image_tag")));
+        var rare = await RunAsync("03_least_common_behaviours.sql", ("param_image", "nginx"));
+        Assert.All(rare, r => Assert.Equal("nginx", r["image_name"].GetString()));
+        Assert.Empty(await RunAsync("04_signal_suggestions_by_rule.sql", ("param_rule", "no-such-rule")));
+    }
+
+    [Theory]
+    [MemberData(nameof(QueryFiles))]
+    public void Parameters_are_declared_at_the_top(string file)
+    {
+        var text = File.ReadAllText(Path.Combine(QueriesFolder, file));
+        var parameters = AnalystQuery.Parameters(text);
+        Assert.NotEmpty(parameters);
+        Assert.Contains("-- Parameters:", text, StringComparison.Ordinal);
+        // Everything before the parameters is the header comment; the parameters open the statement.
+        Assert.All(text[..text.IndexOf("WITH", StringComparison.Ordinal)].Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            line => Assert.StartsWith("--", line, StringComparison.Ordinal));
+        Assert.All(parameters.Keys, name => Assert.Contains("param_", name, StringComparison.Ordinal));
+    }
+
     [Theory]
     [MemberData(nameof(QueryFiles))]
     public async Task Query_file_runs_as_is_in_clickhouse_client(string file)
     {
-        var port = Environment.GetEnvironmentVariable("WP_CLICKHOUSE_TCP_PORT") ?? "19000";
-        var start = new ProcessStartInfo("clickhouse-client")
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var arg in new[] { "--host", "127.0.0.1", "--port", port, "--database", fixture.Database.Name, "--multiquery" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(await File.ReadAllTextAsync(Path.Combine(QueriesFolder, file)));
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        var sql = await File.ReadAllTextAsync(Path.Combine(QueriesFolder, file));
+        var result = await ClickHouseCli.RunAsync(fixture.Database.Name, sql);
 
-        Assert.True(process.ExitCode == 0, $"clickhouse-client exited with {process.ExitCode}: {await error}");
-        Assert.NotEmpty((await output).Trim());
+        Assert.True(result.ExitCode == 0, $"clickhouse-client exited with {result.ExitCode}: {result.Error}");
+        // The header names the columns the file selects; the rows depend on the data (the demo test checks there are some).
+        Assert.False(string.IsNullOrWhiteSpace(result.Output.Split('\n')[0]), "no header line");
     }
 
-    private async Task<IReadOnlyList<Dictionary<string, JsonElement>>> RunAsync(string file)
+    private async Task<IReadOnlyList<Dictionary<string, JsonElement>>> RunAsync(string file, params (string Name, string Value)[] parameters)
     {
-        var statement = Assert.Single(SqlScript.Split(await File.ReadAllTextAsync(Path.Combine(QueriesFolder, file))));
+        var text = AnalystQuery.WithParameters(await File.ReadAllTextAsync(Path.Combine(QueriesFolder, file)), parameters);
+        var statement = Assert.Single(SqlScript.Split(text));
         return await fixture.Database.QueryListAsync<Dictionary<string, JsonElement>>(statement);
     }
 

@@ -5,7 +5,11 @@ namespace WorkloadProfiles.ClickHouse.Tests;
 public sealed class MigratorTests(DatabaseFixture fixture) : IClassFixture<DatabaseFixture>
 {
     private static readonly string[] ProjectTables =
-        ["containers", "enriched_signals", "profile_nodes", "profiles", "schema_migrations", "snapshot_nodes", "snapshots", "suppressions"];
+    [
+        "containers", "containers_latest", "enriched_signals", "enriched_signals_latest", "profile_nodes", "profile_nodes_latest",
+        "profiles", "profiles_latest", "schema_migrations", "snapshot_nodes", "snapshots", "snapshots_latest", "suppressions",
+        "suppressions_latest",
+    ];
 
     [Fact]
     public async Task Migrations_apply_twice_without_error_and_create_the_tables()

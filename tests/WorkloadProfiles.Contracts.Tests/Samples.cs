@@ -150,6 +150,7 @@ internal static class Samples
         SignalId = "sig-1",
         RuleId = "WP-0001",
         RuleName = "Shell spawned by web server",
+        RuleDescription = "A shell ran under the web server process.",
         Severity = Severity.Critical,
         TimestampUs = T0 + 1,
         Source = "falco",

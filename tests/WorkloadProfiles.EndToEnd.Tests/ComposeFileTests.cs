@@ -7,7 +7,9 @@ namespace WorkloadProfiles.EndToEnd.Tests;
 
 /// <summary>
 /// docker-compose.yml cannot run here (no Docker engine), so its structure is checked: the services, their images and
-/// Dockerfile targets, KRaft mode, the agent's privileges and host mounts, the topics kafka-init creates, and volumes.
+/// Dockerfile targets, KRaft mode, the schema registry every service writes through, the agent's capabilities (not
+/// privileged) and host mounts, the streams state volume's owner, healthchecks and start order, the topics kafka-init
+/// creates, and volumes.
 /// </summary>
 public sealed partial class ComposeFileTests
 {
@@ -55,17 +57,74 @@ public sealed partial class ComposeFileTests
     }
 
     [Fact]
-    public void The_agent_is_privileged_with_the_hosts_btf_cgroups_and_runtime_socket()
+    public void The_agent_has_the_capabilities_ebpf_needs_instead_of_privileged_and_the_hosts_btf_cgroups_and_runtime_socket()
     {
         var agent = Service("agent");
-        Assert.Equal("true", agent["privileged"].ToString());
+        Assert.False(agent.ContainsKey("privileged"), "the agent must not run privileged");
+        Assert.Equal(["BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE"], ((List<object>)agent["cap_add"]).Cast<string>().Order(StringComparer.Ordinal));
+        Assert.False(agent.ContainsKey("cap_add") && ((List<object>)agent["cap_add"]).Cast<string>().Any(c => c is "SYS_ADMIN" or "ALL"));
+        Assert.Equal("-1", ((Dictionary<object, object>)((Dictionary<object, object>)agent["ulimits"])["memlock"])["hard"].ToString());
         Assert.Equal("host", agent["pid"]);
-        var mounts = ((List<object>)agent["volumes"]).Cast<string>().Select(v => v.Split(':')).ToDictionary(v => v[0], v => v[1]);
-        Assert.Equal("/sys/kernel/btf", mounts["/sys/kernel/btf"]);
-        Assert.Equal("/sys/fs/cgroup", mounts["/sys/fs/cgroup"]);
-        Assert.Equal("/var/run/docker.sock", mounts["/var/run/docker.sock"]);
+        var mounts = ((List<object>)agent["volumes"]).Cast<string>().Select(v => v.Split(':')).ToDictionary(v => v[0], v => v[1..]);
+        Assert.Equal(["/sys/kernel/btf", "ro"], mounts["/sys/kernel/btf"]);
+        Assert.Equal(["/sys/fs/cgroup", "ro"], mounts["/sys/fs/cgroup"]);
+        Assert.Equal(["/sys/kernel/tracing", "ro"], mounts["/sys/kernel/tracing"]);
+        Assert.Equal(["/var/run/docker.sock"], mounts["/var/run/docker.sock"]);
         Assert.Equal("unix:///var/run/docker.sock", Environment(agent)["WP_Agent__ContainerRuntimeEndpoint"]);
-        Assert.False(Service("explorer").ContainsKey("privileged"));
+        Assert.All(Services.Values.Cast<Dictionary<object, object>>(), s => Assert.False(s.ContainsKey("privileged")));
+    }
+
+    [Fact]
+    public void The_streams_state_volume_belongs_to_the_user_streams_runs_as()
+    {
+        var streams = Service("streams");
+        var stateDir = (string)Environment(streams)["WP_Streams__StateDir"];
+        Assert.Contains($"streams-state:{stateDir}", ((List<object>)streams["volumes"]).Cast<string>());
+
+        // A named volume starts as a copy of the image's directory, owner included: the stage must create it for its
+        // user before switching to that user (else Docker creates it root-owned and the stream cannot write).
+        var stage = Stage("streams");
+        var user = UserLine().Match(stage).Groups[1].Value;
+        Assert.Equal("app", user);
+        var chown = Assert.Single(stage.Split('\n'), l => l.StartsWith("RUN ", StringComparison.Ordinal) && l.Contains(stateDir, StringComparison.Ordinal));
+        Assert.Contains($"mkdir -p {stateDir}", chown, StringComparison.Ordinal);
+        Assert.Contains($"chown {user}:{user} {stateDir}", chown, StringComparison.Ordinal);
+        Assert.True(stage.IndexOf(chown, StringComparison.Ordinal) < stage.IndexOf("USER app", StringComparison.Ordinal), "chown before USER");
+    }
+
+    [Fact]
+    public void A_schema_registry_runs_and_every_service_writes_through_it()
+    {
+        var registry = Service("schema-registry");
+        Assert.StartsWith("confluentinc/cp-schema-registry:", (string)registry["image"], StringComparison.Ordinal);
+        Assert.Equal("PLAINTEXT://kafka:9092", Environment(registry)["SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS"]);
+        Assert.Contains("8081/subjects", HealthCheck(registry), StringComparison.Ordinal);
+        foreach (var name in new[] { "agent", "streams", "sink", "explorer" })
+        {
+            Assert.Equal("http://schema-registry:8081", Environment(Service(name))["WP_Avro__SchemaRegistryUrl"]);
+            Assert.Equal("service_healthy", DependsOn(name)["schema-registry"]);
+        }
+    }
+
+    [Fact]
+    public void Services_have_healthchecks_on_their_healthz_and_the_explorer_waits_for_the_migrations()
+    {
+        Assert.Contains("/dev/tcp/127.0.0.1/9464", HealthCheck(Service("streams")), StringComparison.Ordinal);
+        // The sink's /healthz answers 200 only after the migrations and once consuming (Sink:MetricsPort, default 9465).
+        Assert.Contains("/dev/tcp/127.0.0.1/9465", HealthCheck(Service("sink")), StringComparison.Ordinal);
+        Assert.Contains("GET /healthz", HealthCheck(Service("sink")), StringComparison.Ordinal);
+        var explorer = Service("explorer");
+        var port = ((string)Environment(explorer)["WP_Explorer__Urls"]).Split(':')[^1];
+        Assert.Contains($"/dev/tcp/127.0.0.1/{port}", HealthCheck(explorer), StringComparison.Ordinal);
+        Assert.Contains("GET /healthz", HealthCheck(explorer), StringComparison.Ordinal);
+        Assert.Equal("service_healthy", DependsOn("explorer")["sink"]);
+        Assert.Equal("true", Environment(Service("sink"))["WP_Sink__Migrate"]);
+
+        // Kestrel serves those endpoints: the services that run it are built on the ASP.NET Core runtime image.
+        foreach (var name in new[] { "streams", "sink", "explorer" })
+        {
+            Assert.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:", Stage(name), StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -78,6 +137,10 @@ public sealed partial class ComposeFileTests
             Assert.Contains($"--partitions {topic.Partitions}", line, StringComparison.Ordinal);
             Assert.Equal(topic.Compacted, line.Contains("cleanup.policy=compact", StringComparison.Ordinal));
         }
+
+        // The JSON copy of the enriched signals, partitioned like them, for SOC tools.
+        var json = script.Split('\n').Single(l => l.Contains($"create {Topics.SignalsEnrichedJson} ", StringComparison.Ordinal));
+        Assert.Contains($"--partitions {Topics.Get(Topics.SignalsEnriched).Partitions}", json, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,6 +157,22 @@ public sealed partial class ComposeFileTests
         Assert.Subset(declared, used);
         Assert.Contains("kafka-data", used);
         Assert.Contains("clickhouse-data", used);
+    }
+
+    static string HealthCheck(Dictionary<object, object> service) =>
+        string.Join(' ', ((List<object>)((Dictionary<object, object>)service["healthcheck"])["test"]).Cast<string>());
+
+    Dictionary<string, string> DependsOn(string service) =>
+        ((Dictionary<object, object>)Service(service)["depends_on"]).ToDictionary(
+            d => (string)d.Key, d => (string)((Dictionary<object, object>)d.Value)["condition"]);
+
+    /// <summary>The Dockerfile stage named <paramref name="target"/>, from its FROM line to the next.</summary>
+    static string Stage(string target)
+    {
+        var dockerfile = File.ReadAllText(Path.Combine(Root, "Dockerfile")).ReplaceLineEndings("\n");
+        var start = StageNames().Matches(dockerfile).Single(m => m.Groups[1].Value == target).Index;
+        var next = StageNames().Matches(dockerfile).Select(m => m.Index).Where(i => i > start).DefaultIfEmpty(dockerfile.Length).Min();
+        return dockerfile[start..next];
     }
 
     static Dictionary<object, object> Load()
@@ -116,4 +195,7 @@ public sealed partial class ComposeFileTests
 
     [GeneratedRegex(@"^FROM\s+\S+\s+AS\s+(\S+)", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
     private static partial Regex StageNames();
+
+    [GeneratedRegex(@"^USER\s+(\S+)", RegexOptions.Multiline)]
+    private static partial Regex UserLine();
 }

@@ -32,10 +32,15 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         var database = "wp_e2e_" + tag[4..];
         var overrides = new Dictionary<string, string>
         {
-            ["ClickHouse:ConnectionString"] = ClickHouseOptions.DefaultConnectionString.Replace("Database=workloadprofiles", $"Database={database}", StringComparison.Ordinal),
+            ["ClickHouse:ConnectionString"] = new global::ClickHouse.Driver.ADO.ClickHouseConnectionStringBuilder(
+                Environment.GetEnvironmentVariable("WP_ClickHouse__ConnectionString") is { Length: > 0 } server ? server : ClickHouseOptions.DefaultConnectionString)
+            { Database = database }.ConnectionString,
             ["Profiles:StableSnapshotCount"] = StableSnapshots.ToString(CultureInfo.InvariantCulture),
             ["Sink:GroupId"] = "wp-sink-" + tag,
             ["Streams:ApplicationId"] = "wp-streams-" + tag,
+            ["Http:Port"] = LocalBrokerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Explorer:Urls"] = $"http://127.0.0.1:{LocalBrokerProcess.FreePort()}",
+            ["Sink:MetricsPort"] = LocalBrokerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
         };
         var options = new LocalRunOptions
         {
@@ -45,8 +50,6 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             DemoContainers = 2,
             BrokerPort = LocalBrokerProcess.FreePort(),
             BrokerControlPort = LocalBrokerProcess.FreePort(),
-            StreamsHttpPort = LocalBrokerProcess.FreePort(),
-            ExplorerUrl = $"http://127.0.0.1:{LocalBrokerProcess.FreePort()}",
             WorkDirectory = Directory.CreateTempSubdirectory("wp-e2e-").FullName,
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(overrides!).Build();

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using WorkloadProfiles.ClickHouse;
+using WorkloadProfiles.ClickHouse.Migrations;
 using WorkloadProfiles.ClickHouse.Tables;
 using WorkloadProfiles.Domain.Drift;
 using WorkloadProfiles.Domain.Events;
@@ -8,14 +12,46 @@ using WorkloadProfiles.Domain.Identity;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
+using WorkloadProfiles.Kafka.Local;
 
 namespace WorkloadProfiles.Explorer.Tests;
 
 /// <summary>"Allow" on a drift signal: the signal's drift context, and a suppression scoped to the image, the drifted
-/// node and the ancestry's signatures, published like an accepted suggestion.</summary>
-[Collection(ExplorerCollection.Name)]
-public sealed class DriftAllowTests(ExplorerFixture fixture)
+/// node and the ancestry's signatures, published like an accepted suggestion. Its own warehouse and broker: the shared
+/// fixture's signal lists stay as other tests expect them.</summary>
+public sealed class DriftAllowTests : IAsyncLifetime
 {
+    private readonly ClickHouseDatabase _database = new(LocalClickHouse.ConnectionString, $"wp_drift_{Guid.NewGuid():N}"[..24]);
+    private LocalKafkaBroker _broker = null!;
+    private WebApplication _app = null!;
+    private Uri _address = null!;
+
+    public async Task InitializeAsync()
+    {
+        await LocalClickHouse.EnsureRunningAsync();
+        await _database.DropIfExistsAsync();
+        await new Migrator(_database).MigrateAsync();
+        _broker = LocalKafkaBroker.Start(new LocalKafkaBrokerOptions());
+        (_app, _address) = await ExplorerFixture.StartExplorerAsync(LocalClickHouse.ConnectionStringFor(_database.Name), _broker.BootstrapServers);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _broker.Dispose();
+        await _database.DropIfExistsAsync();
+        _database.Dispose();
+    }
+
+    private HttpClient Client(string? user = null)
+    {
+        var client = new HttpClient { BaseAddress = _address, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ExplorerFixture.Token);
+        if (user is not null) client.DefaultRequestHeaders.Add("X-WP-User", user);
+        return client;
+    }
+
     private const string Image = "registry.example/drift-allow";
     private const string Tag = "3.1";
 
@@ -53,9 +89,9 @@ public sealed class DriftAllowTests(ExplorerFixture fixture)
     {
         var signalId = $"sig-drift-{Guid.NewGuid():N}"[..24];
         var (profile, drift, overflow) = Scenario(signalId);
-        await fixture.Database.InsertAsync(ProfilesTable.Table, [ProfilesTable.Row(profile)]);
-        await fixture.Database.InsertAsync(ProfileNodesTable.Table, ProfileNodesTable.Rows(profile));
-        await fixture.Database.InsertAsync(EnrichedSignalsTable.Table, [EnrichedSignalsTable.Row(drift), EnrichedSignalsTable.Row(overflow)]);
+        await _database.InsertAsync(ProfilesTable.Table, [ProfilesTable.Row(profile)]);
+        await _database.InsertAsync(ProfileNodesTable.Table, ProfileNodesTable.Rows(profile));
+        await _database.InsertAsync(EnrichedSignalsTable.Table, [EnrichedSignalsTable.Row(drift), EnrichedSignalsTable.Row(overflow)]);
 
         var detail = await GetJsonAsync($"/api/signals/{signalId}");
         Assert.Equal(JsonValueKind.Null, detail.GetProperty("suggestion").ValueKind);
@@ -66,10 +102,10 @@ public sealed class DriftAllowTests(ExplorerFixture fixture)
         var expectedId = Suppression.MakeId(DriftRules.Dns, Image, node, signatures);
         Assert.Equal(expectedId, context.GetProperty("allowSuppressionId").GetString());
 
-        using var client = fixture.Client(user: "erin.sre");
+        using var client = Client(user: "erin.sre");
         var response = await client.PostAsJsonAsync("/api/suppressions", new { signalId });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var (_, record) = await fixture.ConsumeSuppressionAsync(s => s.Id == expectedId && !s.Removed, TimeSpan.FromSeconds(30));
+        var (_, record) = await ExplorerFixture.ConsumeSuppressionAsync(_broker.BootstrapServers, s => s.Id == expectedId && !s.Removed, TimeSpan.FromSeconds(30));
         Assert.Equal(DriftRules.Dns, record.RuleId);
         Assert.Equal(Image, record.ImageName);
         Assert.Equal(node, record.NodeId);
@@ -85,7 +121,7 @@ public sealed class DriftAllowTests(ExplorerFixture fixture)
 
     private async Task<JsonElement> GetJsonAsync(string path)
     {
-        using var client = fixture.Client();
+        using var client = Client();
         var response = await client.GetAsync(path);
         Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return await response.Content.ReadFromJsonAsync<JsonElement>();

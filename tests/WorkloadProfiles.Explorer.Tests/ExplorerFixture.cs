@@ -68,11 +68,15 @@ public sealed class ExplorerFixture : IAsyncLifetime
     }
 
     /// <summary>Reads wp.suppressions from the beginning until a record matches, as the rules engine would see it.</summary>
-    public async Task<(string Key, Suppression Value)> ConsumeSuppressionAsync(Func<Suppression, bool> match, TimeSpan timeout)
+    public Task<(string Key, Suppression Value)> ConsumeSuppressionAsync(Func<Suppression, bool> match, TimeSpan timeout) =>
+        ConsumeSuppressionAsync(Broker.BootstrapServers, match, timeout);
+
+    /// <summary>As <see cref="ConsumeSuppressionAsync(Func{Suppression, bool}, TimeSpan)"/>, on any broker.</summary>
+    public static async Task<(string Key, Suppression Value)> ConsumeSuppressionAsync(string bootstrapServers, Func<Suppression, bool> match, TimeSpan timeout)
     {
         var config = new ConsumerConfig
         {
-            BootstrapServers = Broker.BootstrapServers,
+            BootstrapServers = bootstrapServers,
             GroupId = LocalKafkaBrokerFixture.UniqueName("explorer-test"),
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = false,

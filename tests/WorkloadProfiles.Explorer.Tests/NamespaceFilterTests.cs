@@ -6,8 +6,8 @@ namespace WorkloadProfiles.Explorer.Tests;
 
 /// <summary>
 /// The namespace filter of the signals view appears by itself once the warehouse records namespaces: a database migrated
-/// up to 005 has no orchestrator_namespace column and offers none; migration 006 adds it, and then namespaces are offered
-/// and filter.
+/// up to 005 has no orchestrator_namespace column and offers none; migration 007 adds it (and the migrator re-creates the
+/// enriched_signals_latest view with it), and then namespaces are offered and filter.
 /// </summary>
 public sealed class NamespaceFilterTests : IAsyncLifetime
 {

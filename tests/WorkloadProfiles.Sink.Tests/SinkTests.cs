@@ -58,8 +58,8 @@ public sealed class SinkTests(LocalKafkaBrokerFixture broker) : IClassFixture<Lo
         await Poll.UntilAsync(() => sink.Metrics.RecordsWritten >= records, Timeout, "records written");
 
         var profiles = await RunQueryAsync(harness, "01_profiles_by_image.sql");
-        var snapshots = await RunQueryAsync(harness, "05_profile_snapshots.sql");
-        var diff = await RunQueryAsync(harness, "06_version_diff.sql");
+        var snapshots = await RunQueryAsync(harness, "05_profile_snapshots.sql", ("param_image", "nginx"), ("param_version", "1.26"));
+        var diff = await RunQueryAsync(harness, "06_version_diff.sql", ("param_image", "nginx"), ("param_old_version", "1.26"), ("param_new_version", "1.27"));
 
         Assert.Equal(["nginx 1.26 Stable", "nginx 1.27 Learning", "redis 7.2 Stable"],
             profiles.Select(r => $"{r["image_name"]} {r["image_tag"]} {r["status"]}"));
@@ -151,9 +151,10 @@ public sealed class SinkTests(LocalKafkaBrokerFixture broker) : IClassFixture<Lo
         return counts;
     }
 
-    private static async Task<IReadOnlyList<Dictionary<string, JsonElement>>> RunQueryAsync(SinkHarness harness, string file)
+    private static async Task<IReadOnlyList<Dictionary<string, JsonElement>>> RunQueryAsync(SinkHarness harness, string file,
+        params (string Name, string Value)[] parameters)
     {
-        var sql = await File.ReadAllTextAsync(Path.Combine(LocalClickHouse.RepositoryRoot, "sql", "queries", file));
+        var sql = AnalystQuery.WithParameters(await File.ReadAllTextAsync(Path.Combine(LocalClickHouse.RepositoryRoot, "sql", "queries", file)), parameters);
         return await harness.Database.QueryListAsync<Dictionary<string, JsonElement>>(Assert.Single(SqlScript.Split(sql)));
     }
 }

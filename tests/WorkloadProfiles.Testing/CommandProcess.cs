@@ -16,6 +16,7 @@ public sealed partial class CommandProcess : IAsyncDisposable
     readonly Process _process;
     readonly ConcurrentQueue<string> _output = new();
     readonly ConcurrentQueue<string> _error = new();
+    bool _disposed;
 
     CommandProcess(Process process) => _process = process;
 
@@ -97,6 +98,8 @@ public sealed partial class CommandProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

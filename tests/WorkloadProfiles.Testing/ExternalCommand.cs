@@ -8,7 +8,16 @@ public sealed record CommandResult(int ExitCode, string Output, string Error);
 /// <summary>Runs a program to completion, feeding it standard input: for tools like kcat that tests use as a separate client.</summary>
 public static class ExternalCommand
 {
-    public static async Task<CommandResult> RunAsync(string program, IEnumerable<string> arguments, IEnumerable<string> input, TimeSpan timeout)
+    public static Task<CommandResult> RunAsync(string program, IEnumerable<string> arguments, IEnumerable<string> input, TimeSpan timeout) =>
+        RunAsync(program, arguments, input, timeout, environment: null, workingDirectory: null);
+
+    /// <param name="environment">
+    /// Variables to set; when given, the <c>WP_</c> settings of the machine running the tests are removed first, so only
+    /// these reach the program.
+    /// </param>
+    /// <param name="workingDirectory">Where the program runs; null = the tests' own.</param>
+    public static async Task<CommandResult> RunAsync(string program, IEnumerable<string> arguments, IEnumerable<string> input, TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment, string? workingDirectory)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -16,10 +25,17 @@ public static class ExternalCommand
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (environment is not null)
+        {
+            foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("WP_", StringComparison.Ordinal)).ToList()) start.Environment.Remove(name);
+            foreach (var (name, value) in environment) start.Environment[name] = value;
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");

@@ -16,13 +16,9 @@ internal sealed class ProfileActivityReader(ClickHouseDatabase database)
         return database.QueryListAsync<SnapshotPointRow>(
             $"""
             SELECT window_start_us, container_id
-            FROM snapshots FINAL
+            FROM snapshots_latest
             WHERE {scope}
-              AND snapshot_id IN
-              (
-                  SELECT arrayJoin(snapshot_ids)
-                  FROM (SELECT snapshot_ids FROM profiles WHERE {scope} ORDER BY revision DESC LIMIT 1)
-              )
+              AND snapshot_id IN (SELECT arrayJoin(snapshot_ids) FROM profiles_latest WHERE {scope})
             ORDER BY window_start_us
             LIMIT {Number((long)MaxRows)}
             """, cancellationToken);
@@ -33,7 +29,7 @@ internal sealed class ProfileActivityReader(ClickHouseDatabase database)
         database.QueryListAsync<NodePointRow>(
             $"""
             SELECT toString(kind) AS node_kind, first_seen_us AS seen_us
-            FROM profile_nodes FINAL
+            FROM profile_nodes_latest
             WHERE {Scope(image, tag)}
             ORDER BY first_seen_us
             LIMIT {Number((long)limit)}
@@ -44,7 +40,7 @@ internal sealed class ProfileActivityReader(ClickHouseDatabase database)
         database.QueryListAsync<CommonalityCountRow>(
             $"""
             SELECT toString(kind) AS node_kind, toUInt8(least(floor(commonality * 10 + 1e-9), 9)) AS decile, count() AS nodes
-            FROM profile_nodes FINAL
+            FROM profile_nodes_latest
             WHERE {Scope(image, tag)}
             GROUP BY node_kind, decile
             """, cancellationToken);
@@ -53,7 +49,7 @@ internal sealed class ProfileActivityReader(ClickHouseDatabase database)
     public async Task<SignalSpanRow> SignalSpanAsync(string image, string tag, CancellationToken cancellationToken)
     {
         var rows = await database.QueryListAsync<SignalSpanRow>(
-            $"SELECT count() AS signals, min(timestamp_us) AS first_us, max(timestamp_us) AS last_us FROM enriched_signals FINAL WHERE {Scope(image, tag)}",
+            $"SELECT count() AS signals, min(timestamp_us) AS first_us, max(timestamp_us) AS last_us FROM enriched_signals_latest WHERE {Scope(image, tag)}",
             cancellationToken);
         return rows.Count == 0 ? new SignalSpanRow(0, 0, 0) : rows[0];
     }
@@ -63,7 +59,7 @@ internal sealed class ProfileActivityReader(ClickHouseDatabase database)
         database.QueryListAsync<BucketCountRow>(
             $"""
             SELECT intDiv(timestamp_us - {Number(startUs)}, {Number(bucketUs)}) AS bucket, count() AS total
-            FROM enriched_signals FINAL
+            FROM enriched_signals_latest
             WHERE {Scope(image, tag)} AND timestamp_us >= {Number(startUs)}
             GROUP BY bucket
             ORDER BY bucket

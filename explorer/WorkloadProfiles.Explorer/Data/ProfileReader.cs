@@ -4,22 +4,20 @@ using static WorkloadProfiles.ClickHouse.ClickHouseLiteral;
 namespace WorkloadProfiles.Explorer.Data;
 
 /// <summary>
-/// Reads profiles, their nodes, snapshots and the container inventory. Tables are ReplacingMergeTrees, so each query
-/// either picks the greatest revision explicitly (<c>LIMIT 1 BY</c>) or reads <c>FINAL</c>. Every value in the SQL text
+/// Reads profiles, their nodes, snapshots and the container inventory from the <c>*_latest</c> views (one row per
+/// profile, node, snapshot, container; node ids as hex), the same the analyst queries read. Every value in the SQL text
 /// goes through <see cref="ClickHouseLiteral"/>.
 /// </summary>
 internal sealed class ProfileReader(ClickHouseDatabase database)
 {
-    // The latest revision of every image@version; the subquery keeps the columns the callers need.
+    // The latest revision of every image@version, with the columns the callers need.
     private const string LatestProfiles =
         """
         SELECT image_name, image_tag, revision, status, snapshot_count, container_count, host_count, node_count,
                rejected_snapshots, duplicate_snapshots, commonality, first_processed_us, last_updated_us, stable_since_us,
                snapshot_ids, host_names, dropped_nodes
-        FROM profiles
+        FROM profiles_latest
         {0}
-        ORDER BY revision DESC
-        LIMIT 1 BY image_name, image_tag
         """;
 
     // Aggregate aliases must differ from column names: ClickHouse substitutes aliases, so "max(x) AS x" would nest max
@@ -59,7 +57,7 @@ internal sealed class ProfileReader(ClickHouseDatabase database)
             SELECT node_id, parent_id, kind, key, ancestry, snapshot_count, container_count, event_count, commonality,
                    container_commonality, access, first_seen_us, last_seen_us, signatures, signature_snapshot_counts,
                    signature_commonalities, signatures_overflowed
-            FROM profile_nodes FINAL
+            FROM profile_nodes_latest
             WHERE image_name = {String(image)} AND image_tag = {String(tag)}
             ORDER BY depth, ancestry
             LIMIT {Number((long)limit)}
@@ -73,13 +71,9 @@ internal sealed class ProfileReader(ClickHouseDatabase database)
             $"""
             SELECT snapshot_id, container_id, host_name, window_start_us, window_end_us, event_count, node_count,
                    closed_by_exit, truncated, dropped_nodes, dropped_events
-            FROM snapshots FINAL
+            FROM snapshots_latest
             WHERE {scope}
-              AND snapshot_id IN
-              (
-                  SELECT arrayJoin(snapshot_ids)
-                  FROM (SELECT snapshot_ids FROM profiles WHERE {scope} ORDER BY revision DESC LIMIT 1)
-              )
+              AND snapshot_id IN (SELECT arrayJoin(snapshot_ids) FROM profiles_latest WHERE {scope})
             ORDER BY window_start_us, snapshot_id
             LIMIT {Number((long)limit)}
             """, cancellationToken);
@@ -91,7 +85,7 @@ internal sealed class ProfileReader(ClickHouseDatabase database)
             $"""
             SELECT container_id, name, image_name, image_tag, host_name, state, profiled, started_at_us, profiling_since_us,
                    orchestrator_namespace, orchestrator_pod_name, orchestrator_workload_kind, orchestrator_workload_name
-            FROM containers FINAL
+            FROM containers_latest
             WHERE image_name = {String(image)} AND state = 'Running'
             ORDER BY image_tag, host_name, container_id
             LIMIT 1000
@@ -102,7 +96,7 @@ internal sealed class ProfileReader(ClickHouseDatabase database)
     {
         var (groupBy, where) = image is null ? ("image_name", "") : ("image_tag", $"AND image_name = {String(image)}");
         var rows = await database.QueryListAsync<CountRow>(
-            $"SELECT {groupBy} AS group_key, count() AS total FROM containers FINAL WHERE state = 'Running' {where} GROUP BY {groupBy}",
+            $"SELECT {groupBy} AS group_key, count() AS total FROM containers_latest WHERE state = 'Running' {where} GROUP BY {groupBy}",
             cancellationToken);
         return rows.ToDictionary(r => r.GroupKey, r => r.Total, StringComparer.Ordinal);
     }
@@ -111,7 +105,7 @@ internal sealed class ProfileReader(ClickHouseDatabase database)
     public async Task<IReadOnlyDictionary<string, ulong>> SignalCountsAsync(string image, CancellationToken cancellationToken)
     {
         var rows = await database.QueryListAsync<CountRow>(
-            $"SELECT image_tag AS group_key, count() AS total FROM enriched_signals FINAL WHERE image_name = {String(image)} GROUP BY image_tag",
+            $"SELECT image_tag AS group_key, count() AS total FROM enriched_signals_latest WHERE image_name = {String(image)} GROUP BY image_tag",
             cancellationToken);
         return rows.ToDictionary(r => r.GroupKey, r => r.Total, StringComparer.Ordinal);
     }

@@ -1,6 +1,10 @@
+using System.Text.Json.Serialization;
+using WorkloadProfiles.ClickHouse;
+
 namespace WorkloadProfiles.Explorer.Data;
 
 // Rows as ClickHouse returns them (FORMAT JSONEachRow, snake_case columns bind to these names). UInt8 flags arrive as numbers.
+// They come from the *_latest views, which show node ids as 16 hex digits (HexNodeIdConverter reads them).
 
 internal sealed record ProfileRow(
     string ImageName,
@@ -34,8 +38,8 @@ internal sealed record ImageRow(
 internal sealed record CountRow(string GroupKey, ulong Total);
 
 internal sealed record NodeRow(
-    ulong NodeId,
-    ulong ParentId,
+    [property: JsonConverter(typeof(HexNodeIdConverter))] ulong NodeId,
+    [property: JsonConverter(typeof(HexNodeIdConverter))] ulong ParentId,
     string Kind,
     string Key,
     string[] Ancestry,
@@ -101,11 +105,11 @@ internal sealed record SignalRow(
     ulong ProfileSnapshotCount,
     double ProfileCommonality,
     byte BehaviourInProfile,
-    ulong? NodeId,
+    [property: JsonConverter(typeof(HexNodeIdConverter))] ulong? NodeId,
     double? NodeCommonality,
     double? NodeContainerCommonality,
     byte HasSuggestion,
-    ulong SuggestionNodeId,
+    [property: JsonConverter(typeof(HexNodeIdConverter))] ulong SuggestionNodeId,
     string SuggestionExpression,
     string SuggestionDescription,
     double EvidenceCommonality,
@@ -122,7 +126,7 @@ internal sealed record SignalRow(
     string OrchestratorPodName = "",
     string OrchestratorWorkloadKind = "",
     string OrchestratorWorkloadName = "",
-    ulong? ProfileClosestNodeId = null,
+    [property: JsonConverter(typeof(HexNodeIdConverter))] ulong? ProfileClosestNodeId = null,
     string ProfileClosestNodeKey = "",
     string[]? BehaviourSignatures = null);
 
@@ -130,7 +134,7 @@ internal sealed record SuppressionRow(
     string SuppressionId,
     string RuleId,
     string ImageName,
-    ulong NodeId,
+    [property: JsonConverter(typeof(HexNodeIdConverter))] ulong NodeId,
     string Expression,
     string Description,
     string CreatedBy,

@@ -13,8 +13,8 @@ internal enum SignalGroupSort
 
 /// <summary>
 /// The signals view: enriched signals grouped by (rule, image, behaviour node), with paging done by the server. Every
-/// query reads the latest enrichment of each signal (<c>FINAL</c>) and keeps its SQL here, so the view can move to other
-/// tables or views without touching the API.
+/// query reads the latest enrichment of each signal (<c>enriched_signals_latest</c>) and keeps its SQL here, so the view
+/// can move to other tables or views without touching the API.
 /// </summary>
 internal sealed class SignalGroupReader(ClickHouseDatabase database, TimeProvider clock)
 {
@@ -55,7 +55,7 @@ internal sealed class SignalGroupReader(ClickHouseDatabase database, TimeProvide
                    groupUniqArray(image_tag) AS image_tags,
                    argMax(signal_id, timestamp_us) AS latest_signal_id,
                    {(hasNamespace ? $"groupUniqArray({SignalColumns.Namespace})" : "emptyArrayString()")} AS namespaces
-            FROM enriched_signals FINAL
+            FROM enriched_signals_latest
             WHERE {where}
             GROUP BY {GroupKey}
             ORDER BY {order}, group_rule_id, group_image_name, profiled, behaviour_key
@@ -63,7 +63,7 @@ internal sealed class SignalGroupReader(ClickHouseDatabase database, TimeProvide
             """, cancellationToken);
         var totals = database.QueryListAsync<GroupTotalsRow>(
             $"""
-            SELECT uniqExact({GroupKey}) AS groups, count() AS signals FROM enriched_signals FINAL WHERE {where}
+            SELECT uniqExact({GroupKey}) AS groups, count() AS signals FROM enriched_signals_latest WHERE {where}
             """, cancellationToken);
         await Task.WhenAll(groups, totals);
         var total = totals.Result.Count == 0 ? new GroupTotalsRow(0, 0) : totals.Result[0];
@@ -77,12 +77,12 @@ internal sealed class SignalGroupReader(ClickHouseDatabase database, TimeProvide
         var rows = database.QueryListAsync<SignalRow>(
             $"""
             SELECT {SignalReader.Columns}
-            FROM enriched_signals FINAL
+            FROM enriched_signals_latest
             WHERE {where}
             ORDER BY timestamp_us DESC, signal_id
             LIMIT {Number((long)(page - 1) * pageSize)}, {Number((long)pageSize)}
             """, cancellationToken);
-        var total = database.ScalarTextAsync($"SELECT count() FROM enriched_signals FINAL WHERE {where}", cancellationToken);
+        var total = database.ScalarTextAsync($"SELECT count() FROM enriched_signals_latest WHERE {where}", cancellationToken);
         await Task.WhenAll(rows, total);
         return (rows.Result, ulong.Parse(total.Result.Trim(), System.Globalization.CultureInfo.InvariantCulture));
     }
@@ -96,7 +96,7 @@ internal sealed class SignalGroupReader(ClickHouseDatabase database, TimeProvide
         Task<IReadOnlyList<FacetRow>> Facet(string value, string label) => database.QueryListAsync<FacetRow>(
             $"""
             SELECT toString({value}) AS facet_value, toString(any({label})) AS facet_label, count() AS total
-            FROM enriched_signals FINAL
+            FROM enriched_signals_latest
             WHERE {where}
             GROUP BY {value}
             ORDER BY total DESC, facet_value
@@ -110,7 +110,7 @@ internal sealed class SignalGroupReader(ClickHouseDatabase database, TimeProvide
         return new SignalFacets(rules.Result, images.Result, severities.Result, namespaces.Result.Where(n => n.FacetValue.Length > 0).ToList());
     }
 
-    /// <summary>Whether <c>enriched_signals</c> has the namespace column; asked once a minute, so a new migration shows up.</summary>
+    /// <summary>Whether <c>enriched_signals_latest</c> has the namespace column; asked once a minute, so a new migration shows up.</summary>
     private async Task<bool> HasNamespaceAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -118,7 +118,7 @@ internal sealed class SignalGroupReader(ClickHouseDatabase database, TimeProvide
         var count = await database.ScalarTextAsync(
             $"""
             SELECT count() FROM system.columns
-            WHERE database = {String(database.Name)} AND table = 'enriched_signals' AND name = {String(SignalColumns.Namespace)}
+            WHERE database = {String(database.Name)} AND table = 'enriched_signals_latest' AND name = {String(SignalColumns.Namespace)}
             """, cancellationToken);
         var hasNamespace = count.Trim() != "0";
         schema = new SchemaProbe(hasNamespace, now);

@@ -17,7 +17,7 @@ internal sealed record SignalFilter(
     public const int MaxLimit = 1000;
 }
 
-/// <summary>Reads enriched signals (latest enrichment of each, <c>FINAL</c>), newest first.</summary>
+/// <summary>Reads enriched signals (the latest enrichment of each: <c>enriched_signals_latest</c>), newest first.</summary>
 internal sealed class SignalReader(ClickHouseDatabase database)
 {
     public const string Columns =
@@ -43,7 +43,7 @@ internal sealed class SignalReader(ClickHouseDatabase database)
         return database.QueryListAsync<SignalRow>(
             $"""
             SELECT {Columns}
-            FROM enriched_signals FINAL
+            FROM enriched_signals_latest
             WHERE {where}
             ORDER BY timestamp_us DESC, signal_id
             LIMIT {Number((long)filter.Limit)}
@@ -53,7 +53,7 @@ internal sealed class SignalReader(ClickHouseDatabase database)
     public async Task<SignalRow?> GetAsync(string signalId, CancellationToken cancellationToken)
     {
         var rows = await database.QueryListAsync<SignalRow>(
-            $"SELECT {Columns} FROM enriched_signals FINAL WHERE signal_id = {String(signalId)} LIMIT 1", cancellationToken);
+            $"SELECT {Columns} FROM enriched_signals_latest WHERE signal_id = {String(signalId)} LIMIT 1", cancellationToken);
         return rows.Count == 0 ? null : rows[0];
     }
 }

@@ -79,8 +79,10 @@ internal sealed record SignalScope
         if (Namespace is not null && hasNamespace) where.Append(" AND ").Append(SignalColumns.Namespace).Append(" = ").Append(String(Namespace));
         if (Behaviour is { } behaviour)
         {
-            where.Append(" AND ").Append(SignalColumns.Profiled).Append(" = ").Append(behaviour.Profiled ? "1" : "0")
-                .Append(" AND ").Append(SignalColumns.BehaviourKey).Append(" = ").Append(Number(behaviour.Value));
+            // A node compares as the view shows it; an unprofiled behaviour by the hash of its raw behaviour.
+            where.Append(behaviour.Profiled
+                ? $" AND node_id = {String(NodeIdentity.Format(behaviour.Value))}"
+                : $" AND isNull(node_id) AND {SignalColumns.RawBehaviourHash} = {Number(behaviour.Value)}");
         }
         return where.ToString();
     }
@@ -88,7 +90,7 @@ internal sealed record SignalScope
     private static long Micros(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
 }
 
-/// <summary>Column expressions over <c>enriched_signals</c> shared by the signals view's queries.</summary>
+/// <summary>Column expressions over <c>enriched_signals_latest</c> shared by the signals view's queries.</summary>
 internal static class SignalColumns
 {
     /// <summary>
@@ -100,9 +102,15 @@ internal static class SignalColumns
     /// <summary>1 when the signal was enriched against a profile (and so carries the node its behaviour maps to).</summary>
     public const string Profiled = "if(isNull(node_id), 0, 1)";
 
-    /// <summary>The node id, or a hash of the raw behaviour when there is no node (see <see cref="BehaviourKey"/>).</summary>
+    /// <summary>A hash of a signal's raw behaviour, which groups the signals enriched without a profile (and so a node).</summary>
+    public const string RawBehaviourHash = "cityHash64(toString(behaviour_kind), behaviour_process, behaviour_detail)";
+
+    /// <summary>
+    /// The node id (the view shows it as 16 hex digits; read back as the number), or <see cref="RawBehaviourHash"/> when
+    /// there is no node (see <see cref="BehaviourKey"/>).
+    /// </summary>
     public const string BehaviourKey =
-        "if(isNull(node_id), cityHash64(toString(behaviour_kind), behaviour_process, behaviour_detail), assumeNotNull(node_id))";
+        $"if(isNull(node_id), {RawBehaviourHash}, reinterpretAsUInt64(reverse(unhex(assumeNotNull(node_id)))))";
 
     /// <summary>Severity as a number (Info 1 … Critical 5), so groups sort and aggregate by it.</summary>
     public const string SeverityRank =

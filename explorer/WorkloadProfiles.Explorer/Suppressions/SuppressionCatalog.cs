@@ -7,7 +7,7 @@ using static WorkloadProfiles.ClickHouse.ClickHouseLiteral;
 namespace WorkloadProfiles.Explorer.Suppressions;
 
 /// <summary>
-/// The suppressions as the warehouse knows them (<c>suppressions FINAL</c>, fed by the sink from <c>wp.suppressions</c>),
+/// The suppressions as the warehouse knows them (<c>suppressions_latest</c>, fed by the sink from <c>wp.suppressions</c>),
 /// overlaid with the changes this explorer published itself: the sink lags the topic, and a user who just accepted a
 /// suggestion must see it at once. For each id, the record with the later change wins, as in the table.
 /// </summary>
@@ -46,7 +46,7 @@ internal sealed class SuppressionCatalog(ClickHouseDatabase database)
         """
         SELECT suppression_id, rule_id, image_name, node_id, expression, description, created_by, created_at_us, removed,
                removed_by, removed_at_us, from_signal_id, signatures
-        FROM suppressions FINAL
+        FROM suppressions_latest
         """;
 
     private static void Merge(Dictionary<string, Suppression> merged, Suppression candidate)

@@ -20,7 +20,7 @@ public sealed class SuppressionPublisher : IDisposable
     private readonly string topic;
     private readonly TimeSpan timeout;
 
-    public SuppressionPublisher(IOptions<ExplorerOptions> explorer, KafkaOptions kafka, AvroCodecs codecs)
+    public SuppressionPublisher(IOptions<ExplorerOptions> explorer, KafkaOptions kafka, AvroCodecs codecs, ILogger<SuppressionPublisher> logger)
     {
         var options = explorer.Value;
         topic = options.SuppressionsTopic;
@@ -31,7 +31,7 @@ public sealed class SuppressionPublisher : IDisposable
         config.EnableIdempotence ??= true;
         config.LingerMs ??= 0;
         config.MessageTimeoutMs ??= options.PublishTimeoutMs;
-        producer = new ProducerBuilder<string, byte[]>(config).Build();
+        producer = new ProducerBuilder<string, byte[]>(config).LogTo(logger).Build();
     }
 
     public string Topic => topic;

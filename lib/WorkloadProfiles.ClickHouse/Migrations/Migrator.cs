@@ -8,7 +8,11 @@ public sealed record MigrationReport(
     ServerVersion ServerVersion,
     IReadOnlyList<Migration> Applied,
     IReadOnlyList<Migration> AlreadyApplied,
-    IReadOnlyList<Migration> SkippedForServerVersion);
+    IReadOnlyList<Migration> SkippedForServerVersion)
+{
+    /// <summary>The <c>*_latest</c> views this run created or re-created (their table's columns changed).</summary>
+    public IReadOnlyList<string> ViewsRefreshed { get; init; } = [];
+}
 
 /// <summary>
 /// Brings a database to the latest schema: creates it if missing, applies every migration not yet recorded in
@@ -16,6 +20,7 @@ public sealed record MigrationReport(
 /// Safe to run repeatedly and from several processes: every statement is idempotent (CREATE … IF NOT EXISTS), and a
 /// migration recorded twice collapses in the ReplacingMergeTree. Production-only migrations whose minimum server
 /// version the server does not reach are skipped and not recorded, so they run once the server is upgraded.
+/// Last, the <see cref="LatestViews"/> are brought in line with the tables' columns.
 /// </summary>
 public sealed class Migrator
 {
@@ -30,6 +35,25 @@ public sealed class Migrator
         this.database = database;
         this.migrations = (migrations ?? Migration.LoadEmbedded()).OrderBy(m => m.Version).ToList();
         this.logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// The migrations this server should have and the database has not recorded (production-only ones the server is too
+    /// old for do not count); empty when the schema is current. For health checks: no DDL, no database creation.
+    /// </summary>
+    public async Task<IReadOnlyList<Migration>> PendingAsync(CancellationToken cancellationToken = default)
+    {
+        var serverVersion = await database.GetServerVersionAsync(cancellationToken);
+        var exists = await database.ScalarTextAsync(
+            $"SELECT count() FROM system.tables WHERE database = {ClickHouseLiteral.String(database.Name)} AND name = {ClickHouseLiteral.String(HistoryTable)}",
+            cancellationToken);
+        var recorded = exists.Trim() == "0"
+            ? new HashSet<int>()
+            : (await database.QueryListAsync<AppliedMigration>(
+                    $"SELECT version, argMax(checksum, applied_at) AS checksum FROM {ClickHouseLiteral.Identifier(HistoryTable)} GROUP BY version",
+                    cancellationToken))
+                .Select(m => m.Version).ToHashSet();
+        return migrations.Where(m => !recorded.Contains(m.Version) && (m.MinServerVersion is not { } minimum || serverVersion >= minimum)).ToList();
     }
 
     public async Task<MigrationReport> MigrateAsync(CancellationToken cancellationToken = default)
@@ -81,7 +105,8 @@ public sealed class Migrator
             await ApplyAsync(migration, cancellationToken);
             applied.Add(migration);
         }
-        return new MigrationReport(serverVersion, applied, alreadyApplied, skipped);
+        var views = await LatestViews.EnsureAsync(database, cancellationToken);
+        return new MigrationReport(serverVersion, applied, alreadyApplied, skipped) { ViewsRefreshed = views };
     }
 
     private async Task ApplyAsync(Migration migration, CancellationToken cancellationToken)

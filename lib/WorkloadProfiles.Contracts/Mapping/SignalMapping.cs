@@ -16,6 +16,7 @@ internal static class SignalMapping
         writer.WriteString(Required(s.SignalId, "signal_id"));
         writer.WriteString(Required(s.RuleId, "rule.id"));
         writer.WriteString(Required(s.RuleName, "rule.name"));
+        writer.WriteString(Required(s.RuleDescription, "rule.description"));
         WriteEnum(writer, (int)s.Severity, Severities, nameof(Severity));
         writer.WriteLong(s.TimestampUs);
         writer.WriteString(Required(s.Source, "source"));
@@ -35,6 +36,7 @@ internal static class SignalMapping
             SignalId = reader.ReadString(),
             RuleId = reader.ReadString(),
             RuleName = reader.ReadString(),
+            RuleDescription = reader.ReadString(),
             Severity = (Severity)ReadEnum(ref reader, SeveritySymbols, Severities, nameof(Severity)),
             TimestampUs = reader.ReadLong(),
             Source = reader.ReadString(),

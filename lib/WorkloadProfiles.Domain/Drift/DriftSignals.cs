@@ -22,8 +22,8 @@ public static class DriftSignals
     {
         ArgumentNullException.ThrowIfNull(finding);
         var note = $" — drift: {finding.Reason}; path {string.Join(" › ", finding.Path)}";
-        return SignalFactory.Create(Source, finding.RuleId, NameOf(finding.Kind), Severity.Medium, TagsOf(finding.Kind), e, container, hostName,
-            behaviour, finding.Image, note);
+        return SignalFactory.Create(Source, finding.RuleId, NameOf(finding.Kind), Description, Severity.Medium, TagsOf(finding.Kind), e, container,
+            hostName, behaviour, finding.Image, note);
     }
 
     /// <summary>Raised once per container and window when its drift reaches <paramref name="maxPerWindow"/>: what follows in
@@ -33,9 +33,14 @@ public static class DriftSignals
         ArgumentNullException.ThrowIfNull(finding);
         var note = string.Create(CultureInfo.InvariantCulture,
             $" — drift cap of {maxPerWindow} signals for this container in this window reached; further drift in the window is counted (wp_streams_drift_total{{outcome=\"over-cap\"}}), not signalled");
-        return SignalFactory.Create(Source, DriftRules.Overflow, "Drift cap reached", Severity.Medium, ["drift", "overflow"], e, container, hostName,
-            behaviour, finding.Image, note);
+        return SignalFactory.Create(Source, DriftRules.Overflow, "Drift cap reached", OverflowDescription, Severity.Medium, ["drift", "overflow"], e,
+            container, hostName, behaviour, finding.Image, note);
     }
+
+    private const string Description =
+        "The container did something its image's Stable profile never saw: a node (or, for an exec, arguments) outside every snapshot the profile learnt from.";
+    private const string OverflowDescription =
+        "The container reached its cap of drift signals for the window; further drift in the window is counted, not signalled.";
 
     private static string NameOf(NodeKind kind) => kind switch
     {

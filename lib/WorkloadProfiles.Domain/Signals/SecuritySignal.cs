@@ -59,6 +59,8 @@ public sealed record SecuritySignal
     public required string SignalId { get; init; }
     public required string RuleId { get; init; }
     public required string RuleName { get; init; }
+    /// <summary>rule.description: what the rule detects and why (empty when the source has none, e.g. a Falco alert).</summary>
+    public string RuleDescription { get; init; } = "";
     public Severity Severity { get; init; }
     public required long TimestampUs { get; init; }
     /// <summary>"rules" (the built-in engine), "drift" (behaviour a Stable profile never saw) or "falco".</summary>

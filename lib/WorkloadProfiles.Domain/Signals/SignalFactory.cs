@@ -59,7 +59,7 @@ public static class SignalFactory
 
     /// <param name="source">Who raised it: "rules", "drift", …</param>
     /// <param name="note">Appended to the message (e.g. why a behaviour is drift).</param>
-    public static SecuritySignal Create(string source, string ruleId, string ruleName, Severity severity, IReadOnlyList<string> tags,
+    public static SecuritySignal Create(string source, string ruleId, string ruleName, string ruleDescription, Severity severity, IReadOnlyList<string> tags,
         RawEvent e, ContainerRef container, string hostName, Behaviour behaviour, ProcessImage image, string? note = null)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -72,6 +72,7 @@ public static class SignalFactory
             SignalId = MakeId(ruleId, container.Id, e.TimestampUs, e.Pid, KeyOf(e)),
             RuleId = ruleId,
             RuleName = ruleName,
+            RuleDescription = ruleDescription,
             Severity = severity,
             TimestampUs = e.TimestampUs,
             Source = source,

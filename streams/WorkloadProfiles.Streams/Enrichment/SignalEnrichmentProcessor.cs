@@ -2,6 +2,7 @@ using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
 using WorkloadProfiles.Contracts;
+using WorkloadProfiles.Contracts.Json;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Kafka;
@@ -12,6 +13,7 @@ namespace WorkloadProfiles.Streams.Enrichment;
 /// <summary>
 /// <c>wp.signals</c> ⨝ <c>wp.profiles</c> → <c>wp.signals.enriched</c>: every signal gets its profile's context and, when
 /// <see cref="SuggestionMatcher"/> says so, a suppression suggestion; a signal with no profile passes through with none.
+/// The same record also goes to the JSON topic (<see cref="EnrichmentOptions.Json"/>, ECS by default) for SOC tools.
 /// </summary>
 /// <remarks>
 /// The profile side is kept in memory as <see cref="ProfileIndex"/>es (node id → node), built once per profile update;
@@ -179,6 +181,11 @@ internal sealed class SignalEnrichmentProcessor(EnrichmentOptions options, Pipel
         if (output.Send(key, PipelineTopics.EnrichedSignals.Name, codecs.EnrichedSignals, enriched, source))
         {
             metrics.Enriched.WithLabels(enriched.Profile is null ? "none" : "found", enriched.Suggestion is null ? "no" : "yes").Inc();
+            if (options.Json.Enabled)
+            {
+                // The SOC copy: one JSON line per enriched signal (Enrichment:JsonTopic, Enrichment:JsonFormat).
+                output.Send(key, options.Json.Topic, SignalJson.Serialize(enriched, options.Json), source);
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using WorkloadProfiles.Kafka;
 
 namespace WorkloadProfiles.Streams.Plumbing;
 
@@ -27,7 +28,7 @@ public sealed class ConsumerLagProbe : IDisposable
             BootstrapServers = bootstrapServers,
             GroupId = applicationId,
             EnableAutoCommit = false,
-        }).Build();
+        }).LogTo(log ?? NullLogger.Instance).Build();
         _topics = topics;
         _metrics = metrics;
         _log = log ?? NullLogger.Instance;

@@ -36,7 +36,7 @@ public sealed class StreamsMetrics
         Punctuations = factory.CreateCounter("wp_streams_punctuations_total", "Punctuator runs, per job.", "job");
         ProfileMerges = factory.CreateCounter("wp_streams_profile_merges_total", "Snapshots offered to a profile, by outcome.", "outcome");
         ProfilesStabilised = factory.CreateCounter("wp_streams_profiles_stabilised_total",
-            "Profiles that turned Stable through the time rule (wall-clock punctuator).");
+            "Profiles that turned Stable, by rule (snapshot-count: the snapshot threshold; time: the time since the first snapshot).", "rule");
         Signals = factory.CreateCounter("wp_streams_signals_total", "Signals produced, by source (rules, falco).", "source");
         FalcoContainers = factory.CreateCounter("wp_streams_falco_containers_total",
             "Falco alerts by how their container was named: mapped through the agents' inventory, or unknown to it (the alert's own id and image).", "source");

@@ -83,9 +83,15 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
         }
 
         var dropped = aggregate.DroppedNodes;
+        var wasLearning = aggregate.Status == ProfileStatus.Learning;
         var outcome = aggregate.Merge(snapshot, _context.WallClockTime * 1000);
         metrics.ProfileMerges.WithLabels(outcome.ToString()).Inc();
         metrics.ProfileDroppedNodes.Inc(aggregate.DroppedNodes - dropped);
+        if (wasLearning && aggregate.Status == ProfileStatus.Stable)
+        {
+            // A merge applies both rules: the count rule after applying, the time rule before (then the snapshot is rejected).
+            metrics.ProfilesStabilised.WithLabels(outcome == MergeOutcome.Applied ? StableRule.SnapshotCount : StableRule.Time).Inc();
+        }
         if (outcome == MergeOutcome.WrongProfile)
         {
             output.DeadLetter(source, "wrong-profile", $"Snapshot {snapshot.SnapshotId} does not belong to profile {key}.");
@@ -170,7 +176,7 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
         {
             if (aggregate.Status == ProfileStatus.Learning && aggregate.Tick(nowMs * 1000))
             {
-                metrics.ProfilesStabilised.Inc();
+                metrics.ProfilesStabilised.WithLabels(StableRule.Time).Inc();
                 Publish(key, aggregate, Source.At(PipelineTopics.Snapshots.Name, _context.Id.Partition, -1, key));
             }
         }
@@ -209,4 +215,11 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
 
         _store.Put(key, encoded);
     }
+}
+
+/// <summary>Which rule turned a profile Stable (label <c>rule</c> of <c>wp_streams_profiles_stabilised_total</c>).</summary>
+internal static class StableRule
+{
+    public const string SnapshotCount = "snapshot-count";
+    public const string Time = "time";
 }

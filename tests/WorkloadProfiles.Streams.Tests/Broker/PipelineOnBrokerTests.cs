@@ -1,7 +1,5 @@
 using Confluent.Kafka;
-using Prometheus;
 using Streamiz.Kafka.Net;
-using Streamiz.Kafka.Net.SerDes;
 using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Profiles;
@@ -9,7 +7,6 @@ using WorkloadProfiles.Domain.Signals;
 using WorkloadProfiles.Domain.Snapshots;
 using WorkloadProfiles.Kafka;
 using WorkloadProfiles.Kafka.Local;
-using WorkloadProfiles.Kafka.Streams;
 using WorkloadProfiles.Streams.Plumbing;
 using WorkloadProfiles.Streams.Tests.Topology;
 using WorkloadProfiles.Testing;
@@ -36,26 +33,7 @@ public sealed class PipelineOnBrokerTests(ITestOutputHelper output)
         {
             Enrichment = new EnrichmentOptions { Policy = new SuggestionPolicy { MinLearningSnapshots = 2 } },
         };
-        var pipeline = new PipelineTopology(options, codecs, new StreamsMetrics(Metrics.NewCustomRegistry()));
-        var config = LocalStreamsDefaults.ApplyTo(new StreamConfig<StringSerDes, ByteArraySerDes>
-        {
-            ApplicationId = LocalKafkaBrokerFixture.UniqueName("wp-it"),
-            BootstrapServers = broker.BootstrapServers,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            CommitIntervalMs = 200,
-            StateDir = Path.Combine(Path.GetTempPath(), LocalKafkaBrokerFixture.UniqueName("wp-it-state")),
-        });
-        using var stream = new KafkaStream(pipeline.Build(), config, new LocalBrokerKafkaSupplier(config, broker));
-        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        stream.StateChanged += (_, state) =>
-        {
-            if (state == KafkaStream.State.RUNNING)
-            {
-                running.TrySetResult();
-            }
-        };
-        await stream.StartAsync();
-        await running.Task.WaitAsync(Deadline);
+        using var stream = await RunningPipeline.StartAsync(broker, options, codecs, "wp-it", Deadline);
 
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build();
         async Task Send(RawEventBatch batch) => await producer.ProduceAsync(PipelineTopics.RawEvents.Name,

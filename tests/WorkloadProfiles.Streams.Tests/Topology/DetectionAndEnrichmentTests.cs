@@ -1,4 +1,7 @@
 using System.Text;
+using System.Text.Json;
+using WorkloadProfiles.Contracts;
+using WorkloadProfiles.Contracts.Json;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Identity;
 using WorkloadProfiles.Domain.Profiles;
@@ -261,4 +264,66 @@ public sealed class EnrichmentTests : IDisposable
         Assert.Equal("enrichment-job", Assert.Single(_h.DeadLetters()).Consumer);
         Assert.Single(Enriched());
     }
+
+    [Fact]
+    public void Every_enriched_signal_is_also_published_as_ecs_json_keyed_alike()
+    {
+        SendProfile(Profile(snapshots: 4));
+        SendSignal(ConfigRead());
+
+        var avro = Assert.Single(_h.Read(PipelineTopics.EnrichedSignals.Name, _h.Codecs.EnrichedSignals));
+        var json = Assert.Single(_h.Read(Topics.SignalsEnrichedJson));
+        Assert.Equal(avro.Key, json.Key);
+        using var document = JsonDocument.Parse(json.Value);
+        var ecs = document.RootElement;
+        Assert.Equal("sig-/etc/nginx/nginx.conf", ecs.GetProperty("event").GetProperty("id").GetString());
+        Assert.Equal("/etc/nginx/nginx.conf", ecs.GetProperty("file").GetProperty("path").GetString());
+        Assert.Equal(NodeIdentity.Format(avro.Value.Profile!.NodeId!.Value), ecs.GetProperty("workload_profile").GetProperty("node_id").GetString());
+        Assert.Equal(avro.Value.Suggestion!.Expression,
+            ecs.GetProperty("workload_profile").GetProperty("suggestion").GetProperty("expression").GetString());
+        Assert.Equal(1, _h.Counter(_h.Metrics.RecordsOut, "enrichment", Topics.SignalsEnrichedJson));
+    }
+
+    [Fact]
+    public void A_drift_signal_is_enriched_and_mapped_like_any_rule()
+    {
+        SendProfile(Profile(snapshots: 4));
+        SendSignal(ConfigRead("/etc/passwd") with { SignalId = "drift-1", RuleId = "wp.drift.file", RuleName = "Drift: file not in the profile" });
+
+        var json = Assert.Single(_h.Read(Topics.SignalsEnrichedJson));
+        using var document = JsonDocument.Parse(json.Value);
+        var ecs = document.RootElement;
+        Assert.Equal("wp.drift.file", ecs.GetProperty("rule").GetProperty("id").GetString());
+        Assert.False(ecs.GetProperty("workload_profile").GetProperty("behaviour_in_profile").GetBoolean());
+        Assert.False(ecs.GetProperty("workload_profile").TryGetProperty("suggestion", out _));
+    }
+}
+
+public sealed class EnrichmentJsonOptionsTests
+{
+    static SecuritySignal Signal => new()
+    {
+        SignalId = "s-1", RuleId = "wp.read-config", RuleName = "Config read", TimestampUs = Minutes(1), Source = "rules", Container = Web1,
+        Behaviour = new Behaviour { Kind = NodeKind.File, Ancestry = [new ProcessRef("/usr/sbin/nginx", ["nginx"])], FilePath = "/etc/hosts" },
+    };
+
+    static List<(string Key, byte[] Value)> Run(SignalJsonOptions json, string topic)
+    {
+        using var h = new TopologyHarness(new StreamsJobOptions { Jobs = StreamJobs.Enrichment, Enrichment = new EnrichmentOptions { Json = json } });
+        h.Pipe(PipelineTopics.Signals.Name, "nginx@1.27", h.Codecs.Signals.Serialize(Signal));
+        Assert.Single(h.Read(PipelineTopics.EnrichedSignals.Name));
+        return h.Read(topic);
+    }
+
+    [Fact]
+    public void The_topic_and_format_are_configurable()
+    {
+        var ocsf = Assert.Single(Run(new SignalJsonOptions { Topic = "soc.findings", Format = SignalJsonFormat.Ocsf }, "soc.findings"));
+        using var document = JsonDocument.Parse(ocsf.Value);
+        Assert.Equal(2004, document.RootElement.GetProperty("class_uid").GetInt32());
+    }
+
+    [Fact]
+    public void An_empty_topic_turns_the_json_output_off() =>
+        Assert.Empty(Run(new SignalJsonOptions { Topic = "" }, Topics.SignalsEnrichedJson));
 }

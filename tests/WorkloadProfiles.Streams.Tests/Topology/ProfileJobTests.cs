@@ -76,6 +76,7 @@ public sealed class ProfileJobTests : IDisposable
         var stable = published[199].Value;
         Assert.Equal(ProfileStatus.Stable, stable.Status);
         Assert.Equal(200, stable.SnapshotCount);
+        Assert.Equal(1, _h.Counter(_h.Metrics.ProfilesStabilised, "snapshot-count"));
 
         Send(Snapshot(Web1, 500, "/tmp/new-behaviour"));
 
@@ -86,6 +87,7 @@ public sealed class ProfileJobTests : IDisposable
         Assert.DoesNotContain(after.Nodes, n => n.Key.Contains("new-behaviour", StringComparison.Ordinal));
         Assert.Equal(stable.Nodes.Select(n => (n.Id, n.SnapshotCount)), after.Nodes.Select(n => (n.Id, n.SnapshotCount)));
         Assert.Equal(1, _h.Counter(_h.Metrics.ProfileMerges, nameof(MergeOutcome.RejectedStable)));
+        Assert.Equal(1, _h.Counter(_h.Metrics.ProfilesStabilised, "snapshot-count")); // a rejected snapshot does not count again
     }
 
     [Fact]
@@ -105,7 +107,8 @@ public sealed class ProfileJobTests : IDisposable
         Assert.Equal(ProfileStatus.Stable, stable.Value.Status);
         Assert.Equal(1, stable.Value.SnapshotCount);
         Assert.NotNull(stable.Value.StableSinceUs);
-        Assert.Equal(1, _h.Counter(_h.Metrics.ProfilesStabilised));
+        Assert.Equal(1, _h.Counter(_h.Metrics.ProfilesStabilised, "time"));
+        Assert.Equal(0, _h.Counter(_h.Metrics.ProfilesStabilised, "snapshot-count"));
     }
 
     [Fact]

@@ -1,13 +1,26 @@
 using Prometheus;
+using WorkloadProfiles.Operations;
 
 namespace WorkloadProfiles.Sink;
 
-/// <summary>Serves <see cref="SinkMetrics"/> as Prometheus metrics on <c>http://{address}:{port}/metrics</c>.</summary>
-internal sealed class SinkMetricsExporter : IDisposable
+/// <summary>
+/// The sink's <c>/healthz</c> (200 while it consumes, after the migrations) and <c>/metrics</c> (<see cref="SinkMetrics"/>
+/// as Prometheus metrics) on <c>Sink:MetricsAddress</c>:<c>Sink:MetricsPort</c> — for <c>wp-sink run</c> and the sink
+/// inside <c>wp-local</c> alike.
+/// </summary>
+public static class SinkPrometheus
 {
-    private readonly MetricServer server;
+    /// <summary>Starts the endpoint, or returns null when <c>Sink:MetricsPort</c> is 0.</summary>
+    public static async Task<OperationsServer?> StartAsync(ClickHouseSink sink, SinkOptions options, CancellationToken cancellationToken)
+    {
+        if (options.MetricsPort <= 0) return null;
+        return await OperationsServer.StartAsync(options.MetricsAddress, options.MetricsPort,
+            _ => Task.FromResult(sink.Consuming ? Health.Up("consuming") : Health.Down("starting: waiting for ClickHouse migrations and the consumer group")),
+            Registry(sink.Metrics), "Sink:MetricsAddress, Sink:MetricsPort", cancellationToken);
+    }
 
-    public SinkMetricsExporter(SinkMetrics metrics, string address, int port)
+    /// <summary>A registry whose gauges are copied from <paramref name="metrics"/> at scrape time.</summary>
+    public static CollectorRegistry Registry(SinkMetrics metrics)
     {
         var registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(registry);
@@ -32,9 +45,6 @@ internal sealed class SinkMetricsExporter : IDisposable
             abandoned.Set(metrics.BatchesAbandoned);
             lag.Set(metrics.Lag);
         });
-        server = new MetricServer(address, port, "metrics/", registry);
-        server.Start();
+        return registry;
     }
-
-    public void Dispose() => server.Dispose();
 }
