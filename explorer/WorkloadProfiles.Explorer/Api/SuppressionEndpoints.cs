@@ -34,9 +34,44 @@ internal static class SuppressionEndpoints
 
         var signal = await signals.GetAsync(signalId, cancellationToken);
         if (signal is null) return ProfileEndpoints.NotFound($"No signal has id '{signalId}'.");
-        if (signal.HasSuggestion == 0 && DriftAllowance.Of(signal) is { } allowance)
-            return await AllowAsync(signal, allowance, actor, catalog, publisher, clock, cancellationToken);
-        if (signal.HasSuggestion == 0)
+        var now = NowUs(clock);
+        Suppression suppression;
+        if (signal.HasSuggestion != 0)
+        {
+            var signatures = signal.SuggestionSignatures ?? [];
+            suppression = new Suppression
+            {
+                Id = Suppression.MakeId(signal.RuleId, signal.ImageName, signal.SuggestionNodeId, signatures),
+                RuleId = signal.RuleId,
+                ImageName = signal.ImageName,
+                NodeId = signal.SuggestionNodeId,
+                // Rebuilt from (image, node, signatures) rather than copied, so the scope is exactly what the suggestion covers.
+                Expression = SuggestionMatcher.Expression(signal.ImageName, signal.SuggestionNodeId, signatures.Length == 0 ? null : signatures),
+                Signatures = signatures,
+                Description = signal.SuggestionDescription,
+                CreatedBy = actor,
+                CreatedAtUs = now,
+                FromSignalId = signal.SignalId,
+            };
+        }
+        else if (DriftAllowance.Of(signal) is { } allowance)
+        {
+            // "Allow" on a drift signal: the same topic and audit fields as an accepted suggestion.
+            suppression = new Suppression
+            {
+                Id = allowance.SuppressionId,
+                RuleId = allowance.RuleId,
+                ImageName = allowance.ImageName,
+                NodeId = allowance.NodeId,
+                Expression = allowance.Expression,
+                Signatures = allowance.Signatures,
+                Description = $"allowed drift: {signal.BehaviourProcess} {signal.BehaviourKind} {signal.BehaviourDetail}".Trim(),
+                CreatedBy = actor,
+                CreatedAtUs = now,
+                FromSignalId = signal.SignalId,
+            };
+        }
+        else
         {
             return Results.Problem(
                 title: "No suppression suggestion",
@@ -44,50 +79,9 @@ internal static class SuppressionEndpoints
                 statusCode: StatusCodes.Status409Conflict);
         }
 
-        var signatures = signal.SuggestionSignatures ?? [];
-        var id = Suppression.MakeId(signal.RuleId, signal.ImageName, signal.SuggestionNodeId, signatures);
-        var existing = await catalog.FindAsync(id, cancellationToken);
+        // The same scope again is the same suppression (deterministic id), not a second one.
+        var existing = await catalog.FindAsync(suppression.Id, cancellationToken);
         if (existing is { Removed: false }) return Results.Ok(Views.Suppression(existing));
-
-        var suppression = new Suppression
-        {
-            Id = id,
-            RuleId = signal.RuleId,
-            ImageName = signal.ImageName,
-            NodeId = signal.SuggestionNodeId,
-            // Rebuilt from (image, node, signatures) rather than copied, so the scope is exactly what the suggestion covers.
-            Expression = SuggestionMatcher.Expression(signal.ImageName, signal.SuggestionNodeId, signatures.Length == 0 ? null : signatures),
-            Signatures = signatures,
-            Description = signal.SuggestionDescription,
-            CreatedBy = actor,
-            CreatedAtUs = NowUs(clock),
-            FromSignalId = signal.SignalId,
-        };
-        await publisher.PublishAsync(suppression, cancellationToken);
-        catalog.Remember(suppression);
-        return Results.Created($"/api/suppressions/{Uri.EscapeDataString(id)}", Views.Suppression(suppression));
-    }
-
-    /// <summary>"Allow" on a drift signal: the same suppression topic and audit fields as an accepted suggestion.</summary>
-    private static async Task<IResult> AllowAsync(SignalRow signal, DriftAllowance allowance, string actor, SuppressionCatalog catalog,
-        SuppressionPublisher publisher, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        var existing = await catalog.FindAsync(allowance.SuppressionId, cancellationToken);
-        if (existing is { Removed: false }) return Results.Ok(Views.Suppression(existing));
-
-        var suppression = new Suppression
-        {
-            Id = allowance.SuppressionId,
-            RuleId = allowance.RuleId,
-            ImageName = allowance.ImageName,
-            NodeId = allowance.NodeId,
-            Expression = allowance.Expression,
-            Signatures = allowance.Signatures,
-            Description = $"allowed drift: {signal.BehaviourProcess} {signal.BehaviourKind} {signal.BehaviourDetail}".Trim(),
-            CreatedBy = actor,
-            CreatedAtUs = NowUs(clock),
-            FromSignalId = signal.SignalId,
-        };
         await publisher.PublishAsync(suppression, cancellationToken);
         catalog.Remember(suppression);
         return Results.Created($"/api/suppressions/{Uri.EscapeDataString(suppression.Id)}", Views.Suppression(suppression));
