@@ -59,7 +59,7 @@ public sealed class DemoQueryTests(ITestOutputHelper output)
         try
         {
             var files = Directory.GetFiles(QueriesFolder, "*.sql").Order(StringComparer.Ordinal).ToList();
-            Assert.Equal(6, files.Count);
+            Assert.Equal(7, files.Count);
             var pending = files.ToHashSet();
             await Poll.UntilAsync(async () =>
             {

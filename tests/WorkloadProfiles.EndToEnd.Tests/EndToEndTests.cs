@@ -65,7 +65,10 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             Assert.True(profile.SnapshotCount >= StableSnapshots, $"Stable at {profile.SnapshotCount} snapshots");
             Assert.True(profile.SnapshotCount < StableSnapshots + 2 * 2, "Stable by the snapshot threshold, not later");
             Assert.InRange(profile.Commonality, 0.5, 1.0);
-            var nodes = await warehouse.NodesAsync();
+            // The sink writes a profile's row and its nodes' rows in two inserts: wait for the Stable revision's nodes.
+            IReadOnlyList<NodeRow> nodes = [];
+            await Until(async () => (nodes = await warehouse.NodesAsync(profile.LatestRevision)).Count > 0, "the Stable revision's nodes");
+            foreach (var node in nodes.OrderBy(n => n.Kind).ThenBy(n => n.Key)) output.WriteLine($"profile node {node}");
             Assert.Contains(nodes, n => n is { Kind: "process", Key: "/bin/busybox sh -c *", Commonality: >= 0.8 });
             Assert.Contains(nodes, n => n is { Kind: "process", Key: "/bin/busybox cat", Commonality: >= 0.8 });
             Assert.Contains(nodes, n => n is { Kind: "file", Key: "/etc/app.conf", Commonality: >= 0.8, ContainerCount: 2 });
@@ -100,12 +103,26 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             // either; both raise wp.drift.* signals, enriched, never suggested. Allowing the DNS drift in the explorer stops it,
             // while the process drift keeps coming in later windows (so the window did turn over).
             const string NewName = "telemetry-sync.example.org";
-            const string Odd = $"uname -a >/dev/null; nslookup {NewName} 127.0.0.1 >/dev/null 2>&1";
+            // A program the image never ran (busybox runs some applets without an exec; a copy under another name always
+            // execs), and a name it never resolved (nothing answers DNS here: the lookup's failure is expected).
+            const string Odd = $"cp /bin/busybox /tmp/probe; /tmp/probe uname -a >/dev/null; nslookup {NewName} 127.0.0.1 >/dev/null 2>&1; true";
             await pipeline.Workload.ExecAsync(fresh, Odd, CancellationToken.None);
             IReadOnlyList<DriftRow> drift = [];
-            await Until(async () => (drift = await warehouse.DriftAsync(fresh)).Any(d => d.RuleId == "wp.drift.dns" && d.BehaviourDetail == NewName)
-                && drift.Any(d => d.RuleId == "wp.drift.process" && d.BehaviourDetail.StartsWith("uname", StringComparison.Ordinal)),
-                "a DNS drift and a process drift of the new container");
+            try
+            {
+                await Until(async () => (drift = await warehouse.DriftAsync(fresh)).Any(d => d.RuleId == "wp.drift.dns" && d.BehaviourDetail == NewName)
+                    && drift.Any(d => d.RuleId == "wp.drift.process" && d.BehaviourDetail.StartsWith("/tmp/probe", StringComparison.Ordinal)),
+                    "a DNS drift and a process drift of the new container");
+            }
+            catch (TimeoutException)
+            {
+                // What the drift half of the snapshot job saw, for the failure report.
+                using var metrics = new HttpClient();
+                var text = await metrics.GetStringAsync(new Uri($"http://127.0.0.1:{overrides["Http:Port"]}/metrics"));
+                foreach (var line in text.Split('\n').Where(l => l.StartsWith("wp_streams_drift", StringComparison.Ordinal))) output.WriteLine(line);
+                foreach (var row in drift) output.WriteLine($"drift so far: {row}");
+                throw;
+            }
             Assert.All(drift, d => Assert.Equal(0, d.HasSuggestion));
             Assert.All(drift, d => Assert.StartsWith("drift signals are never suggested", d.NoSuggestionReason, StringComparison.Ordinal));
             var dnsDrift = drift.First(d => d.RuleId == "wp.drift.dns" && d.BehaviourDetail == NewName);
@@ -118,12 +135,12 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             }
 
             var allowedAtUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
-            var lastUname = drift.Where(d => d.RuleId == "wp.drift.process").Max(d => d.TimestampUs);
+            var lastProbe = drift.Where(d => d.RuleId == "wp.drift.process").Max(d => d.TimestampUs);
             await Until(async () =>
             {
                 await pipeline.Workload.ExecAsync(fresh, Odd, CancellationToken.None);
                 drift = await warehouse.DriftAsync(fresh);
-                return drift.Any(d => d.RuleId == "wp.drift.process" && d.TimestampUs > allowedAtUs + 1_000_000 && d.TimestampUs > lastUname);
+                return drift.Any(d => d.RuleId == "wp.drift.process" && d.TimestampUs > allowedAtUs + 1_000_000 && d.TimestampUs > lastProbe);
             }, "the process drift again in a later window, after the allow");
             Assert.DoesNotContain(drift, d => d.RuleId == "wp.drift.dns" && d.BehaviourDetail == NewName && d.TimestampUs > allowedAtUs + 5_000_000);
 

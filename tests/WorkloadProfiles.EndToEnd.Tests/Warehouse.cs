@@ -3,7 +3,7 @@ using WorkloadProfiles.ClickHouse;
 
 namespace WorkloadProfiles.EndToEnd.Tests;
 
-internal sealed record ProfileRow(string Status, long SnapshotCount, double Commonality);
+internal sealed record ProfileRow(string Status, long SnapshotCount, double Commonality, long LatestRevision);
 
 internal sealed record NodeRow(string Kind, string Key, double Commonality, long ContainerCount);
 
@@ -24,10 +24,12 @@ internal sealed class Warehouse(ClickHouseDatabase database, string image, strin
     public async Task<ProfileRow?> ProfileAsync() =>
         (await database.QueryListAsync<ProfileRow>(
             "SELECT argMax(status, revision) AS status, argMax(snapshot_count, revision) AS snapshot_count, " +
-            $"argMax(commonality, revision) AS commonality FROM profiles WHERE {Scope} GROUP BY image_name, image_tag")).SingleOrDefault();
+            $"argMax(commonality, revision) AS commonality, max(revision) AS latest_revision FROM profiles WHERE {Scope} GROUP BY image_name, image_tag")).SingleOrDefault();
 
-    public Task<IReadOnlyList<NodeRow>> NodesAsync() =>
-        database.QueryListAsync<NodeRow>($"SELECT kind, key, commonality, container_count FROM profile_nodes FINAL WHERE {Scope}");
+    /// <summary>The nodes of one profile revision (the sink writes every node of each revision it stores).</summary>
+    public Task<IReadOnlyList<NodeRow>> NodesAsync(long revision) =>
+        database.QueryListAsync<NodeRow>(
+            $"SELECT kind, key, commonality, container_count FROM profile_nodes WHERE {Scope} AND revision = {ClickHouseLiteral.Number(revision)}");
 
     public async Task<SignalRow?> SuggestedSignalAsync(string rule, string? containerId = null) =>
         (await database.QueryListAsync<SignalRow>(

@@ -253,7 +253,7 @@ internal sealed partial class PipelineProcesses : IAsyncDisposable
             }
         }
 
-        [GeneratedRegex(@"^wp-streams started|Sink consuming")]
+        [GeneratedRegex(@"^wp-streams ready|^wp-sink ready")]
         private static partial Regex Ready();
     }
 }

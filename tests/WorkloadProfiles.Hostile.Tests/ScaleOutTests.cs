@@ -55,7 +55,7 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
                 members.Add(Start(broker, application, Path.Combine(work, $"instance-{i}")));
             }
 
-            await Poll.UntilAsync(() => members.All(m => m.Process.HasExited || m.Process.Output.Any(l => l.StartsWith("wp-streams started", StringComparison.Ordinal))),
+            await Poll.UntilAsync(() => members.All(m => m.Process.HasExited || m.Process.Output.Any(l => l.StartsWith("wp-streams ready", StringComparison.Ordinal))),
                 Deadline, "the instances to start");
             using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, EnableIdempotence = true }).Build();
             var records = workload.Records;
