@@ -124,7 +124,11 @@ public sealed class CaptureScopeTests(ITestOutputHelper output)
         });
 
         // Every container stops; all their batches are processed; snapshots exist for the profiled container only.
-        foreach (var id in all) await workload.RemoveContainerAsync(id, CancellationToken.None);
+        // The profiled one stops last: a slot freed while a Learning container still runs rotates to it (by design),
+        // and that container would then rightly form a snapshot of its own.
+        foreach (var id in unprofiled) await workload.RemoveContainerAsync(id, CancellationToken.None);
+        await Until(() => unprofiled.All(exited.Contains), "the exit of every unprofiled container on wp.events.raw");
+        await workload.RemoveContainerAsync(profiled, CancellationToken.None);
         await Until(() => all.All(exited.Contains), "the exit of every container on wp.events.raw");
         await Until(() => snapshots.Any(s => s.Container.Id == profiled), "the profiled container's snapshot");
         await Poll.UntilAsync(() => AllProcessed(broker.BootstrapServers, application), Deadline, "wp-streams to commit every raw batch");
