@@ -24,4 +24,28 @@ command.SetAction(bench, (parse, _, _) => PipelineBenchmark.RunAsync(
     parse.GetValue(jobs) is { } selected ? StreamsHostSettings.ParseJobs(selected) : StreamJobs.Snapshots | StreamJobs.Detection));
 command.Root.Add(bench);
 
+var seconds = ServiceCommand.NumberOption<double>("--seconds", "Seconds of steady input per rate (default 20)");
+var warmUp = ServiceCommand.NumberOption<double>("--warm-up", "Seconds of input at 1,000 signals/s before the measured rates, not reported (default 5)");
+var rates = new Option<string?>("--rates") { Description = "Signals per second to measure, comma-separated (default 0,10,1000,10000; 0 measures wp-streams idle)" };
+var containers = ServiceCommand.NumberOption<int>("--containers", "Containers the batches come from (default 64)");
+var images = ServiceCommand.NumberOption<int>("--images", "Images of those containers, one seeded profile each (default 8)");
+var childEnvironment = new Option<string[]>("--child-env")
+{
+    Description = "NAME=VALUE set in the environment of the wp-streams under test, e.g. WP_Streams__PollMs=100 (repeatable)",
+    AllowMultipleArgumentsPerToken = false,
+};
+var latencyBench = new Command("latency-bench",
+    "Raw batch produced -> enriched signal read, p50/p99/max at steady rates, with wp-streams running as a child process (BENCH.md)")
+{
+    seconds, warmUp, rates, containers, images, childEnvironment,
+};
+command.SetAction(latencyBench, (parse, _, _) => LatencyBenchmark.RunAsync(new LatencyBenchmark.Options(
+    parse.GetValue(seconds) ?? 20,
+    parse.GetValue(warmUp) ?? 5,
+    [.. (parse.GetValue(rates) ?? "0,10,1000,10000").Split(',').Select(r => int.Parse(r, System.Globalization.CultureInfo.InvariantCulture))],
+    parse.GetValue(containers) ?? 64,
+    parse.GetValue(images) ?? 8,
+    [.. (parse.GetValue(childEnvironment) ?? []).Select(e => e.Split('=', 2)).Select(kv => (kv[0], kv.Length > 1 ? kv[1] : ""))])));
+command.Root.Add(latencyBench);
+
 return await command.InvokeAsync(args);
