@@ -122,6 +122,87 @@ internal static class LatencyBenchmark
         }
     }
 
+    /// <summary>
+    /// <c>latency-bench --agent-flush --bootstrap HOST:PORT [--seconds N]</c>: the agent's side, from a live sensor (bench/agent/flush-latency.sh
+    /// runs the agent and the load): reads <c>wp.events.raw</c> from now on for N seconds and reports, over every event,
+    /// the time from the kernel event to its batch being produced (the record's timestamp, which librdkafka stamps when the
+    /// agent hands the batch over; millisecond resolution).
+    /// </summary>
+    public static int AgentFlush(string bootstrap, TimeSpan duration)
+    {
+        var codecs = PipelineCodecs.From(AvroCodecs.Default);
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "flush-bench-" + Guid.NewGuid().ToString("N")[..8],
+            AutoOffsetReset = AutoOffsetReset.Latest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(PipelineTopics.RawEvents.Name);
+        var waitsMs = new List<double>();
+        var oldestMs = new List<double>();
+        long batches = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not { IsPartitionEOF: false } record) continue;
+            var producedUs = record.Message.Timestamp.UnixTimestampMs * 1000;
+            var batch = codecs.Batches.Deserialize(record.Message.Value);
+            batches++;
+            // Events the agent read from /proc when a container appeared are as old as the process: not flush latency.
+            var live = batch.Events.Where(e => !e.Rescan && e.Kind != EventKind.ContainerExit).Select(e => (producedUs - e.TimestampUs) / 1000.0).ToList();
+            waitsMs.AddRange(live);
+            if (live.Count > 0) oldestMs.Add(live.Max());
+        }
+
+        consumer.Close();
+        waitsMs.Sort();
+        oldestMs.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{batches:N0} batches, {waitsMs.Count:N0} events in {duration.TotalSeconds:0} s ({waitsMs.Count / duration.TotalSeconds:N0}/s); " +
+            $"kernel event -> batch produced: p50 {Percentile(waitsMs, 0.5):N0} ms, p99 {Percentile(waitsMs, 0.99):N0} ms, max {Percentile(waitsMs, 1):N0} ms; " +
+            $"oldest event of a batch: p50 {Percentile(oldestMs, 0.5):N0} ms, p99 {Percentile(oldestMs, 0.99):N0} ms"));
+        return waitsMs.Count > 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>latency-bench --live --bootstrap HOST:PORT [--seconds N]</c>: kernel event → enriched signal end to end, with a live agent and
+    /// <c>wp-streams</c> running (bench/agent/flush-latency.sh starts them and a container that runs shells): reads
+    /// <c>wp.signals.enriched</c> from now on for N seconds; latency = time read − the signal's kernel event time.
+    /// </summary>
+    public static int LiveSignals(string bootstrap, TimeSpan duration)
+    {
+        var codecs = PipelineCodecs.From(AvroCodecs.Default);
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "live-bench-" + Guid.NewGuid().ToString("N")[..8],
+            AutoOffsetReset = AutoOffsetReset.Latest,
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 5,
+        }).Build();
+        consumer.Subscribe(PipelineTopics.EnrichedSignals.Name);
+        var latencyMs = new List<double>();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not { IsPartitionEOF: false } record) continue;
+            var readUs = NowUs();
+            latencyMs.Add((readUs - codecs.EnrichedSignals.Deserialize(record.Message.Value).Signal.TimestampUs) / 1000.0);
+        }
+
+        consumer.Close();
+        latencyMs.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{latencyMs.Count:N0} enriched signals in {duration.TotalSeconds:0} s ({latencyMs.Count / duration.TotalSeconds:N0}/s); kernel event -> " +
+            $"enriched signal read: p50 {Percentile(latencyMs, 0.5):N0} ms, p99 {Percentile(latencyMs, 0.99):N0} ms, max {Percentile(latencyMs, 1):N0} ms"));
+        return latencyMs.Count > 0 ? 0 : 1;
+    }
+
+    /// <summary>The q-quantile of sorted values (nearest rank); NaN for none.</summary>
+    static double Percentile(List<double> sorted, double q) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+
     static Run NewRun(List<Run> runs, int index, int rate)
     {
         var run = new Run(index, rate);
@@ -226,12 +307,11 @@ internal static class LatencyBenchmark
     {
         var cpu = string.Create(CultureInfo.InvariantCulture, $"{run.StreamsCpu.TotalSeconds / run.Wall.TotalSeconds,8:P0} of a core");
         if (run.Produced == 0) return $"{"0 (idle)",16} | {"",9} | {"",7} | {"",20} | {"",6} | {"",6} | {"",6} | {"",4} | {cpu}";
-        double[] sorted;
+        List<double> sorted;
         lock (run.LatencyMs) sorted = [.. run.LatencyMs.Order()];
-        var p = (double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
         return string.Create(CultureInfo.InvariantCulture,
             $"{run.Rate,16:N0} | {run.ProducedBatches / run.Wall.TotalSeconds,9:N0} | {run.Produced,7:N0} | {(double)run.ReceivedWhileProducing / run.Produced,20:P1} | " +
-            $"{p(0.50),6:N0} | {p(0.99),6:N0} | {(sorted.Length == 0 ? double.NaN : sorted[^1]),6:N0} | {run.Produced - run.Received,4:N0} | {cpu}");
+            $"{Percentile(sorted, 0.50),6:N0} | {Percentile(sorted, 0.99),6:N0} | {Percentile(sorted, 1),6:N0} | {run.Produced - run.Received,4:N0} | {cpu}");
     }
 
     /// <summary>
