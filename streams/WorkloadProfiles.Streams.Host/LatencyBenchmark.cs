@@ -101,7 +101,7 @@ internal static class LatencyBenchmark
                     await Task.Delay(50);
                 }
 
-                if (streams.HasExited) throw new InvalidOperationException($"wp-streams exited with {streams.ExitCode}; log in {work.FullName}");
+                if (streams.HasExited) throw new InvalidOperationException($"wp-streams exited with {streams.ExitCode}: {LogTail(work.FullName)}");
                 Report(run);
             }
 
@@ -374,7 +374,7 @@ internal static class LatencyBenchmark
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         while (true)
         {
-            if (streams.HasExited) throw new InvalidOperationException($"wp-streams exited with {streams.ExitCode}: {File.ReadAllText(Path.Combine(work, "wp-streams.log"))}");
+            if (streams.HasExited) throw new InvalidOperationException($"wp-streams exited with {streams.ExitCode}: {LogTail(work)}");
             if (DateTime.UtcNow > deadline) throw new TimeoutException("wp-streams did not become healthy within 2 minutes.");
             try
             {
@@ -392,6 +392,13 @@ internal static class LatencyBenchmark
     }
 
     // Its state directory is thrown away with the broker, so there is nothing to close cleanly.
+    // The work directory goes with the run, so a failure carries the child's last words itself.
+    static string LogTail(string work)
+    {
+        var lines = File.ReadAllLines(Path.Combine(work, "wp-streams.log"));
+        return string.Join(Environment.NewLine, lines.Skip(Math.Max(0, lines.Length - 20)));
+    }
+
     static void Stop(Process streams)
     {
         if (!streams.HasExited) streams.Kill(entireProcessTree: true);
