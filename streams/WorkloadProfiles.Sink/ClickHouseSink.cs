@@ -14,16 +14,27 @@ namespace WorkloadProfiles.Sink;
 /// Consumes <c>wp.snapshots</c>, <c>wp.profiles</c>, <c>wp.signals.enriched</c>, <c>wp.suppressions</c> and
 /// <c>wp.containers</c> and writes them to ClickHouse in batches.
 /// <list type="bullet">
+/// <item>One batch is inserted while the next is consumed, decoded and mapped (<see cref="BatchWrite"/>): at most one write
+/// in flight and one batch assembling, so memory stays bounded and batches are written and committed in order. A batch
+/// that is due while the previous one is still being written keeps filling up to its bounds.</item>
 /// <item>Offsets are committed only after the whole batch is inserted (or dead-lettered): at-least-once.</item>
 /// <item>Rows are idempotent (ReplacingMergeTree keys), so a replay or a retried batch never double counts after FINAL.</item>
-/// <item>While ClickHouse is down, the batch is retried with capped backoff, the partitions are paused and the consumer
-/// keeps polling so it stays in its group; nothing is lost and <see cref="SinkMetrics.Lag"/> grows.</item>
+/// <item>While ClickHouse is down, the batch is retried with capped backoff, the next one fills to its bounds, then the
+/// partitions are paused and the consumer keeps polling so it stays in its group; nothing is lost and
+/// <see cref="SinkMetrics.Lag"/> grows.</item>
 /// <item>Undecodable records and rows ClickHouse refuses go to <c>wp.deadletter</c> with the reason.</item>
 /// </list>
 /// </summary>
 public sealed class ClickHouseSink : IDisposable
 {
     private static readonly TimeSpan LagRefreshInterval = TimeSpan.FromSeconds(1);
+    /// <summary>Poll timeout while a write is in flight, so its commit follows it closely.</summary>
+    private static readonly TimeSpan WriteWaitPoll = TimeSpan.FromMilliseconds(5);
+    /// <summary>How long a rebalance waits for the batch being written before giving its partitions up uncommitted.</summary>
+    private static readonly TimeSpan RevokeGrace = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
+    /// <summary>Paused this long (ClickHouse is slow or down), the lag is measured with ListOffsets, not fetched watermarks.</summary>
+    private static readonly TimeSpan StaleWatermarks = TimeSpan.FromSeconds(5);
 
     private readonly KafkaOptions kafka;
     private readonly ClickHouseDatabase database;
@@ -34,7 +45,8 @@ public sealed class ClickHouseSink : IDisposable
     private readonly IProducer<byte[], byte[]> deadLetterProducer;
     private readonly DeadLetterPublisher deadLetters;
     private readonly SinkBatch batch = new();
-    private bool batchAbandoned;
+    private readonly CancellationTokenSource writesStopping = new();
+    private BatchWrite? write;
     private DateTime lagRefreshedUtc;
 
     /// <param name="deadLetters">Bound of the dead letters it writes (<c>DeadLetter:MaxBytes</c>); the default when null.</param>
@@ -84,8 +96,8 @@ public sealed class ClickHouseSink : IDisposable
         config.EnableAutoOffsetStore = false;
         config.AutoOffsetReset = AutoOffsetReset.Earliest;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetPartitionsRevokedHandler((_, revoked) => Abandon($"partitions revoked: {string.Join(", ", revoked)}"))
-            .SetPartitionsLostHandler((_, lost) => Abandon($"partitions lost: {string.Join(", ", lost)}"))
+            .SetPartitionsRevokedHandler((c, revoked) => Abandon(c, $"partitions revoked: {string.Join(", ", revoked)}", lost: false))
+            .SetPartitionsLostHandler((c, lost) => Abandon(c, $"partitions lost: {string.Join(", ", lost)}", lost: true))
             .SetErrorHandler((_, error) => logger.LogWarning("Kafka consumer error: {Error}", error))
             .LogTo(logger)
             .Build();
@@ -93,18 +105,44 @@ public sealed class ClickHouseSink : IDisposable
         Consuming = true;
         logger.LogInformation("Sink consuming {Topics} as group {Group} into ClickHouse database {Database}",
             string.Join(", ", topics.Keys), options.GroupId, database.Name);
+        var paused = false;
+        var pausedSinceUtc = DateTime.MinValue;
         try
         {
             var poll = TimeSpan.FromMilliseconds(Math.Clamp(options.LingerMs, 10, 100));
             while (!cancellationToken.IsCancellationRequested)
             {
-                var result = consumer.Consume(poll);
+                await CompleteWriteAsync(consumer, wait: false);
+                // A due batch that cannot go yet keeps growing up to its bounds: under load, batches get larger, not later.
+                if (write is null && batch.IsDue(options)) StartWrite();
+                if (write is not null && batch.IsFull(options))
+                {
+                    // Both buffers full (one batch being written, the next at its bound): stop fetching, but keep polling,
+                    // which keeps the consumer in its group through a long ClickHouse outage.
+                    if (!paused)
+                    {
+                        consumer.Pause(consumer.Assignment);
+                        pausedSinceUtc = DateTime.UtcNow;
+                    }
+                    paused = true;
+                    var stray = consumer.Consume(WriteWaitPoll);
+                    // A record fetched before the pause: rewind so it is consumed again once there is room.
+                    if (stray is { IsPartitionEOF: false }) consumer.Seek(stray.TopicPartitionOffset);
+                    // A pause of a write's length is ordinary back-pressure, and the fetched watermarks are still fresh.
+                    RefreshLag(consumer, paused: DateTime.UtcNow - pausedSinceUtc > StaleWatermarks);
+                    continue;
+                }
+                if (paused) consumer.Resume(consumer.Assignment);
+                paused = false;
+
+                // While a write is in flight, poll briefly so its completion (and commit) is not left waiting on an idle topic.
+                var result = consumer.Consume(write is null ? poll : WriteWaitPoll);
                 if (result is { IsPartitionEOF: false })
                 {
                     Metrics.Consumed();
                     batch.Add(await DecodeAsync(result, cancellationToken));
                 }
-                if (batch.IsDue(options)) await FlushAsync(consumer, cancellationToken);
+                if (write is null && batch.IsDue(options)) StartWrite();
                 RefreshLag(consumer, paused: false);
             }
         }
@@ -177,60 +215,37 @@ public sealed class ClickHouseSink : IDisposable
         return new PendingRecord(result, []);
     }
 
-    private async Task FlushAsync(IConsumer<byte[]?, byte[]?> consumer, CancellationToken cancellationToken)
-    {
-        batchAbandoned = false;
-        var paused = false;
-        try
-        {
-            var rejected = new List<(PendingRecord Record, string Detail)>();
-            foreach (var (table, rows) in batch.RowsByTable())
-            {
-                rejected.AddRange(await writer.WriteAsync(table, rows, WaitWhileUnavailable, cancellationToken));
-            }
-            foreach (var (record, detail) in rejected.DistinctBy(r => r.Record.Source.TopicPartitionOffset))
-            {
-                await deadLetters.PublishAsync(record.Source, DeadLetterPublisher.ClickHouseRejected, detail, cancellationToken);
-            }
-            Commit(consumer);
-            Metrics.BatchWritten(batch.RecordCount);
-            batch.Clear();
-        }
-        catch (BatchAbandonedException)
-        {
-            Metrics.BatchAbandoned();
-        }
-        finally
-        {
-            if (paused) consumer.Resume(consumer.Assignment);
-        }
+    /// <summary>Hands the batch to a write of its own; the consumer goes on with an empty one.</summary>
+    private void StartWrite() => write = new BatchWrite(batch.TakeAll(), WriteAsync, writesStopping.Token);
 
-        bool WaitWhileUnavailable(TimeSpan delay)
+    /// <summary>Inserts every table's rows of the batch, then dead-letters the rows ClickHouse refused.</summary>
+    private async Task WriteAsync(SinkBatch written, Func<TimeSpan, bool> waitWhileUnavailable, CancellationToken cancellationToken)
+    {
+        var rejected = new List<(PendingRecord Record, string Detail)>();
+        foreach (var (table, rows) in written.RowsByTable())
         {
-            if (!paused)
-            {
-                // Stop fetching, but keep polling: the poll keeps the consumer in its group during a long outage.
-                consumer.Pause(consumer.Assignment);
-                paused = true;
-            }
-            var deadline = DateTime.UtcNow + delay;
-            while (!batchAbandoned && !cancellationToken.IsCancellationRequested)
-            {
-                var remaining = deadline - DateTime.UtcNow;
-                if (remaining <= TimeSpan.Zero) break;
-                var stray = consumer.Consume(remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100));
-                // A record fetched before the pause: rewind so it is consumed again after the batch.
-                if (stray is { IsPartitionEOF: false }) consumer.Seek(stray.TopicPartitionOffset);
-            }
-            cancellationToken.ThrowIfCancellationRequested();
-            RefreshLag(consumer, paused: true);
-            return !batchAbandoned;
+            rejected.AddRange(await writer.WriteAsync(table, rows, waitWhileUnavailable, cancellationToken));
+        }
+        foreach (var (record, detail) in rejected.DistinctBy(r => r.Record.Source.TopicPartitionOffset))
+        {
+            await deadLetters.PublishAsync(record.Source, DeadLetterPublisher.ClickHouseRejected, detail, cancellationToken);
         }
     }
 
-    private void Commit(IConsumer<byte[]?, byte[]?> consumer)
+    /// <summary>Commits the batch in flight once it is written; with <paramref name="wait"/>, waits for it first.</summary>
+    private async Task CompleteWriteAsync(IConsumer<byte[]?, byte[]?> consumer, bool wait)
     {
-        var offsets = batch.CommitOffsets();
+        if (write is null || (!wait && !write.Completion.IsCompleted)) return;
+        var done = write;
+        write = null;
+        if (!await done.Completion) return;
+        Commit(consumer, done.Batch);
+        Metrics.BatchWritten(done.Batch.RecordCount);
+    }
+
+    private void Commit(IConsumer<byte[]?, byte[]?> consumer, SinkBatch written)
+    {
+        var offsets = written.CommitOffsets();
         if (offsets.Count == 0) return;
         try
         {
@@ -244,28 +259,53 @@ public sealed class ClickHouseSink : IDisposable
         }
     }
 
-    /// <summary>Called from inside Consume on a rebalance: the pending batch is no longer ours to commit.</summary>
-    private void Abandon(string why)
+    /// <summary>
+    /// Called from inside Consume on a rebalance: the batch being assembled is no longer ours to commit, and neither is
+    /// the one being written, unless (partitions revoked, not lost) its write finishes within the grace period, in which
+    /// case it is committed while the partitions are still ours. The next owner re-reads whatever was not committed.
+    /// </summary>
+    private void Abandon(IConsumer<byte[]?, byte[]?> consumer, string why, bool lost)
     {
+        if (write is not null)
+        {
+            var inFlight = write;
+            write = null;
+            inFlight.Abandon();
+            if (!lost && inFlight.WaitWritten(RevokeGrace))
+            {
+                Commit(consumer, inFlight.Batch);
+                Metrics.BatchWritten(inFlight.Batch.RecordCount);
+            }
+            else
+            {
+                logger.LogInformation("Dropping the batch of {Records} records being written ({Why}); the partitions' next owner re-reads it",
+                    inFlight.Batch.RecordCount, why);
+                Metrics.BatchAbandoned();
+            }
+        }
         if (batch.IsEmpty) return;
         logger.LogInformation("Dropping uncommitted batch of {Records} records ({Why}); the partitions' next owner re-reads it", batch.RecordCount, why);
         batch.Clear();
-        batchAbandoned = true;
         Metrics.BatchAbandoned();
     }
 
     private async Task DrainOnShutdownAsync(IConsumer<byte[]?, byte[]?> consumer)
     {
-        if (batch.IsEmpty) return;
         // One bounded attempt: if ClickHouse is down at shutdown, the uncommitted records are simply read again later.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
+        var deadline = Task.Delay(ShutdownGrace);
+        if (write is null && !batch.IsEmpty) StartWrite();
+        while (write is not null)
         {
-            await FlushAsync(consumer, deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            logger.LogWarning("Shutting down with {Records} uncommitted records; they will be consumed again", batch.RecordCount);
+            if (await Task.WhenAny(write.Completion, deadline) == deadline)
+            {
+                logger.LogWarning("Shutting down with {Records} uncommitted records; they will be consumed again", write.Batch.RecordCount + batch.RecordCount);
+                await writesStopping.CancelAsync();
+                write = null;
+                batch.Clear();
+                return;
+            }
+            await CompleteWriteAsync(consumer, wait: true);
+            if (!batch.IsEmpty) StartWrite();
         }
     }
 
@@ -276,9 +316,9 @@ public sealed class ClickHouseSink : IDisposable
     private void RefreshLag(IConsumer<byte[]?, byte[]?> consumer, bool paused)
     {
         var now = DateTime.UtcNow;
-        if (!paused && now - lagRefreshedUtc < LagRefreshInterval) return;
+        if (now - lagRefreshedUtc < LagRefreshInterval) return;
         lagRefreshedUtc = now;
-        long lag = batch.RecordCount;
+        long lag = batch.RecordCount + (write?.Batch.RecordCount ?? 0);
         foreach (var partition in consumer.Assignment)
         {
             try

@@ -13,8 +13,11 @@ internal sealed record PendingRecord(ConsumeResult<byte[]?, byte[]?> Source, IRe
 /// </summary>
 internal sealed class SinkBatch
 {
-    private readonly List<PendingRecord> records = [];
-    private readonly Dictionary<TopicPartition, Offset> nextOffsets = [];
+    private List<PendingRecord> records = [];
+    private Dictionary<TopicPartition, Offset> nextOffsets = [];
+    // Each table's rows with the record they came from, grouped as records arrive (in the order tables first appear), so
+    // the write that follows has nothing to regroup.
+    private List<(ClickHouseTable Table, List<(object?[] Row, PendingRecord Record)> Rows)> tables = [];
     private DateTime firstAddedUtc;
 
     public int RecordCount => records.Count;
@@ -26,14 +29,21 @@ internal sealed class SinkBatch
     {
         if (records.Count == 0) firstAddedUtc = DateTime.UtcNow;
         records.Add(record);
-        RowCount += record.Rows.Sum(t => t.Rows.Count);
+        foreach (var tableRows in record.Rows)
+        {
+            var rows = RowsOf(tableRows.Table);
+            foreach (var row in tableRows.Rows) rows.Add((row, record));
+            RowCount += tableRows.Rows.Count;
+        }
         nextOffsets[record.Source.TopicPartition] = record.Source.Offset + 1;
     }
 
     public bool IsDue(SinkOptions options) =>
-        records.Count >= options.MaxBatchRecords
-        || RowCount >= options.MaxBatchRows
+        IsFull(options)
         || (records.Count > 0 && DateTime.UtcNow - firstAddedUtc >= TimeSpan.FromMilliseconds(options.LingerMs));
+
+    /// <summary>At a size bound: nothing more is added to it, even while the previous batch is still being written.</summary>
+    public bool IsFull(SinkOptions options) => records.Count >= options.MaxBatchRecords || RowCount >= options.MaxBatchRows;
 
     /// <summary>The offsets to commit once the batch is written: one past the last record of each partition.</summary>
     public IReadOnlyList<TopicPartitionOffset> CommitOffsets() =>
@@ -41,16 +51,38 @@ internal sealed class SinkBatch
 
     /// <summary>The rows of every record grouped by table, each row with the record it came from.</summary>
     public IReadOnlyList<(ClickHouseTable Table, IReadOnlyList<(object?[] Row, PendingRecord Record)> Rows)> RowsByTable() =>
-        records
-            .SelectMany(r => r.Rows.SelectMany(t => t.Rows.Select(row => (t.Table, Row: row, Record: r))))
-            .GroupBy(x => x.Table)
-            .Select(g => (g.Key, (IReadOnlyList<(object?[], PendingRecord)>)g.Select(x => (x.Row, x.Record)).ToList()))
-            .ToList();
+        [.. tables.Select(t => (t.Table, (IReadOnlyList<(object?[] Row, PendingRecord Record)>)t.Rows))];
+
+    /// <summary>A batch holding this one's records, rows and offsets; this one is left empty.</summary>
+    public SinkBatch TakeAll()
+    {
+        var taken = new SinkBatch
+        {
+            records = records, nextOffsets = nextOffsets, tables = tables, RowCount = RowCount, firstAddedUtc = firstAddedUtc,
+        };
+        records = [];
+        nextOffsets = [];
+        tables = [];
+        RowCount = 0;
+        return taken;
+    }
 
     public void Clear()
     {
         records.Clear();
         nextOffsets.Clear();
+        tables.Clear();
         RowCount = 0;
+    }
+
+    private List<(object?[] Row, PendingRecord Record)> RowsOf(ClickHouseTable table)
+    {
+        foreach (var (known, rows) in tables)
+        {
+            if (ReferenceEquals(known, table)) return rows;
+        }
+        var added = new List<(object?[] Row, PendingRecord Record)>();
+        tables.Add((table, added));
+        return added;
     }
 }

@@ -16,68 +16,105 @@ using WorkloadProfiles.Kafka.Local;
 namespace WorkloadProfiles.Sink;
 
 /// <summary>
-/// <c>wp-sink bench</c>: the same snapshot records written twice in one run — once as pre-mapped rows straight through
-/// <c>InsertBinaryAsync</c> (the raw limit of this ClickHouse), once through the sink from a local Kafka broker
-/// (consume, Avro decode, map, insert, commit) — and the ratio of the two rates.
-/// Options: <c>--Bench:Snapshots</c> (default 2000), <c>--Bench:NodesPerSnapshot</c> (default 50), <c>--Bench:Rounds</c> (default 3).
+/// <c>wp-sink bench</c>: the same snapshot records written twice per round — once as pre-mapped rows straight through
+/// <c>InsertBinaryAsync</c> in batches of the sink's bounds (the raw limit of this ClickHouse), once through the sink from
+/// a local Kafka broker (consume, Avro decode, map, insert, commit) — and the ratio of the two rates; also the rate of
+/// consume + decode + map alone, the other bound on the sink. Enough records for several batches, so the rate is the
+/// steady one and not the first batch's linger.
+/// Options: <c>--Bench:Snapshots</c> (default 20000), <c>--Bench:NodesPerSnapshot</c> (default 50), <c>--Bench:Rounds</c> (default 5).
 /// </summary>
 internal static class SinkBenchmark
 {
     public static async Task<int> RunAsync(ClickHouseOptions clickHouse, IConfiguration configuration, ILoggerFactory loggerFactory,
         CancellationToken cancellationToken)
     {
-        var snapshotCount = configuration.GetValue("Bench:Snapshots", 2000);
+        var snapshotCount = configuration.GetValue("Bench:Snapshots", 20_000);
         var nodesPerSnapshot = configuration.GetValue("Bench:NodesPerSnapshot", 50);
-        var rounds = configuration.GetValue("Bench:Rounds", 3);
+        var rounds = configuration.GetValue("Bench:Rounds", 5);
         var snapshots = Enumerable.Range(0, snapshotCount).Select(i => Snapshot(i, nodesPerSnapshot)).ToList();
         var totalRows = snapshots.Sum(s => 1L + s.Nodes.Count);
         var sinkOptions = new SinkOptions { LingerMs = 200 };
-        Console.WriteLine($"sink benchmark: {snapshotCount} snapshots x {nodesPerSnapshot} nodes = {totalRows} rows per round, " +
-                          $"batches of {sinkOptions.MaxBatchRecords} records, {rounds} rounds");
 
         using var broker = LocalKafkaBroker.Start(new LocalKafkaBrokerOptions());
         var kafka = new KafkaOptions { BootstrapServers = broker.BootstrapServers };
         using var codecs = new AvroCodecs();
         var codec = codecs.For<ActivitySnapshot>();
+        // One topic read by every round (a new consumer group each time), spread so no partition nears the ~5 MiB the
+        // local broker keeps.
+        var topic = $"bench-snapshots-{Guid.NewGuid():N}"[..32];
+        long bytes;
+        int partitions;
+        {
+            var encoded = snapshots.Select(s => (s.SnapshotId, Value: codec.Serialize(s))).ToList();
+            bytes = encoded.Sum(e => (long)e.Value.Length);
+            partitions = (int)Math.Clamp(bytes / (2 << 20) + 1, Topics.DefaultPartitions, 256);
+            broker.CreateTopic(topic, partitions);
+            foreach (var suffix in new[] { "-p", "-e", "-s", "-c" }) broker.CreateTopic(topic + suffix, Topics.DefaultPartitions);
+            Produce(kafka, topic, encoded, cancellationToken);
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"sink benchmark: {snapshotCount} snapshots x {nodesPerSnapshot} nodes = {totalRows:N0} rows per round " +
+            $"({bytes / 1e6:0.#} MB of Avro in {partitions} partitions), batches of at most {sinkOptions.MaxBatchRecords} records " +
+            $"or {sinkOptions.MaxBatchRows} rows, linger {sinkOptions.LingerMs} ms, {rounds} rounds after a warm-up"));
 
         var rawRates = new List<double>();
+        var mapRates = new List<double>();
         var sinkRates = new List<double>();
         // Round 0 warms up the JIT, the connection pools and the server's caches; it is not reported.
         for (var round = 0; round <= rounds; round++)
         {
-            rawRates.Add(await RawInsertRowsPerSecondAsync(clickHouse, snapshots, sinkOptions.MaxBatchRecords, totalRows, cancellationToken));
-
-            var topic = $"bench-snapshots-{round}-{Guid.NewGuid():N}"[..32];
-            foreach (var suffix in new[] { "", "-p", "-e", "-s", "-c" }) broker.CreateTopic(topic + suffix, Topics.DefaultPartitions);
-            Produce(kafka, topic, snapshots.Select(s => (s.SnapshotId, codec.Serialize(s))), cancellationToken);
-            sinkRates.Add(await SinkRowsPerSecondAsync(clickHouse, kafka, codecs, sinkOptions, topic, snapshots.Count, totalRows,
-                loggerFactory, cancellationToken));
-            if (round == 0)
-            {
-                rawRates.Clear();
-                sinkRates.Clear();
-                continue;
-            }
+            var raw = await RawInsertRowsPerSecondAsync(clickHouse, snapshots, sinkOptions, totalRows, cancellationToken);
+            var map = MapRowsPerSecond(kafka, codecs, topic, snapshots.Count, totalRows, cancellationToken);
+            var sink = await SinkRowsPerSecondAsync(clickHouse, kafka, codecs, sinkOptions, topic, snapshots.Count, totalRows,
+                loggerFactory, cancellationToken);
+            if (round == 0) continue;
+            rawRates.Add(raw.RowsPerSecond);
+            mapRates.Add(map);
+            sinkRates.Add(sink.RowsPerSecond);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"round {round}: raw InsertBinaryAsync {rawRates[^1],10:N0} rows/s   sink {sinkRates[^1],10:N0} rows/s   ratio {sinkRates[^1] / rawRates[^1]:0.00}"));
+                $"round {round}: raw InsertBinaryAsync {raw.RowsPerSecond,9:N0} rows/s ({raw.Cpu.TotalSeconds:0.0} s CPU here)   " +
+                $"consume + decode + map {map,10:N0} rows/s   sink {sink.RowsPerSecond,9:N0} rows/s ({sink.Cpu.TotalSeconds:0.0} s CPU here)   " +
+                $"sink/raw {sink.RowsPerSecond / raw.RowsPerSecond:0.00}"));
         }
 
-        // Each round's ratio pairs two measurements taken back to back, so the median ratio is steadier than a ratio of medians.
+        // Each round's ratio pairs measurements taken back to back, so the median ratio is steadier than a ratio of medians.
         var ratio = Median(rawRates.Zip(sinkRates, (raw, sink) => sink / raw).ToList());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median: raw InsertBinaryAsync {Median(rawRates):N0} rows/s, sink (Kafka -> decode -> map -> insert -> commit) " +
-            $"{Median(sinkRates):N0} rows/s, median sink/raw ratio = {ratio:0.00}"));
+            $"median: raw InsertBinaryAsync {Median(rawRates):N0} rows/s, consume + decode + map {Median(mapRates):N0} rows/s, " +
+            $"sink (Kafka -> decode -> map -> insert -> commit) {Median(sinkRates):N0} rows/s, median sink/raw ratio = {ratio:0.00}"));
+        foreach (var role in new[] { "raw", "sink" })
+        {
+            using var database = new ClickHouseDatabase(clickHouse, DatabaseName(role));
+            await database.DropIfExistsAsync(cancellationToken);
+        }
         return 0;
     }
 
-    private static async Task<double> RawInsertRowsPerSecondAsync(ClickHouseOptions options, IReadOnlyList<ActivitySnapshot> snapshots,
-        int batchRecords, long totalRows, CancellationToken cancellationToken)
+    /// <summary>A phase's rate and the CPU this process spent on it (the ClickHouse server's is not in it).</summary>
+    private readonly record struct Measured(double RowsPerSecond, TimeSpan Cpu);
+
+    /// <summary>
+    /// Before a timed phase: the garbage of the last one (a round's rows are hundreds of MB) is collected now, not during
+    /// the next phase, and the process CPU clock is read.
+    /// </summary>
+    private static TimeSpan Settle()
     {
-        using var database = await FreshDatabaseAsync(options, "wp_bench_raw", cancellationToken);
-        // Mapping is outside the timed part: the baseline is the driver and the server alone.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        return Process.GetCurrentProcess().TotalProcessorTime;
+    }
+
+    private static async Task<Measured> RawInsertRowsPerSecondAsync(ClickHouseOptions options, List<ActivitySnapshot> snapshots,
+        SinkOptions bounds, long totalRows, CancellationToken cancellationToken)
+    {
+        using var database = await FreshDatabaseAsync(options, "raw", cancellationToken);
+        // Mapping is outside the timed part: the baseline is the driver and the server alone, in batches as large as the sink's.
+        var rowsPerSnapshot = (int)(totalRows / snapshots.Count);
+        var batchRecords = Math.Max(1, Math.Min(bounds.MaxBatchRecords, bounds.MaxBatchRows / rowsPerSnapshot));
         var batches = snapshots.Chunk(batchRecords)
             .Select(chunk => (Snapshots: chunk.Select(SnapshotsTable.Row).ToList(), Nodes: chunk.SelectMany(SnapshotNodesTable.Rows).ToList()))
             .ToList();
+        var cpu = Settle();
         var watch = Stopwatch.StartNew();
         long rows = 0;
         foreach (var (snapshotRows, nodeRows) in batches)
@@ -86,24 +123,29 @@ internal static class SinkBenchmark
             rows += await database.InsertAsync(SnapshotNodesTable.Table, nodeRows, cancellationToken);
         }
         watch.Stop();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         if (rows != totalRows) throw new InvalidOperationException($"raw insert wrote {rows} rows, expected {totalRows}");
-        return rows / watch.Elapsed.TotalSeconds;
+        // Its parts would otherwise be merged while the next phase runs.
+        await database.DropIfExistsAsync(cancellationToken);
+        return new Measured(rows / watch.Elapsed.TotalSeconds, cpu);
     }
 
-    private static async Task<double> SinkRowsPerSecondAsync(ClickHouseOptions options, KafkaOptions kafka, AvroCodecs codecs,
+    private static async Task<Measured> SinkRowsPerSecondAsync(ClickHouseOptions options, KafkaOptions kafka, AvroCodecs codecs,
         SinkOptions template, string topic, int records, long totalRows, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
-        using var database = await FreshDatabaseAsync(options, "wp_bench_sink", cancellationToken);
+        using var database = await FreshDatabaseAsync(options, "sink", cancellationToken);
         var sinkOptions = new SinkOptions
         {
             GroupId = $"bench-{Guid.NewGuid():N}",
             MaxBatchRecords = template.MaxBatchRecords,
+            MaxBatchRows = template.MaxBatchRows,
             LingerMs = template.LingerMs,
             Migrate = false,
             Topics = new SinkTopicNames { Snapshots = topic, Profiles = topic + "-p", SignalsEnriched = topic + "-e", Suppressions = topic + "-s", Containers = topic + "-c" },
         };
         using var sink = new ClickHouseSink(kafka, database, sinkOptions, codecs, loggerFactory);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var cpu = Settle();
         var running = sink.RunAsync(stop.Token);
         var deadline = DateTime.UtcNow + RoundTimeout;
         // The clock starts at the first record: the consumer group join is a one-off start-up cost, not throughput.
@@ -119,13 +161,47 @@ internal static class SinkBenchmark
             await Task.Delay(5, cancellationToken);
         }
         watch.Stop();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         await stop.CancelAsync();
         await running;
         if (sink.Metrics.RowsInserted != totalRows)
         {
             throw new InvalidOperationException($"sink wrote {sink.Metrics.RowsInserted} rows, expected {totalRows} ({sink.Metrics})");
         }
-        return totalRows / watch.Elapsed.TotalSeconds;
+        await database.DropIfExistsAsync(cancellationToken);
+        return new Measured(totalRows / watch.Elapsed.TotalSeconds, cpu);
+    }
+
+    /// <summary>
+    /// The sink's other bound: a consumer reading the same records, decoding and mapping each to its rows as the sink does
+    /// (the sink's topic mapping), without inserting.
+    /// </summary>
+    private static double MapRowsPerSecond(KafkaOptions kafka, AvroCodecs codecs, string topic, int records, long totalRows,
+        CancellationToken cancellationToken)
+    {
+        var mapping = SinkTopics.Create(new SinkTopicNames { Snapshots = topic }, codecs).Single(t => t.Name == topic);
+        Settle();
+        var config = kafka.ToConsumerConfig($"bench-map-{Guid.NewGuid():N}");
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        config.EnableAutoCommit = false;
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config).Build();
+        consumer.Subscribe(topic);
+        var deadline = DateTime.UtcNow + RoundTimeout;
+        Stopwatch? watch = null;
+        long rows = 0;
+        for (var seen = 0; seen < records;)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"consume + map read {seen} of {records} records in {RoundTimeout.TotalMinutes} min");
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not { } result) continue;
+            watch ??= Stopwatch.StartNew();
+            seen++;
+            rows += mapping.Map(result.Message.Value).Sum(t => t.Rows.Count);
+        }
+        watch!.Stop();
+        consumer.Close();
+        if (rows != totalRows) throw new InvalidOperationException($"consume + map made {rows} rows, expected {totalRows}");
+        cancellationToken.ThrowIfCancellationRequested();
+        return rows / watch.Elapsed.TotalSeconds;
     }
 
     private static readonly TimeSpan RoundTimeout = TimeSpan.FromMinutes(3);
@@ -139,9 +215,12 @@ internal static class SinkBenchmark
         }
     }
 
-    private static async Task<ClickHouseDatabase> FreshDatabaseAsync(ClickHouseOptions options, string name, CancellationToken cancellationToken)
+    /// <summary>Named for this process, so benches run by others against the same server do not drop it under this one.</summary>
+    private static string DatabaseName(string role) => $"wp_bench_{role}_{Environment.ProcessId}";
+
+    private static async Task<ClickHouseDatabase> FreshDatabaseAsync(ClickHouseOptions options, string role, CancellationToken cancellationToken)
     {
-        var database = new ClickHouseDatabase(options, name);
+        var database = new ClickHouseDatabase(options, DatabaseName(role));
         await database.DropIfExistsAsync(cancellationToken);
         await new Migrator(database).MigrateAsync(cancellationToken);
         return database;
@@ -172,10 +251,16 @@ internal static class SinkBenchmark
         if (failed > 0) throw new InvalidOperationException($"{failed} bench records were not delivered to {topic}: {firstError}");
     }
 
+    /// <summary>
+    /// A fleet's snapshots as a sink meets them: 400 containers closing a window every 30 min, so a batch holds a few
+    /// windows of one month (the tables are partitioned by month; a batch spread over a year would cost the server a part
+    /// per month per insert, whichever side inserts it).
+    /// </summary>
     private static ActivitySnapshot Snapshot(int index, int nodes)
     {
-        var container = $"bench{index % 40:D4}";
-        var windowStartUs = 1_793_491_200_000_000L + index * 1_800_000_000L;
+        const int Containers = 400;
+        var container = $"bench{index % Containers:D4}";
+        var windowStartUs = 1_793_491_200_000_000L + index / Containers * 1_800_000_000L;
         return new ActivitySnapshot
         {
             SnapshotId = ActivitySnapshot.MakeId(container, windowStartUs),

@@ -17,7 +17,7 @@ using WorkloadProfiles.Streams.Plumbing;
 namespace WorkloadProfiles.Streams.Host;
 
 /// <summary>
-/// <c>wp-streams bench [--batches N] [--events-per-batch N] [--jobs snapshots,detection]</c>: on an in-process local broker, produces raw batches
+/// <c>wp-streams bench [--batches N] [--events-per-batch N] [--jobs snapshots,detection] [--containers N]</c>: on an in-process local broker, produces raw batches
 /// once, then measures (1) a plain Confluent.Kafka consumer reading them (bytes only), (2) the same consumer also
 /// Avro-decoding each batch (the fair baseline: every job pays one decode per record) and (3) the selected jobs
 /// (default snapshots + detection) processing them; prints wall-clock and process-CPU rates and the ratios.
@@ -36,7 +36,8 @@ internal static class PipelineBenchmark
         }
     }
 
-    public static async Task<int> RunAsync(int batches, int eventsPerBatch, StreamJobs jobs = StreamJobs.Snapshots | StreamJobs.Detection, int rounds = 5)
+    public static async Task<int> RunAsync(int batches, int eventsPerBatch, StreamJobs jobs = StreamJobs.Snapshots | StreamJobs.Detection,
+        int containers = 64, int rounds = 5)
     {
         using var broker = LocalKafkaBroker.Start(new LocalKafkaBrokerOptions { Topics = TopicLayout.Pipeline });
         broker.CreateTopic("wp.falco", Topics.DefaultPartitions);
@@ -78,7 +79,7 @@ internal static class PipelineBenchmark
         var rawMedian = Median(measured.Select(m => m.Raw));
         var decodedMedian = Median(measured.Select(m => m.Decoded));
         var pipelineMedian = Median(measured.Select(m => m.Pipeline));
-        Console.WriteLine($"batches={batches} events/batch={eventsPerBatch} events={total} jobs={jobs} rounds={rounds} (medians)");
+        Console.WriteLine($"batches={batches} events/batch={eventsPerBatch} events={total} containers={containers} jobs={jobs} rounds={rounds} (medians)");
         Line("raw consume (bytes only)", rawMedian);
         Line("raw consume + Avro decode", decodedMedian);
         Line("raw consume + decode + domain work", Median(measured.Select(m => m.Work)));
@@ -90,6 +91,8 @@ internal static class PipelineBenchmark
         Console.WriteLine($"ratio pipeline / raw consume (bytes)  : wall {Median(measured.Select(m => m.Raw.Wall / m.Pipeline.Wall)):P1}, " +
             $"CPU {Median(measured.Select(m => m.Raw.Cpu / m.Pipeline.Cpu)):P1}");
         return 0;
+
+        RawEventBatch Batch(int index, int size) => PipelineBenchmark.Batch(index, size, containers);
 
         string Rate(Cost cost) => $"{total / cost.Wall.TotalSeconds:N0}";
 
@@ -211,9 +214,9 @@ internal static class PipelineBenchmark
     static readonly ILoggerFactory Quiet = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error));
 
     // One agent flush: a container's events — a few execs, many opens and DNS questions, as a busy web server makes.
-    static RawEventBatch Batch(int index, int size)
+    static RawEventBatch Batch(int index, int size, int containers)
     {
-        var container = new ContainerRef($"bench-{index % 64:D2}", "nginx", "1.27");
+        var container = new ContainerRef($"bench-{index % containers:D4}", "nginx", "1.27");
         var t0 = 1_704_067_200_000_000L + index * 1_000L;
         var events = new RawEvent[size];
         for (var i = 0; i < size; i++)

@@ -36,6 +36,16 @@ internal sealed record StreamsHostSettings
     public StreamJobs Jobs { get; init; } = StreamJobs.All;
     public int Threads { get; init; } = 1;
     public int CommitIntervalMs { get; init; } = 1000;
+    /// <summary>
+    /// How long Streamiz gathers records in one poll before processing them (it polls until this passes or
+    /// max.poll.records arrive): a floor on every hop's latency when input trickles in. Streamiz' default is 100.
+    /// </summary>
+    public int PollMs { get; init; } = 10;
+    /// <summary>
+    /// How long a task with two inputs (enrichment: signals and profiles) holds records of one while the other has none
+    /// buffered. Above 0 it delays every signal by that much whenever no profile update is pending, i.e. nearly always.
+    /// </summary>
+    public long MaxTaskIdleMs { get; init; }
     public double WindowMinutes { get; init; } = 30;
     public double GraceSeconds { get; init; } = 120;
     public double ImageHoldSeconds { get; init; } = 60;
@@ -86,7 +96,7 @@ internal sealed record StreamsHostSettings
     public static StreamsHostSettings From(IConfiguration c)
     {
         var d = new StreamsHostSettings();
-        return new StreamsHostSettings
+        var settings = new StreamsHostSettings
         {
             BootstrapServers = c["Kafka:BootstrapServers"] ?? d.BootstrapServers,
             LocalBrokerControlPort = c.GetValue("Kafka:LocalBrokerControlPort", d.LocalBrokerControlPort),
@@ -99,6 +109,8 @@ internal sealed record StreamsHostSettings
             Jobs = ParseJobs(c["Streams:Jobs"]),
             Threads = c.GetValue("Streams:Threads", d.Threads),
             CommitIntervalMs = c.GetValue("Streams:CommitIntervalMs", d.CommitIntervalMs),
+            PollMs = c.GetValue("Streams:PollMs", d.PollMs),
+            MaxTaskIdleMs = c.GetValue("Streams:MaxTaskIdleMs", d.MaxTaskIdleMs),
             WindowMinutes = c.GetValue("Streams:WindowMinutes", d.WindowMinutes),
             GraceSeconds = c.GetValue("Streams:GraceSeconds", d.GraceSeconds),
             ImageHoldSeconds = c.GetValue("Streams:ImageHoldSeconds", d.ImageHoldSeconds),
@@ -128,6 +140,9 @@ internal sealed record StreamsHostSettings
             HttpAddress = c["Http:Address"] ?? d.HttpAddress,
             HttpPort = c.GetValue("Http:Port", d.HttpPort),
         };
+        if (settings.PollMs < 1) throw new ArgumentException($"Streams:PollMs must be at least 1, not {settings.PollMs}.");
+        if (settings.MaxTaskIdleMs < 0) throw new ArgumentException($"Streams:MaxTaskIdleMs must not be negative, not {settings.MaxTaskIdleMs}.");
+        return settings;
     }
 
     /// <summary><c>Drift:Images:N:Pattern</c> (a regex over the whole image name) and <c>Drift:Images:N:Kinds</c>.</summary>

@@ -66,6 +66,8 @@ internal static class StreamsService
             StateDir = settings.StateDir,
             NumStreamThreads = settings.Threads,
             CommitIntervalMs = settings.CommitIntervalMs,
+            PollMs = settings.PollMs,
+            MaxTaskIdleMs = settings.MaxTaskIdleMs,
             AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
             Logger = loggerFactory,
             // Every record the jobs produce is bounded by this (JobOutput); records without a timestamp are processed, not fatal.

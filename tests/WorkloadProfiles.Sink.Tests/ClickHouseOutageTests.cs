@@ -13,6 +13,7 @@ public sealed class ClickHouseOutageTests(LocalKafkaBrokerFixture broker) : ICla
 {
     private const string HttpPort = "18223", TcpPort = "19100", InterserverPort = "19109";
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(30);
+    private const int MaxBatchRecords = 50;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     private static string ConnectionString =>
@@ -26,7 +27,7 @@ public sealed class ClickHouseOutageTests(LocalKafkaBrokerFixture broker) : ICla
     public async Task Nothing_is_lost_when_clickhouse_is_down_for_30_seconds_mid_stream()
     {
         await using var harness = await SinkHarness.CreateAsync(broker, ConnectionString);
-        var sink = harness.StartSink(LocalKafkaBrokerFixture.UniqueName("outage"), maxBatchRecords: 50);
+        var sink = harness.StartSink(LocalKafkaBrokerFixture.UniqueName("outage"), maxBatchRecords: MaxBatchRecords);
         var before = Containers("before", 200);
         foreach (var c in before) harness.Produce(harness.Topics.Containers, c.Container.Id, c);
         harness.Flush();
@@ -42,6 +43,8 @@ public sealed class ClickHouseOutageTests(LocalKafkaBrokerFixture broker) : ICla
             () => outage.Elapsed >= Outage && sink.Metrics.InsertFailures >= 3 && sink.Metrics.Lag >= during.Count,
             Outage + Timeout, "a 30 s outage with the sink retrying and lag growing");
         Assert.Equal(before.Count, sink.Metrics.RecordsWritten);
+        // Bounded pipelining: while one batch is being retried the next is read up to its bound, and no further.
+        Assert.InRange(sink.Metrics.RecordsConsumed - before.Count, MaxBatchRecords + 1, 2 * MaxBatchRecords);
 
         await ScriptAsync("start");
         await Poll.UntilAsync(() => sink.Metrics.RecordsWritten >= before.Count + during.Count, Timeout, "every record written after the restart");

@@ -52,7 +52,8 @@ public sealed class SinkHarness : IAsyncDisposable
     }
 
     /// <summary>Starts a sink in consumer group <paramref name="groupId"/> (a new group replays the topics from the start).</summary>
-    public ClickHouseSink StartSink(string groupId, int maxBatchRecords = 500)
+    /// <param name="client">librdkafka properties for the sink's clients (e.g. a short session timeout for rebalances).</param>
+    public ClickHouseSink StartSink(string groupId, int maxBatchRecords = 500, IReadOnlyDictionary<string, string>? client = null)
     {
         var options = new SinkOptions
         {
@@ -64,7 +65,9 @@ public sealed class SinkHarness : IAsyncDisposable
             RetryMaxBackoffMs = 1_000,
             Migrate = false,
         };
-        var sink = new ClickHouseSink(Kafka, Database, options, Codecs, LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)));
+        var kafka = Kafka;
+        foreach (var (key, value) in client ?? new Dictionary<string, string>()) kafka.Client[key] = value;
+        var sink = new ClickHouseSink(kafka, Database, options, Codecs, LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)));
         var stop = new CancellationTokenSource();
         sinks.Add((sink, stop, sink.RunAsync(stop.Token)));
         return sink;

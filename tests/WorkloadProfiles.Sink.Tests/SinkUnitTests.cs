@@ -37,6 +37,61 @@ public sealed class SinkBatchTests
         Assert.False(batch.IsDue(new SinkOptions { LingerMs = 0 }));
     }
 
+    [Fact]
+    public void A_full_batch_is_one_at_a_size_bound_not_by_linger()
+    {
+        var batch = new SinkBatch();
+        batch.Add(Record("a", 0, 0));
+        Assert.True(batch.IsDue(new SinkOptions { MaxBatchRecords = 3, LingerMs = 0 }));
+        Assert.False(batch.IsFull(new SinkOptions { MaxBatchRecords = 3, LingerMs = 0 }), "due by linger, but room for more");
+        Assert.True(batch.IsFull(new SinkOptions { MaxBatchRecords = 1 }));
+        Assert.True(batch.IsFull(new SinkOptions { MaxBatchRows = 1 }));
+    }
+
+    [Fact]
+    public void Taking_a_batch_for_its_write_leaves_an_empty_one_to_fill()
+    {
+        var batch = new SinkBatch();
+        batch.Add(Record("a", 0, 7));
+        batch.Add(Record("a", 0, 8));
+
+        var taken = batch.TakeAll();
+        batch.Add(Record("a", 0, 9));
+
+        Assert.Equal(2, taken.RecordCount);
+        Assert.Equal(2, taken.RowCount);
+        Assert.Equal(["a [[0]] @9"], taken.CommitOffsets().Select(o => o.ToString()));
+        Assert.Equal(1, batch.RecordCount);
+        Assert.Equal(["a [[0]] @10"], batch.CommitOffsets().Select(o => o.ToString()));
+    }
+
+    [Fact]
+    public void Rows_are_grouped_by_table_in_the_order_tables_first_appear_each_with_its_record()
+    {
+        var containers = WorkloadProfiles.ClickHouse.Tables.ContainersTable.Table;
+        var suppressions = WorkloadProfiles.ClickHouse.Tables.SuppressionsTable.Table;
+        var first = Record("a", 0, 0, (suppressions, 2));
+        var second = Record("a", 0, 1, (containers, 1), (suppressions, 1));
+        var batch = new SinkBatch();
+        batch.Add(first);
+        batch.Add(second);
+
+        var byTable = batch.RowsByTable();
+
+        Assert.Equal([suppressions, containers], byTable.Select(t => t.Table));
+        Assert.Equal([first, first, second], byTable[0].Rows.Select(r => r.Record));
+        Assert.Same(second.Rows[0].Rows[0], byTable[1].Rows.Single().Row);
+        Assert.Equal(4, batch.RowCount);
+    }
+
+    private static PendingRecord Record(string topic, int partition, long offset, params (WorkloadProfiles.ClickHouse.ClickHouseTable Table, int Rows)[] tables) => new(
+        new ConsumeResult<byte[]?, byte[]?>
+        {
+            TopicPartitionOffset = new TopicPartitionOffset(topic, partition, offset),
+            Message = new Message<byte[]?, byte[]?> { Value = [1] },
+        },
+        [.. tables.Select(t => new TableRows(t.Table, [.. Enumerable.Range(0, t.Rows).Select(_ => new object?[1])]))]);
+
     private static PendingRecord Record(string topic, int partition, long offset) => new(
         new ConsumeResult<byte[]?, byte[]?>
         {

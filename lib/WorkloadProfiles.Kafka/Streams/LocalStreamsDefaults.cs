@@ -15,17 +15,18 @@ public static class LocalStreamsDefaults
     public const int HeartbeatIntervalMs = 2000;
 
     /// <summary>
-    /// How long a task waits for data on all its inputs before processing one of them, so a KTable side is read before
-    /// the stream records that join against it.
+    /// The mock cluster holds a fetch that finds no data for the whole <c>fetch.wait.max.ms</c> (librdkafka's default
+    /// 500 ms), even when records arrive meanwhile; a real broker answers as soon as they do. Every hop of the pipeline
+    /// (raw → detection → signals → enrichment) would wait up to that long, so the consumers ask for a short wait here.
     /// </summary>
-    public const long MaxTaskIdleMs = 200;
+    public const int FetchWaitMaxMs = 10;
 
     /// <summary>Applies the settings above to <paramref name="config"/> and returns it.</summary>
     public static T ApplyTo<T>(T config) where T : StreamConfig
     {
         config.SessionTimeoutMs = SessionTimeoutMs;
         config.HeartbeatIntervalMs = HeartbeatIntervalMs;
-        config.MaxTaskIdleMs = MaxTaskIdleMs;
+        config.FetchWaitMaxMs = FetchWaitMaxMs;
         return config;
     }
 }

@@ -48,7 +48,6 @@ public sealed class PipelineOnBrokerTests(ITestOutputHelper output)
         foreach (var (container, start) in new[] { (Web1, Minutes(1)), (Web2, Minutes(2)) })
         {
             await Send(Batch(container, [.. NginxStart(start), .. ShellFrom(start + 100)]));
-            await Send(Batch(container, ContainerExit(start + 200)));
         }
 
         using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
@@ -72,6 +71,17 @@ public sealed class PipelineOnBrokerTests(ITestOutputHelper output)
             }
         }
 
+        // The shells ran before any profile existed: enriched with "profile: none". The exits (which form the profile) go
+        // out only once both are enriched: enrichment joins a signal with the profile as it stands when the signal is
+        // processed, so with the exits sent at once the second shell could meet the first container's profile.
+        await Poll.UntilAsync(() => { Drain(); return enriched.Count(e => e.Signal.RuleId == "wp.shell-in-container") >= 2; },
+            Deadline, "the first shell signals");
+        Assert.All(enriched, e => Assert.Null(e.Profile));
+        foreach (var (container, start) in new[] { (Web1, Minutes(1)), (Web2, Minutes(2)) })
+        {
+            await Send(Batch(container, ContainerExit(start + 200)));
+        }
+
         await Poll.UntilAsync(() => { Drain(); return profile?.SnapshotCount == 2; }, Deadline, "a profile merged from both snapshots");
         Assert.Equal([ActivitySnapshot.MakeId(Web1.Id, Minutes(0)), ActivitySnapshot.MakeId(Web2.Id, Minutes(0))],
             snapshots.Select(s => s.SnapshotId).Order(StringComparer.Ordinal));
@@ -79,11 +89,6 @@ public sealed class PipelineOnBrokerTests(ITestOutputHelper output)
         Assert.Equal(new ProfileKey("nginx", "1.27"), profile!.Key);
         Assert.Equal(ProfileStatus.Learning, profile.Status);
         Assert.Equal(1.0, profile.Commonality);
-
-        // The shells ran before any profile existed: enriched with "profile: none".
-        await Poll.UntilAsync(() => { Drain(); return enriched.Count(e => e.Signal.RuleId == "wp.shell-in-container") >= 2; },
-            Deadline, "the first shell signals");
-        Assert.All(enriched, e => Assert.Null(e.Profile));
 
         // A third container does the same: now the profile knows the behaviour and suggests suppressing it.
         var web3 = new ContainerRef("c-web-3", "nginx", "1.27");
