@@ -317,6 +317,7 @@ public sealed class LocalPipeline : IAsyncDisposable
 
         _settings["Agent:ContainerRuntimeEndpoint"] = workload.Endpoint;
         _settings["Agent:ImageFilter"] = $"^{System.Text.RegularExpressions.Regex.Escape(DemoRecording.ImageName)}@{tags}$";
+        await AwaitFreshWindowAsync(report, cancellationToken);
         var agent = StartChild("agent (live eBPF)", Agent, "wp-agent.dll", ["run"]);
         var previous = _options.DemoPreviousImageTag.Length > 0 ? $" and one of :{_options.DemoPreviousImageTag}" : "";
         AgentDescription = $"live eBPF capture of {ids.Count} podman containers of {DemoImage}{previous}";
@@ -324,6 +325,21 @@ public sealed class LocalPipeline : IAsyncDisposable
     }
 
     const string Agent = "agent/WorkloadProfiles.Agent";
+
+    // Node commonality counts snapshots (DESIGN.md): a container first seen in the last second of a window forms a
+    // snapshot of only its entry shell and the loop's sleep, and with the demo's few windows that keeps the loop's own
+    // nodes below the suggestion threshold. With a demo's short windows (aligned to the epoch by the snapshot job),
+    // the agent starts early in one so every container's first snapshot holds whole loop iterations.
+    async Task AwaitFreshWindowAsync(Action<string> report, CancellationToken cancellationToken)
+    {
+        var window = _options.Scaled(TimeSpan.FromMinutes(30));
+        if (window > TimeSpan.FromMinutes(2)) return;
+        var intoWindow = TimeSpan.FromTicks(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * TimeSpan.TicksPerMillisecond % window.Ticks);
+        if (intoWindow < window * 0.3) return;
+        var wait = window - intoWindow + TimeSpan.FromMilliseconds(200);
+        report($"waiting {wait.TotalSeconds:0.#} s for the next {window.TotalSeconds:0.#} s window before the agent starts (a whole first snapshot per container)");
+        await Task.Delay(wait, cancellationToken);
+    }
 
     ChildProcess StartChild(string name, string project, string assembly, string[] arguments, bool watch = true)
     {
