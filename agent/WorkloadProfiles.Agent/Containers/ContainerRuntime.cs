@@ -71,7 +71,7 @@ internal sealed class DockerContainerRuntime : IContainerRuntime
             (response.Name ?? "").TrimStart('/'),
             startedAt,
             response.State?.Running ?? false);
-        if (details.Ref.HasImage) _cache[containerId] = details;
+        if (details.Ref.HasImage && details.StartedAtUs > 0) _cache[containerId] = details; // a created container's start comes later
         return details;
     }
 

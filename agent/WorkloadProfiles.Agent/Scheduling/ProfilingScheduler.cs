@@ -177,6 +177,26 @@ internal sealed class ProfilingScheduler
         }
     }
 
+    /// <summary>Asks the runtime again for a container's start time and republishes its record once it has one.</summary>
+    private async Task RefreshStartAsync(TrackedContainer container, CancellationToken cancellationToken)
+    {
+        container.StartAttempts++;
+        ContainerDetails? details;
+        try
+        {
+            details = await _runtime.InspectAsync(container.Cgroup.ContainerId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogDebug("Container runtime inspect of {Container} for its start time failed: {Reason}", container.Cgroup.ContainerId, ex.Message);
+            return;
+        }
+
+        if (details is not { StartedAtUs: > 0 } || container.Details is null) return;
+        container.Details = container.Details with { StartedAtUs = details.StartedAtUs, Running = details.Running };
+        PublishInfo(container);
+    }
+
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
@@ -187,6 +207,10 @@ internal sealed class ProfilingScheduler
 
         foreach (var unresolved in _containers.Values.Where(c => c.Details is null && c.ResolveAttempts < MaxResolveAttempts).ToList())
             await ResolveAsync(unresolved, cancellationToken);
+
+        // Watched from its cgroup's creation, a container is often resolved before the runtime started it.
+        foreach (var created in _containers.Values.Where(c => c.Details is { StartedAtUs: 0 } && c.ExitedAtUs is null && c.StartAttempts < MaxResolveAttempts).ToList())
+            await RefreshStartAsync(created, cancellationToken);
 
         var waiting = Eligible().Any();
         foreach (var container in _containers.Values.Where(c => c.Profiled && now - c.ProfilingSince >= _options.SessionLength).ToList())
@@ -299,6 +323,7 @@ internal sealed class ProfilingScheduler
         public long DiscoveryOrder { get; } = discoveryOrder;
         public ContainerDetails? Details { get; set; }
         public int ResolveAttempts { get; set; }
+        public int StartAttempts { get; set; }
         public bool Profiled { get; set; }
         public DateTimeOffset ProfilingSince { get; set; }
         public DateTimeOffset? LastProfiledUntil { get; set; }

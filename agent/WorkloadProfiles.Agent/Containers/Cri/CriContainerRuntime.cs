@@ -115,7 +115,7 @@ internal sealed class CriContainerRuntime : IContainerRuntime
             containerName,
             status.StartedAt > 0 ? status.StartedAt / 1000 : 0, // CRI times are nanoseconds since the epoch
             status.State == V1.ContainerState.ContainerRunning);
-        if (details.Ref.HasImage) _cache[containerId] = details;
+        if (details.Ref.HasImage && details.StartedAtUs > 0) _cache[containerId] = details; // a created container's start comes later
         return details;
     }
 
