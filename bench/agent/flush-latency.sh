@@ -25,9 +25,9 @@ broker_port=19492
 metrics_port=19564
 streams_http_port=19565
 socket="$work/podman.sock"
-podman_flags=(--runtime runc --cgroup-manager cgroupfs --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none)
 pids=()
 containers=()
+source "$root/bench/agent/lib.sh"
 
 cleanup() {
   local status=$?
@@ -39,8 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log() { echo "[bench] $*" >&2; }
-
 log "building sensor, load, agent, local broker and wp-streams (Release)"
 "$root/bpf/build.sh" "$work/bpf" >/dev/null
 gcc -O2 -Wall -static -o "$work/openloop" "$root/bench/agent/openloop.c"
@@ -49,22 +47,21 @@ dotnet build -c Release -v q -nologo "$root/local/WorkloadProfiles.LocalBroker/W
 dotnet build -c Release -v q -nologo "$root/streams/WorkloadProfiles.Streams.Host/WorkloadProfiles.Streams.Host.csproj" -o "$work/streams" >/dev/null
 cp "$work/bpf/sensor.bpf.o" "$work/agent/sensor.bpf.o"
 
-log "starting local broker on 127.0.0.1:$broker_port and podman API service"
-"$work/broker/WorkloadProfiles.LocalBroker" --port "$broker_port" > "$work/broker.log" 2>&1 &
-pids+=($!)
-podman system service --time=0 "unix://$socket" > "$work/podman.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 200); do grep -q '^ready' "$work/broker.log" && [[ -S "$socket" ]] && break; sleep 0.1; done
-grep -q '^ready' "$work/broker.log" || { cat "$work/broker.log" >&2; exit 1; }
-
-mkdir -p "$work/rootfs/bin" "$work/rootfs/tmp" "$work/rootfs/data"
-cp /bin/busybox "$work/rootfs/bin/"
-cp "$work/openloop" "$work/rootfs/bin/openloop"
-for applet in $(/bin/busybox --list); do [[ "$applet" == busybox ]] || ln -sf busybox "$work/rootfs/bin/$applet"; done
-(cd "$work/rootfs/data" && for i in $(seq -w 0 1999); do : > "f$i"; done)
-tar -C "$work/rootfs" -c . | podman import - localhost/wp-flush-bench:1 >/dev/null
+start_broker_and_podman "$broker_port"
+import_load_image localhost/wp-flush-bench:1 "$work/openloop"
 
 metric() { curl -s "http://127.0.0.1:$metrics_port/metrics" | awk -v name="$1" '$1 == name {print $2}' | head -1; }
+# The agent with its production settings, watching the load image only; sets $agent.
+start_agent() {
+  WP_Agent__ContainerRuntimeEndpoint="unix://$socket" \
+  WP_Agent__ImageFilter='^localhost/wp-flush-bench@1$' \
+  WP_Agent__MetricsListen="127.0.0.1:$metrics_port" \
+  WP_Agent__FollowProfiles=false \
+  WP_Kafka__BootstrapServers="127.0.0.1:$broker_port" \
+    "$work/agent/wp-agent" run > "$work/agent.log" 2>&1 &
+  agent=$!
+  pids+=("$agent")
+}
 
 echo
 echo "Agent flush latency ($(nproc) CPUs, $(uname -r), ${seconds}s per rate; events are opens, forks and exits of one container)"
@@ -74,14 +71,7 @@ for rate in $rates; do
   files=$(( rate >= 100 ? rate / 100 : 1 ))
   container=$(podman run -d "${podman_flags[@]}" localhost/wp-flush-bench:1 /bin/sh -c "exec /bin/openloop /data $files $rate")
   containers+=("$container")
-  WP_Agent__ContainerRuntimeEndpoint="unix://$socket" \
-  WP_Agent__ImageFilter='^localhost/wp-flush-bench@1$' \
-  WP_Agent__MetricsListen="127.0.0.1:$metrics_port" \
-  WP_Agent__FollowProfiles=false \
-  WP_Kafka__BootstrapServers="127.0.0.1:$broker_port" \
-    "$work/agent/wp-agent" run > "$work/agent.log" 2>&1 &
-  agent=$!
-  pids+=("$agent")
+  start_agent
   for _ in $(seq 1 600); do [[ "$(metric wp_agent_profiled_containers)" == "1" ]] && break; sleep 0.1; done
   [[ "$(metric wp_agent_profiled_containers)" == "1" ]] || { log "agent did not profile the load container"; exit 1; }
   sleep 3 # warm-up: JIT, the /proc scan of the running load, connection set-up
@@ -103,13 +93,7 @@ curl -sf "http://127.0.0.1:$streams_http_port/healthz" >/dev/null || { log "wp-s
 for rate in $shell_rates; do
   container=$(podman run -d "${podman_flags[@]}" localhost/wp-flush-bench:1 /bin/sh -c "while :; do sh -c :; usleep $(( 1000000 / rate )); done")
   containers+=("$container")
-  WP_Agent__ContainerRuntimeEndpoint="unix://$socket" \
-  WP_Agent__MetricsListen="127.0.0.1:$metrics_port" \
-  WP_Agent__FollowProfiles=false \
-  WP_Kafka__BootstrapServers="127.0.0.1:$broker_port" \
-    "$work/agent/wp-agent" run > "$work/agent.log" 2>&1 &
-  agent=$!
-  pids+=("$agent")
+  start_agent
   for _ in $(seq 1 600); do [[ "$(metric wp_agent_watched_containers)" -ge 1 ]] 2>/dev/null && break; sleep 0.1; done
   sleep 5 # warm-up: JIT of the agent, the first signals through every stream task
   printf "  ~%4s shells/s: " "$rate"

@@ -23,9 +23,9 @@ work="$(mktemp -d /tmp/wp-agent-bench.XXXXXX)"
 broker_port=19392
 metrics_port=19464
 socket="$work/podman.sock"
-podman_flags=(--runtime runc --cgroup-manager cgroupfs --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none)
 pids=()
 containers=()
+source "$root/bench/agent/lib.sh"
 
 cleanup() {
   local status=$?
@@ -41,8 +41,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log() { echo "[bench] $*" >&2; }
-
 log "building sensor, C reader, agent (Release) and local broker"
 "$root/bpf/build.sh" "$work/bpf" >/dev/null
 gcc -O2 -Wall -o "$work/ringbuf_reader" "$root/bench/agent/ringbuf_reader.c" -lbpf
@@ -51,23 +49,8 @@ dotnet build -c Release -v q -nologo "$root/agent/WorkloadProfiles.Agent/Workloa
 dotnet build -c Release -v q -nologo "$root/local/WorkloadProfiles.LocalBroker/WorkloadProfiles.LocalBroker.csproj" -o "$work/broker" >/dev/null
 cp "$work/bpf/sensor.bpf.o" "$work/agent/sensor.bpf.o"
 
-log "starting local broker on 127.0.0.1:$broker_port and podman API service"
-"$work/broker/WorkloadProfiles.LocalBroker" --port "$broker_port" > "$work/broker.log" 2>&1 &
-pids+=($!)
-podman system service --time=0 "unix://$socket" > "$work/podman.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 200); do grep -q '^ready' "$work/broker.log" && [[ -S "$socket" ]] && break; sleep 0.1; done
-grep -q '^ready' "$work/broker.log" || { cat "$work/broker.log" >&2; exit 1; }
-
-# A busybox image imported from a rootfs tarball (no registry).
-mkdir -p "$work/rootfs/bin" "$work/rootfs/etc" "$work/rootfs/tmp"
-cp /bin/busybox "$work/rootfs/bin/"
-cp "$work/openloop" "$work/rootfs/bin/openloop"
-for applet in $(/bin/busybox --list); do [[ "$applet" == busybox ]] || ln -sf busybox "$work/rootfs/bin/$applet"; done
-echo "benchmark" > "$work/rootfs/etc/motd"
-mkdir -p "$work/rootfs/data"
-(cd "$work/rootfs/data" && for i in $(seq -w 0 1999); do : > "f$i"; done)
-tar -C "$work/rootfs" -c . | podman import - localhost/wp-bench:1 >/dev/null
+start_broker_and_podman "$broker_port"
+import_load_image localhost/wp-bench:1 "$work/openloop"
 
 start_load() { # script; sets $started to the container id
   started=$(podman run -d "${podman_flags[@]}" localhost/wp-bench:1 /bin/sh -c "$1")

@@ -21,15 +21,14 @@ rounds="${WP_BENCH_ROUNDS:-3}"
 rate="${WP_BENCH_RATE:-20000}"
 baseline_ref="${WP_BENCH_BASELINE_REF:-3f9cc70}"
 work="$(mktemp -d /tmp/wp-sensor-cost.XXXXXX)"
-podman_flags=(--runtime runc --cgroup-manager cgroupfs --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none)
 container=""
+source "$root/bench/agent/lib.sh"
 
 cleanup() {
   [[ -n "$container" ]] && podman rm -f -t 0 "$container" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-log() { echo "[bench] $*" >&2; }
 
 log "building the current and the baseline ($baseline_ref) sensor and reader, and the load"
 "$root/bpf/build.sh" "$work/current" >/dev/null
@@ -46,11 +45,7 @@ bash "$work/old/bpf/build.sh" "$work/old/build" >/dev/null
 gcc -O2 -Wall -o "$work/old/build/reader" "$work/old/bench/agent/ringbuf_reader.c" -lbpf
 gcc -O2 -Wall -static -o "$work/openloop" "$root/bench/agent/openloop.c"
 
-mkdir -p "$work/rootfs/bin" "$work/rootfs/data"
-cp /bin/busybox "$work/rootfs/bin/" && ln -sf busybox "$work/rootfs/bin/sh"
-cp "$work/openloop" "$work/rootfs/bin/openloop"
-(cd "$work/rootfs/data" && for i in $(seq -w 0 1999); do : > "f$i"; done)
-tar -C "$work/rootfs" -c . | podman import - localhost/wp-sensor-cost:1 >/dev/null
+import_load_image localhost/wp-sensor-cost:1 "$work/openloop"
 container=$(podman run -d "${podman_flags[@]}" localhost/wp-sensor-cost:1 /bin/openloop /data 500 "$rate")
 cgroup="$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)/libpod_parent/libpod-$container"
 usage() { awk '$1 == "usage_usec" {print $2}' "$cgroup/cpu.stat"; }

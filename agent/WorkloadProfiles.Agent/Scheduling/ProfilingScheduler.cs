@@ -133,16 +133,7 @@ internal sealed class ProfilingScheduler
     private async Task ResolveAsync(TrackedContainer container, CancellationToken cancellationToken)
     {
         container.ResolveAttempts++;
-        ContainerDetails? details;
-        try
-        {
-            details = await _runtime.InspectAsync(container.Cgroup.ContainerId, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _logger.LogWarning("Container runtime inspect of {Container} failed: {Reason}", container.Cgroup.ContainerId, ex.Message);
-            details = null;
-        }
+        var details = await InspectAsync(container, cancellationToken);
         if (details is { PodSandbox: true })
         {
             // A pod's sandbox holds the pod's namespaces with a pause process: no workload to watch or profile.
@@ -177,21 +168,24 @@ internal sealed class ProfilingScheduler
         }
     }
 
+    private async Task<ContainerDetails?> InspectAsync(TrackedContainer container, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _runtime.InspectAsync(container.Cgroup.ContainerId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogWarning("Container runtime inspect of {Container} failed: {Reason}", container.Cgroup.ContainerId, ex.Message);
+            return null;
+        }
+    }
+
     /// <summary>Asks the runtime again for a container's start time and republishes its record once it has one.</summary>
     private async Task RefreshStartAsync(TrackedContainer container, CancellationToken cancellationToken)
     {
         container.StartAttempts++;
-        ContainerDetails? details;
-        try
-        {
-            details = await _runtime.InspectAsync(container.Cgroup.ContainerId, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _logger.LogDebug("Container runtime inspect of {Container} for its start time failed: {Reason}", container.Cgroup.ContainerId, ex.Message);
-            return;
-        }
-
+        var details = await InspectAsync(container, cancellationToken);
         if (details is not { StartedAtUs: > 0 } || container.Details is null) return;
         container.Details = container.Details with { StartedAtUs = details.StartedAtUs, Running = details.Running };
         PublishInfo(container);
