@@ -211,6 +211,56 @@ static __always_inline __u64 open_key(struct file *file, __s32 flags)
 	return (dentry * 0x9E3779B97F4A7C15ULL) ^ ino ^ (write << 63);
 }
 
+/* One successful open of `file` by the current task: deduplicated, then emitted with the file's canonical path.
+ * `filename` (user memory, may be NULL) and `dirfd` are the fallback when the file cannot be walked. */
+static __always_inline int emit_file_open(struct wp_watch *watch, struct file *file, __s32 flags, const char *filename, int dirfd)
+{
+	if (!file && !filename)
+		return 0;
+	__u64 key_hash = file ? open_key(file, flags) : 0;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	if (!file) {
+		/* Not expected after a successful open; key on the name instead. */
+		if (bpf_probe_read_user_str(s->walk, WP_PATH_MAX, filename) <= 0)
+			return 0;
+		key_hash = hash_string(s->walk, WP_PATH_MAX) ^ ((__u64)(flags & O_ACCMODE) << 62);
+	}
+	if (seen_before(watch, WP_OPEN, key_hash))
+		return 0;
+
+	struct wp_open *e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, WP_OPEN, watch->container);
+	e->flags = flags;
+	e->pad = 0;
+	e->resolution = WP_PATH_OPENED_FILE;
+	int pos = walk_file(s, file);
+	if (pos < 0 && filename) {
+		/* Deeper than the walk goes: the passed name, joined to its lookup directory when relative. */
+		count(WP_CTR_PATH_FALLBACK);
+		char first = 0;
+		bpf_probe_read_user(&first, 1, filename);
+		pos = first == '/' ? -1 : join_relative(s, dirfd, filename);
+		e->resolution = pos >= 0 ? WP_PATH_JOINED : WP_PATH_AS_PASSED;
+	}
+	if (pos >= 0) {
+		e->path_len = copy_walked(s, pos, e->path);
+	} else if (filename) {
+		long n = bpf_probe_read_user_str(e->path, sizeof(e->path), filename);
+		e->path_len = n > 0 ? n - 1 : 0;
+		e->resolution = WP_PATH_AS_PASSED;
+	} else {
+		count(WP_CTR_PATH_FALLBACK);
+		bpf_ringbuf_discard(e, 0);
+		return 0;
+	}
+	submit(e);
+	return 0;
+}
+
 static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx)
 {
 	struct wp_watch *watch = watched_current();
@@ -227,52 +277,7 @@ static __always_inline int emit_open(struct trace_event_raw_sys_exit *ctx)
 	bpf_map_delete_elem(&open_stash, &id);
 	if (ctx->ret < 0)
 		return 0;
-
-	struct file *file = file_of_fd((int)ctx->ret);
-	__s32 flags = (__s32)args.flags;
-	if (!file && !args.filename)
-		return 0;
-	__u64 key_hash = file ? open_key(file, flags) : 0;
-	struct scratch *s = get_scratch();
-	if (!s)
-		return 0;
-	if (!file) {
-		/* Not expected after a successful open; key on the name instead. */
-		if (bpf_probe_read_user_str(s->walk, WP_PATH_MAX, args.filename) <= 0)
-			return 0;
-		key_hash = hash_string(s->walk, WP_PATH_MAX) ^ ((__u64)(flags & O_ACCMODE) << 62);
-	}
-	if (seen_before(watch, WP_OPEN, key_hash))
-		return 0;
-
-	struct wp_open *e = reserve(sizeof(*e));
-	if (!e)
-		return 0;
-	fill_header(&e->hdr, WP_OPEN, watch->container);
-	e->flags = flags;
-	e->pad = 0;
-	e->resolution = WP_PATH_OPENED_FILE;
-	int pos = walk_file(s, file);
-	if (pos < 0 && args.filename) {
-		/* Deeper than the walk goes: the passed name, joined to its lookup directory when relative. */
-		count(WP_CTR_PATH_FALLBACK);
-		char first = 0;
-		bpf_probe_read_user(&first, 1, args.filename);
-		pos = first == '/' ? -1 : join_relative(s, args.dirfd, args.filename);
-		e->resolution = pos >= 0 ? WP_PATH_JOINED : WP_PATH_AS_PASSED;
-	}
-	if (pos >= 0) {
-		e->path_len = copy_walked(s, pos, e->path);
-	} else if (args.filename) {
-		long n = bpf_probe_read_user_str(e->path, sizeof(e->path), args.filename);
-		e->path_len = n > 0 ? n - 1 : 0;
-		e->resolution = WP_PATH_AS_PASSED;
-	} else {
-		bpf_ringbuf_discard(e, 0);
-		return 0;
-	}
-	submit(e);
-	return 0;
+	return emit_file_open(watch, file_of_fd((int)ctx->ret), (__s32)args.flags, args.filename, args.dirfd);
 }
 
 SEC("tp/syscalls/sys_exit_openat")
@@ -303,6 +308,27 @@ SEC("tp/syscalls/sys_exit_open_by_handle_at")
 int handle_exit_open_by_handle_at(struct trace_event_raw_sys_exit *ctx)
 {
 	return emit_open(ctx);
+}
+
+/* Opens submitted through io_uring (IORING_OP_OPENAT, OPENAT2) never pass the open syscalls: they run inside
+ * io_uring_enter or on an io-wq worker thread of the same process (sharing its fd table and cgroup). Their completion
+ * carries the new fd, walked like a syscall's. An open into a fixed-file slot returns no fd: counted, not walked. */
+SEC("tp/io_uring/io_uring_complete")
+int handle_uring_complete(struct trace_event_raw_io_uring_complete *ctx)
+{
+	struct wp_watch *watch = watched_current();
+	if (!watch || ctx->res < 0)
+		return 0;
+	struct io_kiocb *req = ctx->req;
+	__u8 opcode = BPF_CORE_READ(req, opcode);
+	if (opcode != IORING_OP_OPENAT && opcode != IORING_OP_OPENAT2)
+		return 0;
+	struct io_open *open = (struct io_open *)&req->cmd;
+	if (BPF_CORE_READ(open, file_slot)) {
+		count(WP_CTR_URING_FIXED_OPEN);
+		return 0;
+	}
+	return emit_file_open(watch, file_of_fd(ctx->res), (__s32)BPF_CORE_READ(open, how.flags), NULL, 0);
 }
 
 /* ---- network ---- */

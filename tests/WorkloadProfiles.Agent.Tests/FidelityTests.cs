@@ -38,14 +38,21 @@ public sealed class FidelityTests(Podman podman)
         "read x < /etc//shadow",
         "cd / && read x < etc/shadow",
         "exec 3</etc/shadow; cat /dev/fd/3",
+        // io_uring opens never pass the open syscalls: inline in io_uring_enter, and on an io-wq worker thread.
+        "/bin/uring_open /etc/shadow",
+        "/bin/uring_open /etc/shadow async",
+        "cd /etc && /bin/uring_open shadow async",
+        "cd /tmp && /bin/uring_open ../etc//shadow",
     ];
 
     [Fact]
     public async Task A_credential_file_read_through_any_path_trick_raises_the_same_signal_with_the_canonical_path()
     {
         var image = await podman.ImportImageAsync("paths");
-        var id = await podman.StartAsync(image, Idle);
+        // Unconfined like a Kubernetes pod without a seccomp profile: podman's default profile refuses io_uring_setup.
+        var id = await podman.StartAsync(image, Idle, remove: false, "--security-opt", "seccomp=unconfined");
         await podman.CopyIntoAsync(id, await Podman.BuildProbeAsync("openat"), "/bin/openat");
+        await podman.CopyIntoAsync(id, await Podman.BuildProbeAsync("uring_open"), "/bin/uring_open");
         var publisher = new InMemoryPublisher();
         await using var agent = AgentHarness.Start(podman, "paths", publisher);
         await Poll.UntilAsync(() => agent.Host.WatchedContainerIds.Contains(id), Timeout, "the container to be watched");

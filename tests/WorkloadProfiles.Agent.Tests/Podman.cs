@@ -48,9 +48,10 @@ public sealed class Podman : IAsyncLifetime
     }
 
     /// <summary>Starts a detached container running <c>sh -c script</c>; returns its full id.</summary>
-    public async Task<string> StartAsync(string image, string script, bool remove = false)
+    /// <param name="flags">More <c>podman run</c> flags.</param>
+    public async Task<string> StartAsync(string image, string script, bool remove = false, params string[] flags)
     {
-        string[] args = ["run", "-d", .. RunFlags, .. (remove ? new[] { "--rm" } : []), image, "/bin/sh", "-c", script];
+        string[] args = ["run", "-d", .. RunFlags, .. (remove ? new[] { "--rm" } : []), .. flags, image, "/bin/sh", "-c", script];
         var id = (await RunAsync(args)).Output.Trim();
         lock (_containers) _containers.Add(id);
         return id;

@@ -21,7 +21,7 @@ public sealed class SensorTests
             ["handle_cgroup_mkdir", "handle_cgroup_rmdir", "handle_connect", "handle_enter_creat", "handle_enter_open",
              "handle_enter_open_by_handle_at", "handle_enter_openat", "handle_enter_openat2", "handle_exec", "handle_exit",
              "handle_exit_creat", "handle_exit_open", "handle_exit_open_by_handle_at", "handle_exit_openat", "handle_exit_openat2",
-             "handle_fork", "handle_sendmmsg", "handle_sendmsg", "handle_sendto", "handle_write"],
+             "handle_fork", "handle_sendmmsg", "handle_sendmsg", "handle_sendto", "handle_uring_complete", "handle_write"],
             sensor.AttachedPrograms.Order());
         Assert.Equal(0UL, sensor.ReadCounters().RingBufferDrops);
     }

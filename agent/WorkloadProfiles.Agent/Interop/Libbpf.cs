@@ -28,6 +28,13 @@ internal static unsafe partial class Libbpf
     [LibraryImport(Library, EntryPoint = "bpf_program__name")]
     public static partial nint bpf_program__name(nint prog);
 
+    [LibraryImport(Library, EntryPoint = "bpf_program__set_autoload")]
+    public static partial int bpf_program__set_autoload(nint prog, [MarshalAs(UnmanagedType.U1)] bool autoload);
+
+    [LibraryImport(Library, EntryPoint = "bpf_program__autoload")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    public static partial bool bpf_program__autoload(nint prog);
+
     [LibraryImport(Library, EntryPoint = "bpf_program__attach", SetLastError = true)]
     public static partial nint bpf_program__attach(nint prog);
 

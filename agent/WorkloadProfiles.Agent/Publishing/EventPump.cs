@@ -379,6 +379,7 @@ internal sealed class EventPump : ISensorRecordHandler
         _metrics.KernelDedupSuppressed.Set(counters.DedupSuppressed);
         _metrics.KernelPathFallbacks.Set(counters.PathFallbacks);
         _metrics.KernelWatchFull.Set(counters.WatchFull);
+        _metrics.KernelUringFixedOpens.Set(counters.UringFixedOpens);
         if (counters.RingBufferDrops > _kernelDrops)
         {
             // The kernel cannot tell whose record it failed to reserve: every watched container may be incomplete,

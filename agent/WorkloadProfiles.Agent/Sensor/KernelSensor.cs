@@ -12,7 +12,7 @@ internal interface ISensorRecordHandler
 
 /// <summary>Totals of the sensor's per-CPU counters.</summary>
 internal readonly record struct SensorCounters(ulong RingBufferDrops, ulong DedupSuppressed, ulong Emitted, ulong DnsUnparsed,
-    ulong OpenUnmatched, ulong PathFallbacks = 0, ulong WatchFull = 0);
+    ulong OpenUnmatched, ulong PathFallbacks = 0, ulong WatchFull = 0, ulong UringFixedOpens = 0);
 
 /// <summary>
 /// The loaded and attached bpf/sensor.bpf.o: owns the libbpf object, its links and the ring-buffer consumer, and
@@ -72,6 +72,7 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
             var events = RequireMap(obj, "events");
             if (Libbpf.bpf_map__set_max_entries(events, ringBufferBytes) != 0)
                 throw new SensorUnavailableException($"libbpf refused ring buffer size {ringBufferBytes}.");
+            SkipMissingOptionalHooks(raw, logger);
             var error = Libbpf.bpf_object__load(raw);
             if (error != 0)
                 throw Failure($"loading {objectPath}", -error);
@@ -80,6 +81,7 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
             for (var prog = Libbpf.bpf_object__next_program(raw, 0); prog != 0; prog = Libbpf.bpf_object__next_program(raw, prog))
             {
                 var name = Libbpf.PtrToString(Libbpf.bpf_program__name(prog)) ?? "?";
+                if (!Libbpf.bpf_program__autoload(prog)) continue;
                 var link = Libbpf.bpf_program__attach(prog);
                 if (link == 0)
                     throw Failure($"attaching program {name}", Marshal.GetLastPInvokeError());
@@ -100,6 +102,18 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
             foreach (var link in links) link.Dispose();
             obj.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Programs on hooks a kernel may lack (built without io_uring): not loaded there, and said so.</summary>
+    private static void SkipMissingOptionalHooks(nint raw, ILogger logger)
+    {
+        for (var prog = Libbpf.bpf_object__next_program(raw, 0); prog != 0; prog = Libbpf.bpf_object__next_program(raw, prog))
+        {
+            var name = Libbpf.PtrToString(Libbpf.bpf_program__name(prog));
+            if (name != "handle_uring_complete" || SensorPrerequisites.HasTracepoint("io_uring", "io_uring_complete")) continue;
+            Libbpf.bpf_program__set_autoload(prog, false);
+            logger.LogWarning("The kernel has no io_uring tracepoints (built without io_uring?): opens through io_uring are not watched");
         }
     }
 
@@ -128,7 +142,7 @@ internal sealed unsafe class KernelSensor : ISensor, IDisposable
         }
         return new SensorCounters(Sum(SensorCounter.RingBufferDrops), Sum(SensorCounter.DedupSuppressed),
             Sum(SensorCounter.Emitted), Sum(SensorCounter.DnsUnparsed), Sum(SensorCounter.OpenUnmatched),
-            Sum(SensorCounter.PathFallback), Sum(SensorCounter.WatchFull));
+            Sum(SensorCounter.PathFallback), Sum(SensorCounter.WatchFull), Sum(SensorCounter.UringFixedOpen));
     }
 
     /// <summary>Waits up to <paramref name="timeoutMs"/> for records and hands each to <paramref name="handler"/>.

@@ -34,6 +34,11 @@ internal static partial class SensorPrerequisites
         EnsureTracefs();
     }
 
+    /// <summary>Whether the kernel has the tracepoint <paramref name="category"/>/<paramref name="name"/> (after
+    /// <see cref="Check"/>, which makes sure tracefs is readable).</summary>
+    public static bool HasTracepoint(string category, string name) =>
+        TracefsRoots.Any(root => Directory.Exists(Path.Combine(root, "events", category, name)));
+
     private static ulong EffectiveCapabilities()
     {
         foreach (var line in File.ReadLines("/proc/self/status"))

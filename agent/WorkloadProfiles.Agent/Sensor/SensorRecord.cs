@@ -26,6 +26,7 @@ internal enum SensorCounter
     OpenUnmatched = 4,
     PathFallback = 5,
     WatchFull = 6,
+    UringFixedOpen = 7,
 }
 
 /// <summary><c>struct wp_watch</c>: the value of <c>watched_cgroups</c>.</summary>
