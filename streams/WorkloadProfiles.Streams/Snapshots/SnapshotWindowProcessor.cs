@@ -41,6 +41,8 @@ internal sealed class SnapshotWindowProcessor
     readonly long _graceUs;
     readonly Dictionary<string, ContainerActivity> _containers = new(StringComparer.Ordinal);
     readonly SortedSet<(long CloseAtUs, string ContainerId, long WindowStartUs)> _closeQueue = [];
+    // Shared by every window of the task: the containers of an image share their leaves' keys and ids.
+    readonly LeafIdentities _leaves;
     ProcessorContext<string, Outgoing> _context = null!;
     IKeyValueStore<string, byte[]> _store = null!;
     long _streamTimeUs = long.MinValue;
@@ -63,6 +65,7 @@ internal sealed class SnapshotWindowProcessor
         _drift = drift;
         _windowUs = (long)options.Window.TotalMicroseconds;
         _graceUs = Math.Max(0, (long)options.Grace.TotalMicroseconds);
+        _leaves = new LeafIdentities(options.Limits.MaxKeyLength);
     }
 
     public static IStoreBuilder StoreBuilder() =>
@@ -529,7 +532,7 @@ internal sealed class SnapshotWindowProcessor
         if (!container.Windows.TryGetValue(windowStart, out var builder))
         {
             builder = new SnapshotBuilder(container.Container!, container.HostName, windowStart, windowStart + _windowUs,
-                _options.Limits, container.Processes);
+                _options.Limits, container.Processes, _leaves);
             container.Windows.Add(windowStart, builder);
             _closeQueue.Add((windowStart + _windowUs + _graceUs, container.ContainerId, windowStart));
         }
