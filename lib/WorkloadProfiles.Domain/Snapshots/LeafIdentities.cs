@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Identity;
@@ -18,7 +19,12 @@ public readonly record struct LeafIdentity(ulong Id, string Key, bool Truncated)
 /// starts over, which costs recomputation, never a different answer.</remarks>
 public sealed class LeafIdentities
 {
+    private const int RecentSlots = 1_024;
+
     private readonly Dictionary<Source, LeafIdentity> _known = [];
+    // The last lookups by the raw value's reference, in front of _known: the Avro decoder hands out one instance per
+    // repeated value, so the common case is found without hashing the value's characters. A miss asks _known, by value.
+    private readonly Recent[] _recent = new Recent[RecentSlots];
 
     /// <param name="maxKeyLength">Keys longer than this are truncated (<see cref="NodeIdentity.TruncateKey"/>); must be the
     /// <see cref="SnapshotLimits.MaxKeyLength"/> of the builders that share it.</param>
@@ -75,6 +81,15 @@ public sealed class LeafIdentities
     private LeafIdentity Get(ulong parent, NodeKind kind, string raw, int detail)
     {
         ArgumentNullException.ThrowIfNull(raw);
+        ref var recent = ref _recent[(RuntimeHelpers.GetHashCode(raw) ^ (int)parent ^ (int)(parent >> 32) ^ detail) & (RecentSlots - 1)];
+        if (ReferenceEquals(recent.Raw, raw) && recent.Parent == parent && recent.Kind == kind && recent.Detail == detail) return recent.Identity;
+        var identity = Known(parent, kind, raw, detail);
+        recent = new Recent { Raw = raw, Parent = parent, Kind = kind, Detail = detail, Identity = identity };
+        return identity;
+    }
+
+    private LeafIdentity Known(ulong parent, NodeKind kind, string raw, int detail)
+    {
         var source = new Source(parent, kind, raw, detail);
         if (_known.Count >= Capacity && !_known.ContainsKey(source)) _known.Clear();
         ref var identity = ref CollectionsMarshal.GetValueRefOrAddDefault(_known, source, out var cached);
@@ -88,4 +103,13 @@ public sealed class LeafIdentities
     }
 
     private readonly record struct Source(ulong Parent, NodeKind Kind, string Raw, int Detail);
+
+    private struct Recent
+    {
+        public string? Raw;
+        public ulong Parent;
+        public NodeKind Kind;
+        public int Detail;
+        public LeafIdentity Identity;
+    }
 }
