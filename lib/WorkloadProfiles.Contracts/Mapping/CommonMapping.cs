@@ -99,10 +99,9 @@ internal static class CommonMapping
 
     public static ContainerRef ReadContainer(ref AvroReader reader)
     {
-        // Repeated in every record of a container: pooled.
-        var id = reader.ReadPooledString();
-        var name = reader.ReadNullablePooledString();
-        var tag = reader.ReadNullablePooledString();
+        var id = reader.ReadString();
+        var name = reader.ReadNullableString();
+        var tag = reader.ReadNullableString();
         return new ContainerRef(id, name, tag);
     }
 

@@ -41,8 +41,6 @@ internal sealed class SnapshotWindowProcessor
     readonly long _graceUs;
     readonly Dictionary<string, ContainerActivity> _containers = new(StringComparer.Ordinal);
     readonly SortedSet<(long CloseAtUs, string ContainerId, long WindowStartUs)> _closeQueue = [];
-    // Shared by every window of the task: the containers of an image share their leaves' keys and ids.
-    readonly LeafIdentities _leaves;
     ProcessorContext<string, Outgoing> _context = null!;
     IKeyValueStore<string, byte[]> _store = null!;
     long _streamTimeUs = long.MinValue;
@@ -65,7 +63,6 @@ internal sealed class SnapshotWindowProcessor
         _drift = drift;
         _windowUs = (long)options.Window.TotalMicroseconds;
         _graceUs = Math.Max(0, (long)options.Grace.TotalMicroseconds);
-        _leaves = new LeafIdentities(options.Limits.MaxKeyLength);
     }
 
     public static IStoreBuilder StoreBuilder() =>
@@ -219,7 +216,6 @@ internal sealed class SnapshotWindowProcessor
         SnapshotBuilder? builder = null;
         var builderWindow = long.MinValue;
         var events = batch.Events;
-        var drift = DriftScope(container, batch, replaying);
         CheckpointLineage(container, events, offset);
         for (var i = 0; i < events.Count; i++)
         {
@@ -234,7 +230,10 @@ internal sealed class SnapshotWindowProcessor
                     // Too late to count, but the process still exec'd, forked or exited: lineage is about the live
                     // container, not about a window.
                     container.Processes.Apply(e);
-                    Drift(container, drift, e, offset);
+                    if (!replaying)
+                    {
+                        Drift(container, batch, e, offset);
+                    }
 
                     builderWindow = long.MinValue;
                     late++;
@@ -246,7 +245,10 @@ internal sealed class SnapshotWindowProcessor
             }
 
             builder!.Add(e);
-            Drift(container, drift, e, offset);
+            if (!replaying)
+            {
+                Drift(container, batch, e, offset);
+            }
 
             lastWindow = Math.Max(lastWindow, windowStart);
             if (e.TimestampUs > _streamTimeUs)
@@ -318,7 +320,6 @@ internal sealed class SnapshotWindowProcessor
         var nodesBefore = container.Processes.NodeCount;
         var lineage = false;
         var exitWindow = long.MinValue;
-        var drift = DriftScope(container, batch, replaying);
         foreach (var e in batch.Events)
         {
             switch (e.Kind)
@@ -332,7 +333,10 @@ internal sealed class SnapshotWindowProcessor
                     break;
             }
 
-            Drift(container, drift, e, offset);
+            if (!replaying)
+            {
+                Drift(container, batch, e, offset);
+            }
         }
 
         if (container.Processes.NodeCount > nodesBefore)
@@ -369,25 +373,17 @@ internal sealed class SnapshotWindowProcessor
         }
     }
 
-    /// <summary>What the batch's events are judged against for drift (once per batch), or null when nothing is.</summary>
-    DriftWatch.Scope? DriftScope(ContainerActivity container, RawEventBatch batch, bool replaying)
+    /// <summary>Drift is judged on every event of every container (profiling or not), once its lineage moved.</summary>
+    void Drift(ContainerActivity container, RawEventBatch batch, RawEvent e, long offset)
     {
-        if (_drift is null || replaying)
+        if (_drift is null)
         {
-            return null;
+            return;
         }
 
         var resolved = container.Container is not null;
-        return _drift.ScopeFor(container.ContainerId, resolved ? container.Container! : batch.Container, resolved ? container.HostName : batch.HostName);
-    }
-
-    /// <summary>Drift is judged on every event of every container (profiling or not), once its lineage moved.</summary>
-    void Drift(ContainerActivity container, in DriftWatch.Scope? scope, RawEvent e, long offset)
-    {
-        if (scope is { } watched)
-        {
-            _drift!.Inspect(watched, e, container.Processes, _context.Id.Partition, offset);
-        }
+        _drift.Inspect(container.ContainerId, resolved ? container.Container! : batch.Container, resolved ? container.HostName : batch.HostName,
+            e, container.Processes, Source.At(PipelineTopics.RawEvents.Name, _context.Id.Partition, offset, container.ContainerId));
     }
 
     /// <summary>
@@ -533,7 +529,7 @@ internal sealed class SnapshotWindowProcessor
         if (!container.Windows.TryGetValue(windowStart, out var builder))
         {
             builder = new SnapshotBuilder(container.Container!, container.HostName, windowStart, windowStart + _windowUs,
-                _options.Limits, container.Processes, _leaves);
+                _options.Limits, container.Processes);
             container.Windows.Add(windowStart, builder);
             _closeQueue.Add((windowStart + _windowUs + _graceUs, container.ContainerId, windowStart));
         }
