@@ -35,6 +35,12 @@ public sealed class HostileInputSuiteTests(ITestOutputHelper output)
         Assert.All(killed.Kills, k => Assert.Equal(1, k.Value));
 
         // The same final results as the run without kills: nothing lost, nothing counted twice.
+        var onlySteady = steady.ProfileNodes.Keys.Except(killed.ProfileNodes.Keys).Order(StringComparer.Ordinal).Take(20).ToList();
+        var onlyKilled = killed.ProfileNodes.Keys.Except(steady.ProfileNodes.Keys).Order(StringComparer.Ordinal).Take(20).ToList();
+        Assert.True(onlySteady.Count == 0 && onlyKilled.Count == 0,
+            $"profile nodes differ; only without kills: {string.Join(" | ", onlySteady.Select(k => $"{k} r{steady.ProfileNodes[k]}"))}; " +
+            $"only with kills: {string.Join(" | ", onlyKilled.Select(k => $"{k} r{killed.ProfileNodes[k]}"))}; " +
+            $"profiles without kills {string.Join(", ", steady.Profiles.Select(p => $"{p.Key}={p.Value}"))}; with kills {string.Join(", ", killed.Profiles.Select(p => $"{p.Key}={p.Value}"))}");
         Assert.Equal(steady.TableCounts, killed.TableCounts);
         Assert.Equal(steady.Snapshots.OrderBy(s => s.Key, StringComparer.Ordinal), killed.Snapshots.OrderBy(s => s.Key, StringComparer.Ordinal));
         Assert.Equal(steady.Profiles.OrderBy(p => p.Key, StringComparer.Ordinal), killed.Profiles.OrderBy(p => p.Key, StringComparer.Ordinal));

@@ -26,6 +26,9 @@ internal sealed record SuiteOutcome(
     IReadOnlyDictionary<string, int> StopExitCodes,
     TimeSpan Duration)
 {
+    /// <summary>Every profile node row as "image@version kind key", with the revision that last wrote it.</summary>
+    public IReadOnlyDictionary<string, ulong> ProfileNodes { get; init; } = new Dictionary<string, ulong>();
+
     /// <summary>
     /// Dead letters as a set of (consumer, which record of the workload, reason): offsets differ between runs on topics the
     /// pipeline writes too, and a restarted consumer may dead-letter a redelivered record twice.
@@ -135,6 +138,8 @@ internal static class SuiteRun
                 exits,
                 DateTime.UtcNow - started)
             {
+                ProfileNodes = (await Rows(database, "SELECT concat(image_name, '@', image_tag, ' ', kind, ' ', key, ' ', hex(node_id)), revision FROM profile_nodes FINAL"))
+                    .ToDictionary(r => r[0].GetString()!, r => U64(r[1]), StringComparer.Ordinal),
                 DeadLetterSet = deadLetters.Select(d => $"{d.Consumer} record {index.GetValueOrDefault((d.SourceTopic, d.Partition, d.Offset), -1)} {d.Reason}")
                     .ToHashSet(StringComparer.Ordinal),
             };
