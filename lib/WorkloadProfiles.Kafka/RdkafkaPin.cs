@@ -103,10 +103,13 @@ public static class RdkafkaPin
                 return null;
             }
 
-            var found = CandidateDirectories().Select(d => Path.Combine(d, RedistRelativePath)).FirstOrDefault(File.Exists);
+            // A framework-dependent build keeps the redist's runtimes/ tree; a native AOT publish puts the library beside the executable.
+            var found = CandidateDirectories()
+                .SelectMany(d => new[] { Path.Combine(d, RedistRelativePath), Path.Combine(d, Path.GetFileName(RedistRelativePath)) })
+                .FirstOrDefault(File.Exists);
             if (found is null)
             {
-                return $"librdkafka {ExpectedVersion} not found at {RedistRelativePath} under {string.Join(" or ", CandidateDirectories())}. " +
+                return $"librdkafka {ExpectedVersion} not found at {RedistRelativePath} (or beside the executable) under {string.Join(" or ", CandidateDirectories())}. " +
                        $"Reference the librdkafka.redist package from the executable, or set {OverrideVariable} to a librdkafka path (or 'system').";
             }
 
