@@ -24,7 +24,6 @@ work="$(mktemp -d /tmp/wp-flush-bench.XXXXXX)"
 broker_port=19492
 metrics_port=19564
 streams_http_port=19565
-socket="$work/podman.sock"
 pids=()
 containers=()
 source "$root/bench/agent/lib.sh"

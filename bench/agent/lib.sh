@@ -2,6 +2,8 @@
 # Expects $root, $work and the arrays pids/containers from the script that sources it.
 
 podman_flags=(--runtime runc --cgroup-manager cgroupfs --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --network none)
+# podman's Docker-compatible API, for the agent's Agent:ContainerRuntimeEndpoint (see start_broker_and_podman).
+socket="$work/podman.sock"
 
 log() { echo "[bench] $*" >&2; }
 
@@ -18,15 +20,15 @@ import_load_image() {
   tar -C "$rootfs" -c . | podman import - "$image" >/dev/null
 }
 
-# The local broker command on 127.0.0.1:$1 (built into $work/broker) and podman's API service on $work/podman.sock;
+# The local broker command on 127.0.0.1:$1 (built into $work/broker) and podman's API service on $socket;
 # returns once both answer.
 start_broker_and_podman() {
   local port=$1
   log "starting local broker on 127.0.0.1:$port and podman API service"
   "$work/broker/WorkloadProfiles.LocalBroker" --port "$port" > "$work/broker.log" 2>&1 &
   pids+=($!)
-  podman system service --time=0 "unix://$work/podman.sock" > "$work/podman.log" 2>&1 &
+  podman system service --time=0 "unix://$socket" > "$work/podman.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 200); do grep -q '^ready' "$work/broker.log" && [[ -S "$work/podman.sock" ]] && break; sleep 0.1; done
+  for _ in $(seq 1 200); do grep -q '^ready' "$work/broker.log" && [[ -S "$socket" ]] && break; sleep 0.1; done
   grep -q '^ready' "$work/broker.log" || { cat "$work/broker.log" >&2; exit 1; }
 }

@@ -23,7 +23,6 @@ fleet_size="${WP_BENCH_CONTAINERS:-50}"
 work="$(mktemp -d /tmp/wp-agent-bench.XXXXXX)"
 broker_port=19392
 metrics_port=19464
-socket="$work/podman.sock"
 pids=()
 containers=()
 source "$root/bench/agent/lib.sh"
