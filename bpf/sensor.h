@@ -34,7 +34,7 @@ enum wp_counter {
 	WP_CTR_EMITTED = 2,
 	WP_CTR_DNS_UNPARSED = 3, /* a port-53 send whose question could not be parsed */
 	WP_CTR_OPEN_UNMATCHED = 4, /* openat exit without its stashed enter (stash evicted) */
-	WP_CTR_PATH_FALLBACK = 5, /* an open whose file could not be walked: the passed name was used */
+	WP_CTR_PATH_FALLBACK = 5, /* an open whose file could not be walked: the passed name was used, or, with none (io_uring, open_by_handle_at), it was not reported */
 	WP_CTR_WATCH_FULL = 6, /* a new cgroup could not be watched: watched_cgroups is full */
 	WP_CTR_URING_FIXED_OPEN = 7, /* an io_uring open into a fixed-file slot: no fd to walk, not emitted */
 	WP_CTR_MAX = 8,

@@ -27,7 +27,7 @@ internal sealed class AgentMetrics
         Discarded = factory.CreateCounter("wp_agent_records_discarded_total", "Sensor records the agent did not publish, by reason.", "reason");
         KernelRingBufferDrops = factory.CreateGauge("wp_agent_kernel_ringbuf_drops", "Records the kernel could not reserve in the ring buffer (cumulative).");
         KernelDedupSuppressed = factory.CreateGauge("wp_agent_kernel_dedup_suppressed", "Activity the kernel suppressed as already sent in the window (cumulative).");
-        KernelPathFallbacks = factory.CreateGauge("wp_agent_kernel_path_fallbacks", "Opens whose file could not be walked in the kernel, so the passed name was used (cumulative).");
+        KernelPathFallbacks = factory.CreateGauge("wp_agent_kernel_path_fallbacks", "Opens whose file could not be walked in the kernel: the passed name was used, or, with no name (io_uring, open_by_handle_at), the open was not reported (cumulative).");
         KernelUringFixedOpens = factory.CreateGauge("wp_agent_kernel_uring_fixed_opens", "Opens through io_uring into a fixed-file slot: no fd to walk, so not reported as opens (cumulative).");
         KernelWatchFull = factory.CreateGauge("wp_agent_kernel_watch_full", "New cgroups the kernel could not watch: watched_cgroups was full (cumulative).");
         ImageWaitExpired = factory.CreateCounter("wp_agent_image_wait_expired_total", "New containers whose batches stopped waiting for their image (Agent:ImageWait) and went out unresolved.");
