@@ -34,16 +34,7 @@ public sealed class DemoQueryTests(ITestOutputHelper output)
     public async Task Every_query_file_as_shipped_returns_rows_on_the_demo_data()
     {
         var run = Guid.NewGuid().ToString("N")[..8];
-        var server = Environment.GetEnvironmentVariable("WP_ClickHouse__ConnectionString") is { Length: > 0 } configured ? configured : ClickHouseOptions.DefaultConnectionString;
-        var overrides = new Dictionary<string, string>
-        {
-            ["ClickHouse:ConnectionString"] = new global::ClickHouse.Driver.ADO.ClickHouseConnectionStringBuilder(server) { Database = $"wp_demo_{run}" }.ConnectionString,
-            ["Sink:GroupId"] = "wp-sink-demo-" + run,
-            ["Streams:ApplicationId"] = "wp-streams-demo-" + run,
-            ["Http:Port"] = LocalBrokerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Explorer:Urls"] = $"http://127.0.0.1:{LocalBrokerProcess.FreePort()}",
-            ["Sink:MetricsPort"] = LocalBrokerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-        };
+        var overrides = IsolatedRun.Overrides($"wp_demo_{run}", "demo-" + run);
         var options = new LocalRunOptions
         {
             Agent = AgentSource.Replay,

@@ -30,18 +30,8 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         Skip.If(unavailable is not null, unavailable);
         var tag = "e2e-" + Guid.NewGuid().ToString("N")[..8];
         var database = "wp_e2e_" + tag[4..];
-        var overrides = new Dictionary<string, string>
-        {
-            ["ClickHouse:ConnectionString"] = new global::ClickHouse.Driver.ADO.ClickHouseConnectionStringBuilder(
-                Environment.GetEnvironmentVariable("WP_ClickHouse__ConnectionString") is { Length: > 0 } server ? server : ClickHouseOptions.DefaultConnectionString)
-            { Database = database }.ConnectionString,
-            ["Profiles:StableSnapshotCount"] = StableSnapshots.ToString(CultureInfo.InvariantCulture),
-            ["Sink:GroupId"] = "wp-sink-" + tag,
-            ["Streams:ApplicationId"] = "wp-streams-" + tag,
-            ["Http:Port"] = LocalBrokerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Explorer:Urls"] = $"http://127.0.0.1:{LocalBrokerProcess.FreePort()}",
-            ["Sink:MetricsPort"] = LocalBrokerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
-        };
+        var overrides = IsolatedRun.Overrides(database, tag);
+        overrides["Profiles:StableSnapshotCount"] = StableSnapshots.ToString(CultureInfo.InvariantCulture);
         var options = new LocalRunOptions
         {
             Agent = AgentSource.Live,
