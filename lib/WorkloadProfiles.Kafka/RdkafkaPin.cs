@@ -131,6 +131,7 @@ public static class RdkafkaPin
         return null;
     }
 
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a native (AOT) executable, which then looks beside itself only")]
     static IEnumerable<string> CandidateDirectories()
     {
         yield return AppContext.BaseDirectory;

@@ -37,10 +37,21 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     /// <param name="project">The command's project directory below the repository, e.g. <c>streams/WorkloadProfiles.Streams.Host</c>.</param>
     /// <param name="assembly">The command's dll, e.g. <c>wp-streams.dll</c>.</param>
     public static ChildProcess Start(string name, string project, string assembly, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string> environment, string logPath) =>
+        Start(name, Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [Locate(project, assembly), .. arguments],
+            environment, logPath);
+
+    /// <summary>Starts a native executable, e.g. the agent published ahead of time (<c>dotnet publish -r linux-x64</c>).</summary>
+    public static ChildProcess StartExecutable(string name, string executable, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string> environment, string logPath) =>
+        File.Exists(executable)
+            ? Start(name, executable, arguments, environment, logPath)
+            : throw new FileNotFoundException($"{name}: no executable at {executable}", executable);
+
+    static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string> environment, string logPath)
     {
-        var path = Locate(project, assembly);
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -48,7 +59,6 @@ internal sealed partial class ChildProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = RepositoryLayout.Root,
         };
-        start.ArgumentList.Add(path);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (key, value) in environment) start.Environment[key] = value;
 

@@ -67,21 +67,24 @@ public sealed class LeastPrivilegeTests(Podman podman)
         }
     }
 
-    /// <summary><c>wp-agent record</c> as nobody with <paramref name="capabilities"/> (ambient, so they survive the exec of dotnet).</summary>
+    /// <summary><c>wp-agent record</c> as nobody with <paramref name="capabilities"/> (ambient, so they survive the exec of dotnet);
+    /// the native build when CI published one (<see cref="NativeAgent"/>).</summary>
     private async Task<CommandResult> RunAsNobodyAsync(string capabilities, string work, string tag, params string[] recordArguments)
     {
         // podman's socket is root's; nobody reaches it through its group, as an agent would through the runtime's group.
         var socket = podman.Endpoint["unix://".Length..];
         await ExternalCommand.RunAsync("chgrp", [Nobody.ToString(System.Globalization.CultureInfo.InvariantCulture), socket], [], TimeSpan.FromSeconds(10));
         File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        string[] agent = NativeAgent.Path is { } native
+            ? [native]
+            : [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", Path.Combine(AppContext.BaseDirectory, "wp-agent.dll")];
         string[] arguments =
         [
             $"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", $"--inh-caps={capabilities}", $"--ambient-caps={capabilities}",
             "env", $"HOME={work}", "DOTNET_CLI_TELEMETRY_OPTOUT=1",
             $"WP_Agent__ContainerRuntimeEndpoint={podman.Endpoint}", $"WP_Agent__ImageFilter=^localhost/wp-agent-test@{tag}$",
             "WP_Agent__HostName=test-host", "WP_Agent__AgentId=least-privilege",
-            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", Path.Combine(AppContext.BaseDirectory, "wp-agent.dll"),
-            "record", Path.Combine(work, "capture.avro"), .. recordArguments,
+            .. agent, "record", Path.Combine(work, "capture.avro"), .. recordArguments,
         ];
         return await ExternalCommand.RunAsync("setpriv", arguments, [], TimeSpan.FromSeconds(90));
     }

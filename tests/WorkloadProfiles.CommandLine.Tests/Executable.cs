@@ -4,14 +4,15 @@ using WorkloadProfiles.Testing;
 
 namespace WorkloadProfiles.CommandLine.Tests;
 
-/// <summary>One of the project's commands, run from its own build output like a user runs it (<c>dotnet path/x.dll</c>).</summary>
+/// <summary>One of the project's commands, run from its own build output like a user runs it (<c>dotnet path/x.dll</c>), or
+/// the agent's native build when <see cref="NativeAgent"/> names one.</summary>
 public sealed record Executable(string Name, string Project, string Assembly)
 {
     public static readonly Executable Streams = new("wp-streams", "streams/WorkloadProfiles.Streams.Host", "wp-streams.dll");
     public static readonly Executable Sink = new("wp-sink", "streams/WorkloadProfiles.Sink", "wp-sink.dll");
     public static readonly Executable Explorer = new("wp-explorer", "explorer/WorkloadProfiles.Explorer", "wp-explorer.dll");
     public static readonly Executable Local = new("wp-local", "local/WorkloadProfiles.Local", "wp-local.dll");
-    public static readonly Executable Agent = new("wp-agent", "agent/WorkloadProfiles.Agent", "wp-agent.dll");
+    public static readonly Executable Agent = new("wp-agent", "agent/WorkloadProfiles.Agent", "wp-agent.dll") { Native = NativeAgent.Path };
     public static readonly Executable Broker = new("WorkloadProfiles.LocalBroker", "local/WorkloadProfiles.LocalBroker", "WorkloadProfiles.LocalBroker.dll");
 
     public static IReadOnlyList<Executable> All { get; } = [Streams, Sink, Explorer, Local, Agent, Broker];
@@ -19,6 +20,9 @@ public sealed record Executable(string Name, string Project, string Assembly)
     public static Executable Named(string name) => All.Single(e => e.Name == name);
 
     public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>A native executable run instead of the dll (the agent published ahead of time), or null.</summary>
+    public string? Native { get; init; }
 
     /// <summary>The dll in the project's output for this test run's configuration (Debug or Release).</summary>
     public string Path
@@ -33,10 +37,12 @@ public sealed record Executable(string Name, string Project, string Assembly)
 
     /// <summary>Runs the command to completion (no terminal, no input) with only the given WP_ settings.</summary>
     public Task<CommandResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
-        ExternalCommand.RunAsync(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [Path, .. arguments], [],
-            timeout ?? TimeSpan.FromSeconds(90), environment ?? new Dictionary<string, string>(), RepositoryRoot);
+        Native is { } native
+            ? ExternalCommand.RunAsync(native, [.. arguments], [], timeout ?? TimeSpan.FromSeconds(90), environment ?? new Dictionary<string, string>(), RepositoryRoot)
+            : ExternalCommand.RunAsync(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [Path, .. arguments], [],
+                timeout ?? TimeSpan.FromSeconds(90), environment ?? new Dictionary<string, string>(), RepositoryRoot);
 
-    /// <summary>Starts the command and returns at once, for tests that watch it run.</summary>
+    /// <summary>Starts the command (its dll) and returns at once, for tests that watch it run.</summary>
     public CommandProcess Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
         CommandProcess.Start(Path, arguments, environment);
 

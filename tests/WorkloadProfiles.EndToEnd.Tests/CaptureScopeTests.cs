@@ -71,8 +71,11 @@ public sealed class CaptureScopeTests(ITestOutputHelper output)
         };
         await using var streams = ChildProcess.Start("stream jobs", "streams/WorkloadProfiles.Streams.Host", "wp-streams.dll", [], environment,
             Path.Combine(work, "wp-streams.log"));
-        await using var agent = ChildProcess.Start("agent", "agent/WorkloadProfiles.Agent", "wp-agent.dll", ["run"], environment,
-            Path.Combine(work, "wp-agent.log"));
+        // The agent as it ships (native) when CI published it, else the JIT build.
+        output.WriteLine($"agent: {NativeAgent.Path ?? "JIT build (wp-agent.dll)"}");
+        await using var agent = NativeAgent.Path is { } native
+            ? ChildProcess.StartExecutable("agent", native, ["run"], environment, Path.Combine(work, "wp-agent.log"))
+            : ChildProcess.Start("agent", "agent/WorkloadProfiles.Agent", "wp-agent.dll", ["run"], environment, Path.Combine(work, "wp-agent.log"));
 
         using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
         {
