@@ -6,24 +6,28 @@
 # (package-lock.json).
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# clang also links the agent's native (ahead-of-time) build, with zlib.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends clang llvm libbpf-dev nodejs npm \
+ && apt-get install -y --no-install-recommends clang llvm libbpf-dev zlib1g-dev nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN dotnet publish agent/WorkloadProfiles.Agent -c Release -o /out/agent \
+ARG TARGETARCH
+RUN dotnet publish agent/WorkloadProfiles.Agent -c Release -r linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64) -o /out/agent \
+ && rm -f /out/agent/*.dbg /out/agent/*.pdb /out/agent/librocksdb* /out/agent/alpine-librdkafka.so \
  && dotnet publish streams/WorkloadProfiles.Streams.Host -c Release -o /out/streams \
  && dotnet publish streams/WorkloadProfiles.Sink -c Release -o /out/sink \
  && dotnet publish explorer/WorkloadProfiles.Explorer -c Release -o /out/explorer
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0 AS agent
+# The agent is a native executable (published ahead of time): no .NET runtime in its image.
+FROM mcr.microsoft.com/dotnet/runtime-deps:10.0 AS agent
 # libbpf loads the sensor; at run time the agent needs BPF capabilities (compose grants BPF, PERFMON, SYS_RESOURCE,
 # SYS_PTRACE to root; deploy/kubernetes sets the least-privilege set), the host's /sys/kernel/btf, /sys/fs/cgroup, tracefs
 # and the runtime socket.
 RUN apt-get update && apt-get install -y --no-install-recommends libbpf1 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /out/agent .
-ENTRYPOINT ["dotnet", "wp-agent.dll"]
+ENTRYPOINT ["/app/wp-agent"]
 CMD ["run"]
 
 # wp-streams and wp-sink serve /healthz and /metrics on Kestrel: the ASP.NET Core runtime image.

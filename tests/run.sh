@@ -7,7 +7,8 @@
 #   tests/run.sh --prepare                  only install what is missing (.ci/run does this before its build)
 #
 # Installs Debian packages with apt-get (as root, or with passwordless sudo): kcat, clickhouse-server/-client, podman,
-# runc, uidmap, containerd, busybox-static, clang, llvm, libbpf-dev, bpftool, chromium, and nodejs/npm when npm is missing.
+# runc, uidmap, containerd, busybox-static, clang, llvm, libbpf-dev, bpftool, zlib1g-dev, chromium, and nodejs/npm when npm
+# is missing.
 # Environment:
 #   WP_TEST_SKIP_APT=1   install nothing (a machine prepared by other means)
 set -euo pipefail
@@ -23,6 +24,7 @@ APT_PACKAGES=(
     containerd                            # a real CRI runtime (its own config and socket) for the Kubernetes-node agent tests
     busybox-static                        # agent test images (rootfs imported with podman import)
     clang llvm libbpf-dev bpftool         # eBPF programs
+    zlib1g-dev                            # with clang: links the agent's native (ahead-of-time) build
     chromium                              # explorer browser tests
 )
 

@@ -32,3 +32,9 @@ start_broker_and_podman() {
   for _ in $(seq 1 200); do grep -q '^ready' "$work/broker.log" && [[ -S "$socket" ]] && break; sleep 0.1; done
   grep -q '^ready' "$work/broker.log" || { cat "$work/broker.log" >&2; exit 1; }
 }
+
+# libbpf attaches tracepoints through tracefs; the agent mounts it when it is missing (as on a fresh boot), the bare
+# reader does not — so the benches mount it before anything runs.
+ensure_tracefs() {
+  mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+}

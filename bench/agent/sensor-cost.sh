@@ -45,6 +45,7 @@ bash "$work/old/bpf/build.sh" "$work/old/build" >/dev/null
 gcc -O2 -Wall -o "$work/old/build/reader" "$work/old/bench/agent/ringbuf_reader.c" -lbpf
 gcc -O2 -Wall -static -o "$work/openloop" "$root/bench/agent/openloop.c"
 
+ensure_tracefs
 import_load_image localhost/wp-sensor-cost:1 "$work/openloop"
 container=$(podman run -d "${podman_flags[@]}" localhost/wp-sensor-cost:1 /bin/openloop /data 500 "$rate")
 cgroup="$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)/libpod_parent/libpod-$container"
