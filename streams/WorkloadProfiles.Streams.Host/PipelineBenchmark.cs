@@ -188,6 +188,7 @@ internal static class PipelineBenchmark
         try
         {
             using var stream = new KafkaStream(topology.Build(), config, new LocalBrokerKafkaSupplier(config, broker));
+            topology.Restoration.Follow(stream);
             var processed = metrics.RecordsIn.WithLabels((jobs & StreamJobs.Snapshots) != 0 ? "snapshots" : "detection");
             await stream.StartAsync();
             while (processed.Value < 1) await Task.Delay(1);

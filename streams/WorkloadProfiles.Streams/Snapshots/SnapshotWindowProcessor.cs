@@ -37,6 +37,7 @@ internal sealed class SnapshotWindowProcessor
     readonly EventTimeLimits _times;
     readonly JobOutput _output;
     readonly DriftWatch? _drift;
+    readonly StoreRestoration _restoration;
     readonly long _windowUs;
     readonly long _graceUs;
     readonly Dictionary<string, ContainerActivity> _containers = new(StringComparer.Ordinal);
@@ -46,9 +47,11 @@ internal sealed class SnapshotWindowProcessor
     long _streamTimeUs = long.MinValue;
     int _held;
     bool _recovered;
+    // Ended restores of this task's store when the processor was created: a punctuation recovers only after a later one.
+    long _restoresBefore;
 
     public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics, EventTimeLimits times, JobOutput output,
-        DriftWatch? drift = null)
+        StoreRestoration restoration, DriftWatch? drift = null)
     {
         if (options.Window <= TimeSpan.Zero)
         {
@@ -61,6 +64,7 @@ internal sealed class SnapshotWindowProcessor
         _times = times;
         _output = output;
         _drift = drift;
+        _restoration = restoration;
         _windowUs = (long)options.Window.TotalMicroseconds;
         _graceUs = Math.Max(0, (long)options.Grace.TotalMicroseconds);
     }
@@ -74,6 +78,7 @@ internal sealed class SnapshotWindowProcessor
         _context = context;
         _output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
+        _restoresBefore = _restoration.EndedRestores(StoreName, context.Id.Partition);
         _drift?.Init(_output, _store);
         context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, _output.Guard(OnWallClock));
     }
@@ -593,6 +598,13 @@ internal sealed class SnapshotWindowProcessor
 
     void OnWallClock(long nowMs)
     {
+        if (!_recovered && _restoration.EndedRestores(StoreName, _context.Id.Partition) <= _restoresBefore)
+        {
+            // Streamiz punctuates while it still restores the store (see StoreRestoration): recovering from it now would
+            // rebuild the windows and lineage from a prefix of the changelog (after a crash, often nothing) and keep them.
+            return;
+        }
+
         Recover();
         _metrics.Punctuations.WithLabels(Job).Inc();
         var holdMs = (long)_options.ImageHold.TotalMilliseconds;
@@ -652,7 +664,8 @@ internal sealed class SnapshotWindowProcessor
     /// <summary>
     /// Once, before the first record or punctuation: rebuilds the in-memory windows from the restored store — container
     /// metadata first, then the journal replayed in input order (the order the batches were first applied), then the held
-    /// batches. Not in <see cref="Init"/>: Streamiz initialises processors before it restores their stores.
+    /// batches. Not in <see cref="Init"/>: Streamiz initialises processors before it restores their stores, and punctuates
+    /// them during the restore, so a punctuation recovers only once <see cref="StoreRestoration"/> says the restore ended.
     /// </summary>
     void Recover()
     {
