@@ -42,6 +42,8 @@ internal sealed class SnapshotWindowProcessor
     readonly long _graceUs;
     readonly Dictionary<string, ContainerActivity> _containers = new(StringComparer.Ordinal);
     readonly SortedSet<(long CloseAtUs, string ContainerId, long WindowStartUs)> _closeQueue = [];
+    // Shared by every window of the task: the containers of an image share their leaves' keys and ids.
+    readonly LeafIdentities _leaves;
     ProcessorContext<string, Outgoing> _context = null!;
     IKeyValueStore<string, byte[]> _store = null!;
     long _streamTimeUs = long.MinValue;
@@ -67,6 +69,7 @@ internal sealed class SnapshotWindowProcessor
         _restoration = restoration;
         _windowUs = (long)options.Window.TotalMicroseconds;
         _graceUs = Math.Max(0, (long)options.Grace.TotalMicroseconds);
+        _leaves = new LeafIdentities(options.Limits.MaxKeyLength);
     }
 
     public static IStoreBuilder StoreBuilder() =>
@@ -221,6 +224,7 @@ internal sealed class SnapshotWindowProcessor
         SnapshotBuilder? builder = null;
         var builderWindow = long.MinValue;
         var events = batch.Events;
+        var drift = DriftScope(container, batch, replaying);
         CheckpointLineage(container, events, offset);
         for (var i = 0; i < events.Count; i++)
         {
@@ -235,10 +239,7 @@ internal sealed class SnapshotWindowProcessor
                     // Too late to count, but the process still exec'd, forked or exited: lineage is about the live
                     // container, not about a window.
                     container.Processes.Apply(e);
-                    if (!replaying)
-                    {
-                        Drift(container, batch, e, offset);
-                    }
+                    Drift(container, drift, e, offset);
 
                     builderWindow = long.MinValue;
                     late++;
@@ -250,10 +251,7 @@ internal sealed class SnapshotWindowProcessor
             }
 
             builder!.Add(e);
-            if (!replaying)
-            {
-                Drift(container, batch, e, offset);
-            }
+            Drift(container, drift, e, offset);
 
             lastWindow = Math.Max(lastWindow, windowStart);
             if (e.TimestampUs > _streamTimeUs)
@@ -325,6 +323,7 @@ internal sealed class SnapshotWindowProcessor
         var nodesBefore = container.Processes.NodeCount;
         var lineage = false;
         var exitWindow = long.MinValue;
+        var drift = DriftScope(container, batch, replaying);
         foreach (var e in batch.Events)
         {
             switch (e.Kind)
@@ -338,10 +337,7 @@ internal sealed class SnapshotWindowProcessor
                     break;
             }
 
-            if (!replaying)
-            {
-                Drift(container, batch, e, offset);
-            }
+            Drift(container, drift, e, offset);
         }
 
         if (container.Processes.NodeCount > nodesBefore)
@@ -378,17 +374,25 @@ internal sealed class SnapshotWindowProcessor
         }
     }
 
-    /// <summary>Drift is judged on every event of every container (profiling or not), once its lineage moved.</summary>
-    void Drift(ContainerActivity container, RawEventBatch batch, RawEvent e, long offset)
+    /// <summary>What the batch's events are judged against for drift (once per batch), or null when nothing is.</summary>
+    DriftWatch.Scope? DriftScope(ContainerActivity container, RawEventBatch batch, bool replaying)
     {
-        if (_drift is null)
+        if (_drift is null || replaying)
         {
-            return;
+            return null;
         }
 
         var resolved = container.Container is not null;
-        _drift.Inspect(container.ContainerId, resolved ? container.Container! : batch.Container, resolved ? container.HostName : batch.HostName,
-            e, container.Processes, Source.At(PipelineTopics.RawEvents.Name, _context.Id.Partition, offset, container.ContainerId));
+        return _drift.ScopeFor(container.ContainerId, resolved ? container.Container! : batch.Container, resolved ? container.HostName : batch.HostName);
+    }
+
+    /// <summary>Drift is judged on every event of every container (profiling or not), once its lineage moved.</summary>
+    void Drift(ContainerActivity container, in DriftWatch.Scope? scope, RawEvent e, long offset)
+    {
+        if (scope is { } watched)
+        {
+            _drift!.Inspect(watched, e, container.Processes, _context.Id.Partition, offset);
+        }
     }
 
     /// <summary>
@@ -534,7 +538,7 @@ internal sealed class SnapshotWindowProcessor
         if (!container.Windows.TryGetValue(windowStart, out var builder))
         {
             builder = new SnapshotBuilder(container.Container!, container.HostName, windowStart, windowStart + _windowUs,
-                _options.Limits, container.Processes);
+                _options.Limits, container.Processes, _leaves);
             container.Windows.Add(windowStart, builder);
             _closeQueue.Add((windowStart + _windowUs + _graceUs, container.ContainerId, windowStart));
         }
