@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using WorkloadProfiles.Detection.Rules;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Signals;
@@ -35,6 +36,9 @@ public sealed class DetectionEngine
     private readonly bool[] _fileOnlyByKind;
     private readonly Dictionary<(string Path, int Flags), int[]> _fileOutcomes = [];
     private const int MaxFileOutcomes = 16_384;
+    // The last outcomes by the path's reference, in front of _fileOutcomes: the Avro decoder hands out one instance per
+    // repeated path, so most opens are answered without hashing the path's characters.
+    private readonly RecentOutcome[] _recentOutcomes = new RecentOutcome[1_024];
     private bool _conditionThrew;
 
     public DetectionEngine(RuleSet rules, SuppressionSet? suppressions = null, DetectionOptions? options = null)
@@ -190,7 +194,13 @@ public sealed class DetectionEngine
     private int[] FileOutcome(RawEvent e, CompiledRule[] rules, int[] indexes, ContainerRef container, string hostName, ProcessTable processes)
     {
         var key = (e.FilePath ?? "", e.FileFlags);
-        if (_fileOutcomes.TryGetValue(key, out var known)) return known;
+        ref var recent = ref _recentOutcomes[(RuntimeHelpers.GetHashCode(key.Item1) ^ key.Item2) & (_recentOutcomes.Length - 1)];
+        if (ReferenceEquals(recent.Path, key.Item1) && recent.Flags == key.Item2) return recent.Outcome!;
+        if (_fileOutcomes.TryGetValue(key, out var known))
+        {
+            recent = new RecentOutcome(key.Item1, key.Item2, known);
+            return known;
+        }
 
         _fields.Bind(e, container, hostName, processes);
         _conditionThrew = false;
@@ -203,6 +213,7 @@ public sealed class DetectionEngine
         if (_conditionThrew) return outcome;
         if (_fileOutcomes.Count >= MaxFileOutcomes) _fileOutcomes.Clear();
         _fileOutcomes[key] = outcome;
+        recent = new RecentOutcome(key.Item1, key.Item2, outcome);
         return outcome;
     }
 
@@ -221,6 +232,8 @@ public sealed class DetectionEngine
             return false;
         }
     }
+
+    private readonly record struct RecentOutcome(string? Path, int Flags, int[]? Outcome);
 
     private static EventKind EventOf(RuleEvent kind) => kind switch
     {

@@ -25,14 +25,21 @@ namespace WorkloadProfiles.Streams.Host;
 /// </summary>
 internal static class PipelineBenchmark
 {
-    /// <summary>Wall-clock and process CPU time of one phase; on a loaded machine the CPU figure is the comparable one.</summary>
-    readonly record struct Cost(TimeSpan Wall, TimeSpan Cpu)
+    /// <summary>
+    /// Wall-clock and process CPU time of one phase (on a loaded machine the CPU figure is the comparable one), with the
+    /// bytes the process allocated and the gen-1 and gen-2 collections meanwhile: unlike the times, these barely vary with
+    /// the machine's load, so they show what a change did to the GC's work.
+    /// </summary>
+    readonly record struct Cost(TimeSpan Wall, TimeSpan Cpu, long Allocated = 0, int Gen1 = 0, int Gen2 = 0, TimeSpan GcPause = default)
     {
         public static Func<Cost> Start()
         {
             var wall = Stopwatch.StartNew();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            return () => new Cost(wall.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
+            var allocated = GC.GetTotalAllocatedBytes();
+            var (gen1, gen2, pause) = (GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            return () => new Cost(wall.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu, GC.GetTotalAllocatedBytes() - allocated,
+                GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2, GC.GetTotalPauseDuration() - pause);
         }
     }
 
@@ -98,7 +105,9 @@ internal static class PipelineBenchmark
 
         void Line(string what, Cost cost) =>
             Console.WriteLine($"{what,-34}: wall {total / cost.Wall.TotalSeconds,12:N0} events/s ({cost.Wall.TotalSeconds:F3} s), " +
-                $"CPU {total / cost.Cpu.TotalSeconds,12:N0} events/s ({cost.Cpu.TotalSeconds:F3} s)");
+                $"CPU {total / cost.Cpu.TotalSeconds,12:N0} events/s ({cost.Cpu.TotalSeconds:F3} s), " +
+                $"allocated {(double)cost.Allocated / total,6:N0} B/event, gen1/gen2 GCs {cost.Gen1}/{cost.Gen2}, " +
+                $"GC pauses {cost.GcPause.TotalSeconds:F3} s");
     }
 
     static double Median(IEnumerable<double> values)
@@ -110,7 +119,9 @@ internal static class PipelineBenchmark
     static Cost Median(IEnumerable<Cost> costs)
     {
         var all = costs.ToArray();
-        return new Cost(TimeSpan.FromSeconds(Median(all.Select(c => c.Wall.TotalSeconds))), TimeSpan.FromSeconds(Median(all.Select(c => c.Cpu.TotalSeconds))));
+        return new Cost(TimeSpan.FromSeconds(Median(all.Select(c => c.Wall.TotalSeconds))), TimeSpan.FromSeconds(Median(all.Select(c => c.Cpu.TotalSeconds))),
+            (long)Median(all.Select(c => (double)c.Allocated)), (int)Median(all.Select(c => (double)c.Gen1)), (int)Median(all.Select(c => (double)c.Gen2)),
+            TimeSpan.FromSeconds(Median(all.Select(c => c.GcPause.TotalSeconds))));
     }
 
     // Baselines: bytes only; + Avro decode (every job pays one decode per record); + the jobs' domain work in a plain
@@ -142,13 +153,15 @@ internal static class PipelineBenchmark
         return clock!();
     }
 
-    // The per-batch work of the selected jobs, without the framework: one snapshot builder per container-window, one
-    // detection engine (with its process lineages) for all containers.
+    // The per-batch work of the selected jobs, without the framework: one snapshot builder per container-window (sharing
+    // the leaf identities, as the snapshot job's builders of a task do), one detection engine (with its process lineages)
+    // for all containers.
     static Action<RawEventBatch> DomainWork(StreamJobs jobs)
     {
         var options = new StreamsJobOptions();
         var windowUs = (long)options.Snapshots.Window.TotalMicroseconds;
         var builders = new Dictionary<(string, long), SnapshotBuilder>();
+        var leaves = new LeafIdentities(options.Snapshots.Limits.MaxKeyLength);
         var detection = (jobs & StreamJobs.Detection) != 0 ? new DetectionEngine(RuleSet.Load(options.Detection.Engine)) : null;
         return batch =>
         {
@@ -160,7 +173,7 @@ internal static class PipelineBenchmark
                     if (!builders.TryGetValue((batch.Container.Id, start), out var builder))
                     {
                         builders[(batch.Container.Id, start)] = builder =
-                            new SnapshotBuilder(batch.Container, batch.HostName, start, start + windowUs, options.Snapshots.Limits);
+                            new SnapshotBuilder(batch.Container, batch.HostName, start, start + windowUs, options.Snapshots.Limits, leaves: leaves);
                     }
 
                     builder.Add(e);
@@ -188,6 +201,7 @@ internal static class PipelineBenchmark
         try
         {
             using var stream = new KafkaStream(topology.Build(), config, new LocalBrokerKafkaSupplier(config, broker));
+            topology.Restoration.Follow(stream);
             var processed = metrics.RecordsIn.WithLabels((jobs & StreamJobs.Snapshots) != 0 ? "snapshots" : "detection");
             await stream.StartAsync();
             while (processed.Value < 1) await Task.Delay(1);

@@ -132,6 +132,7 @@ internal static class StreamsService
         using var stream = localTopics is null
             ? new KafkaStream(topology, config)
             : new KafkaStream(topology, config, new LocalBrokerKafkaSupplier(config, localTopics));
+        pipeline.Restoration.Follow(stream);
         stream.StateChanged += (_, now) =>
         {
             state = now;

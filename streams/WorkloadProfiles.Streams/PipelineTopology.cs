@@ -52,6 +52,9 @@ public sealed class PipelineTopology
     /// <summary>The drift baselines of the watched profiles (the <c>wp.profiles</c> global table), shared by the snapshot tasks.</summary>
     public DriftBaselines Baselines { get; }
 
+    /// <summary>Which tasks' stores are restored: the host follows its <c>KafkaStream</c> with it (see <see cref="StoreRestoration"/>).</summary>
+    public StoreRestoration Restoration { get; } = new();
+
     /// <summary>The agents' container inventory (the <c>wp.containers</c> global store), for the Falco bridge.</summary>
     public ContainerInventory Containers { get; }
 
@@ -106,7 +109,7 @@ public sealed class PipelineTopology
                 Sink(raw.Transform(
                     TaskTransformer<string, Decoded<RawEventBatch>, string, Outgoing>.Supplier(
                         () => new SnapshotWindowProcessor(snapshots, _codecs, _metrics, _options.EventTime, Output("snapshots", "snapshot-job"),
-                            drift?.Invoke()),
+                            Restoration, drift?.Invoke()),
                         SnapshotWindowProcessor.StoreBuilder()),
                     "snapshot-windows"), "snapshot-sink");
             }
@@ -124,7 +127,7 @@ public sealed class PipelineTopology
                 new DecodingSerDes<ActivitySnapshot>(_codecs.Snapshots), "snapshots");
             Sink(snapshots.Transform(
                 TaskTransformer<string, Decoded<ActivitySnapshot>, string, Outgoing>.Supplier(
-                    () => new ProfileAggregationProcessor(profiles, _codecs, _metrics, _options.EventTime, Output("profiles", "profile-job")),
+                    () => new ProfileAggregationProcessor(profiles, _codecs, _metrics, _options.EventTime, Output("profiles", "profile-job"), Restoration),
                     ProfileAggregationProcessor.StoreBuilder()),
                 "profile-aggregation"), "profile-sink");
         }

@@ -66,6 +66,33 @@ public sealed class DetectionEngineTests
     }
 
     [Fact]
+    public void Remembered_file_outcomes_answer_by_value_whatever_instance_or_slot_the_path_comes_in()
+    {
+        var engine = new DetectionEngine(Defaults);
+        // Thousands of distinct paths (more than the engine's recent outcomes hold, so slots are taken over), the same
+        // value as new string instances, and the same instance with other flags: each open gets its own rules' outcome.
+        var events = new List<RawEvent>();
+        var expectedReads = 0;
+        var expectedWrites = 0;
+        var shadow = "/etc/shadow";
+        var paths = Enumerable.Range(0, 1_500).Select(i => $"/etc/conf-{i}.d").ToArray();
+        for (var i = 0; i < 6_000; i++)
+        {
+            var path = i % 3 == 0 ? (i % 2 == 0 ? shadow : new string(shadow.AsSpan())) : paths[i % paths.Length];
+            var flags = i % 5 == 0 ? 0x41 : 0;
+            events.Add(Open(1, path, flags: flags, comm: "nginx"));
+            if (path == "/etc/shadow") expectedReads++;
+            if (flags != 0) expectedWrites++;
+        }
+
+        var signals = engine.Evaluate(Batch([.. events]));
+
+        Assert.Equal(expectedReads, signals.Count(s => s.RuleId == "wp.read-credentials"));
+        Assert.Equal(expectedWrites, signals.Count(s => s.RuleId == "wp.write-below-etc"));
+        Assert.All(signals.Where(s => s.RuleId == "wp.read-credentials"), s => Assert.Equal("/etc/shadow", s.Behaviour.FilePath));
+    }
+
+    [Fact]
     public void Open_rules_that_read_the_process_are_evaluated_for_every_event()
     {
         var engine = new DetectionEngine(Rules("""

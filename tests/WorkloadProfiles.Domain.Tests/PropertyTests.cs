@@ -138,6 +138,24 @@ public class PropertyTests
                 && Enumerable.Range(1, 6).All(pid => whole.NodeOf(pid, "x") == restored.NodeOf(pid, "x"));
         });
 
+    [Property]
+    public Property Every_image_carries_the_signature_of_its_own_arguments() =>
+        Prop.ForAll(LineageEvents().ToArbitrary(), events =>
+        {
+            // Images take over a re-exec'd predecessor's signature: each must still be its own arguments' signature.
+            var table = new ProcessTable();
+            foreach (var e in events.Items)
+            {
+                table.Apply(e);
+                foreach (var pid in Enumerable.Range(1, 6))
+                {
+                    var image = table.ImageOf(pid, "x");
+                    if (image.Signature != Identity.ArgumentSignature.Of(image.Process.ExecutablePath, image.Process.Args)) return false;
+                }
+            }
+            return true;
+        });
+
     // Indices of images are an export detail: compare each pid's node and its whole chain of images instead.
     private static string CanonicalTable(ProcessTableState state)
     {

@@ -85,6 +85,27 @@ internal ref struct AvroReader
         }
     }
 
+    /// <summary>
+    /// As <see cref="ReadString"/>, for values that repeat across records (paths, program names, argv, container fields):
+    /// the thread's <see cref="Utf8StringPool"/> returns one shared instance per value.
+    /// </summary>
+    public string ReadPooledString()
+    {
+        var bytes = ReadLengthPrefixed("a string");
+        try
+        {
+            return Utf8StringPool.Current.Get(bytes, Utf8);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw Malformed("a string is not valid UTF-8");
+        }
+    }
+
+    public string? ReadNullablePooledString() => ReadUnionIndex(2) == 0 ? null : ReadPooledString();
+
+    public List<string> ReadPooledStringArray() => ReadArray(static (ref AvroReader r) => r.ReadPooledString());
+
     public byte[] ReadBytes() => ReadLengthPrefixed("bytes").ToArray();
 
     /// <summary>Reads a union branch index and checks it against the number of branches.</summary>

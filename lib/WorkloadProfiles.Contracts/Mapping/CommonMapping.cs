@@ -99,9 +99,10 @@ internal static class CommonMapping
 
     public static ContainerRef ReadContainer(ref AvroReader reader)
     {
-        var id = reader.ReadString();
-        var name = reader.ReadNullableString();
-        var tag = reader.ReadNullableString();
+        // Repeated in every record of a container: pooled.
+        var id = reader.ReadPooledString();
+        var name = reader.ReadNullablePooledString();
+        var tag = reader.ReadNullablePooledString();
         return new ContainerRef(id, name, tag);
     }
 

@@ -31,8 +31,8 @@ internal static class RawEventMapping
         var batch = new RawEventBatch
         {
             Container = ReadContainer(ref reader),
-            HostName = ReadHost(ref reader),
-            AgentId = reader.ReadString(),
+            HostName = reader.ReadPooledString(),
+            AgentId = reader.ReadPooledString(),
             Sequence = reader.ReadLong(),
             DroppedEvents = reader.ReadLong(),
             Profiling = reader.ReadBoolean(),
@@ -106,20 +106,20 @@ internal static class RawEventMapping
         var ppid = reader.ReadInt();
         var uid = ReadUInt32(ref reader, "process.uid");
         var gid = ReadUInt32(ref reader, "process.gid");
-        var comm = reader.ReadString();
-        var executable = reader.ReadNullableString();
-        var args = reader.ReadUnionIndex(2) == 0 ? null : reader.ReadStringArray();
+        var comm = reader.ReadPooledString();
+        var executable = reader.ReadNullablePooledString();
+        var args = reader.ReadUnionIndex(2) == 0 ? null : reader.ReadPooledStringArray();
         var exitCode = reader.ReadInt();
         var childPid = reader.ReadInt();
         var start = reader.ReadLong();
-        var workingDirectory = reader.ReadNullableString();
+        var workingDirectory = reader.ReadNullablePooledString();
 
         string? filePath = null;
         var fileFlags = 0;
         var resolution = PathResolution.OpenedFile;
         if (reader.ReadUnionIndex(2) == 1)
         {
-            filePath = reader.ReadNullableString();
+            filePath = reader.ReadNullablePooledString();
             fileFlags = reader.ReadInt();
             resolution = (PathResolution)ReadEnum(ref reader, ResolutionSymbols, Resolutions, nameof(PathResolution));
         }
@@ -128,7 +128,7 @@ internal static class RawEventMapping
         var dnsType = 0;
         if (reader.ReadUnionIndex(2) == 1)
         {
-            dnsName = reader.ReadNullableString();
+            dnsName = reader.ReadNullablePooledString();
             dnsType = reader.ReadInt();
         }
 
@@ -197,7 +197,7 @@ internal static class RawEventMapping
     public static (string? Address, int Port) ReadDestination(ref AvroReader reader)
     {
         if (reader.ReadUnionIndex(2) == 0) return (null, 0);
-        var address = reader.ReadNullableString();
+        var address = reader.ReadNullablePooledString();
         return (address, reader.ReadInt());
     }
 }

@@ -63,7 +63,8 @@ public sealed class ProcessTable
                 // would grow the tree by one level per exec without new behaviour.
                 if (known && _nodes[current!.NodeId].Key == key.Value)
                 {
-                    _imageOfPid[e.Pid] = new ProcessImage(current.NodeId, current.Parent, process, e.WorkingDirectory ?? current.WorkingDirectory);
+                    _imageOfPid[e.Pid] = new ProcessImage(current.NodeId, current.Parent, process, e.WorkingDirectory ?? current.WorkingDirectory)
+                        .WithSignatureOf(current);
                     break;
                 }
                 var node = Register(from?.NodeId ?? NodeIdentity.Root, key);
@@ -210,6 +211,22 @@ public sealed class ProcessImage(ulong nodeId, ProcessImage? parent, ProcessRef 
 
     /// <summary>The <see cref="ArgumentSignature"/> of its arguments (computed once).</summary>
     public string Signature => _signature ??= ArgumentSignature.Of(Process.ExecutablePath, Process.Args);
+
+    /// <summary>
+    /// Takes over the signature <paramref name="previous"/> computed when this image runs the same program with the same
+    /// arguments (a process re-executing itself, a restarting worker): the signature is a function of those alone, and
+    /// computing it again for every exec would be most of an exec's cost.
+    /// </summary>
+    internal ProcessImage WithSignatureOf(ProcessImage previous)
+    {
+        if (previous._signature is null || _signature is not null || previous.Process.ExecutablePath != Process.ExecutablePath) return this;
+        var (mine, theirs) = (Process.Args, previous.Process.Args);
+        if (mine.Count != theirs.Count) return this;
+        for (var i = 0; i < mine.Count; i++)
+            if (!string.Equals(mine[i], theirs[i], StringComparison.Ordinal)) return this;
+        _signature = previous._signature;
+        return this;
+    }
 
     /// <summary>
     /// The table made this image up for a pid whose exec (or /proc scan) it never saw: keyed by the kernel comm, with no

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Identity;
 using WorkloadProfiles.Domain.Normalization;
@@ -41,7 +40,6 @@ public sealed class SnapshotBuilder
 {
     // open(2) flags that mean the file may be modified.
     private const int WriteFlags = 0x1 /* O_WRONLY */ | 0x2 /* O_RDWR */ | 0x40 /* O_CREAT */ | 0x200 /* O_TRUNC */;
-    private const int MaxCachedLeaves = 65_536;
 
     private readonly ContainerRef _container;
     private readonly string _hostName;
@@ -52,7 +50,7 @@ public sealed class SnapshotBuilder
     private readonly HashSet<ulong> _droppedNodes = [];
     // A carried-over process table has counted earlier windows' truncations; this snapshot reports only its own.
     private readonly long _processTruncatedKeysAtStart;
-    private readonly Dictionary<LeafSource, Leaf> _leaves = [];
+    private readonly LeafIdentities _leaves;
     // Images whose signature this window has recorded on their node (with their ancestors').
     private readonly HashSet<ProcessImage> _recordedImages = new(ReferenceEqualityComparer.Instance);
     // Process nodes missing from the snapshot between a process and its nearest ancestor that is in it (reused).
@@ -67,8 +65,10 @@ public sealed class SnapshotBuilder
     private long _lastEventUs = long.MinValue;
     private bool _containerExited;
 
+    /// <param name="leaves">Leaf identities shared with the other builders of the task (see <see cref="LeafIdentities"/>);
+    /// its key cap must be <paramref name="limits"/>'s. Default: the builder's own.</param>
     public SnapshotBuilder(ContainerRef container, string hostName, long windowStartUs, long windowEndUs,
-        SnapshotLimits? limits = null, ProcessTable? processes = null)
+        SnapshotLimits? limits = null, ProcessTable? processes = null, LeafIdentities? leaves = null)
     {
         ArgumentNullException.ThrowIfNull(container);
         ArgumentNullException.ThrowIfNull(hostName);
@@ -80,6 +80,11 @@ public sealed class SnapshotBuilder
         _limits = limits ?? SnapshotLimits.Default;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_limits.MaxNodes, "limits.MaxNodes");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_limits.MaxBytes, "limits.MaxBytes");
+        if (leaves is not null && leaves.MaxKeyLength != _limits.MaxKeyLength)
+        {
+            throw new ArgumentException($"the shared leaf identities cap keys at {leaves.MaxKeyLength}, the limits at {_limits.MaxKeyLength}", nameof(leaves));
+        }
+        _leaves = leaves ?? new LeafIdentities(_limits.MaxKeyLength);
         Processes = processes ?? new ProcessTable(_limits.MaxKeyLength);
         _processTruncatedKeysAtStart = Processes.TruncatedKeys;
         _bytes = EncodedSize.SnapshotFixed + EncodedSize.Text(ActivitySnapshot.MakeId(container.Id, windowStartUs)) + EncodedSize.Text(container.Id)
@@ -145,7 +150,7 @@ public sealed class SnapshotBuilder
                 return;
             case EventKind.Open:
                 var access = (e.FileFlags & WriteFlags) != 0 ? FileAccessMode.Write : FileAccessMode.Read;
-                var file = LeafStats(e, NodeKind.File, e.FilePath!, 0);
+                var file = LeafStats(e, NodeKind.File);
                 if (file is not null)
                 {
                     CountOn(file, at);
@@ -153,10 +158,10 @@ public sealed class SnapshotBuilder
                 }
                 break;
             case EventKind.Dns:
-                CountOn(LeafStats(e, NodeKind.Dns, e.DnsQuestionName!, 0), at);
+                CountOn(LeafStats(e, NodeKind.Dns), at);
                 break;
             case EventKind.Connect:
-                CountOn(LeafStats(e, NodeKind.Network, e.DestinationAddress ?? "", (e.DestinationPort << 2) | ((int)e.Transport & 3)), at);
+                CountOn(LeafStats(e, NodeKind.Network), at);
                 break;
             case EventKind.ContainerExit:
                 _containerExited = true;
@@ -295,43 +300,28 @@ public sealed class SnapshotBuilder
 
     private static long NodeBytes(string key) => EncodedSize.SnapshotNodeFixed + EncodedSize.Text(key);
 
-    private NodeStats? LeafStats(RawEvent e, NodeKind kind, string raw, int detail)
+    private NodeStats? LeafStats(RawEvent e, NodeKind kind)
     {
         var parent = Processes.NodeOf(e.Pid, e.Comm);
-        var source = new LeafSource(parent, kind, raw, detail);
-        if (_leaves.Count >= MaxCachedLeaves && !_leaves.ContainsKey(source)) _leaves.Clear();
-        ref var leaf = ref CollectionsMarshal.GetValueRefOrAddDefault(_leaves, source, out var cached);
-        if (!cached) leaf = MakeLeaf(parent, kind, raw, e);
-
-        // Steady state: the cached leaf already points at its stats and its process's stats.
-        if (leaf.Stats is { } known)
+        var leaf = kind switch
         {
-            known.Parent!.Seen(e.TimestampUs);
-            return known;
+            NodeKind.File => _leaves.File(parent, e.FilePath!),
+            NodeKind.Dns => _leaves.Dns(parent, e.DnsQuestionName!),
+            _ => _leaves.Network(parent, e.Transport, e.DestinationPort, e.DestinationAddress),
+        };
+
+        // Steady state: the leaf is in the snapshot and points at its process's stats.
+        if (_nodes.TryGetValue(leaf.Id, out var stats))
+        {
+            stats.Parent?.Seen(e.TimestampUs);
+            return stats;
         }
         if (_droppedNodes.Contains(leaf.Id) || ProcessStats(parent, e.TimestampUs) is not { } process) return Drop(leaf.Id);
-        if (!_nodes.TryGetValue(leaf.Id, out var stats))
-        {
-            if (!Fits(leaf.Key)) return Drop(leaf.Id);
-            if (leaf.Truncated) _truncatedLeafKeys++;
-            _nodes[leaf.Id] = stats = new NodeStats(leaf.Id, parent, kind, leaf.Key, e.TimestampUs) { Parent = process };
-            _bytes += NodeBytes(leaf.Key);
-        }
-        leaf.Stats = stats;
+        if (!Fits(leaf.Key)) return Drop(leaf.Id);
+        if (leaf.Truncated) _truncatedLeafKeys++;
+        _nodes[leaf.Id] = stats = new NodeStats(leaf.Id, parent, kind, leaf.Key, e.TimestampUs) { Parent = process };
+        _bytes += NodeBytes(leaf.Key);
         return stats;
-    }
-
-    private Leaf MakeLeaf(ulong parent, NodeKind kind, string raw, RawEvent e)
-    {
-        var key = kind switch
-        {
-            NodeKind.File => NodeIdentity.FileKey(raw),
-            NodeKind.Dns => NodeIdentity.DnsKey(raw),
-            _ => NodeIdentity.NetworkKey(e.Transport, e.DestinationPort, e.DestinationAddress),
-        };
-        var truncated = key.Length > _limits.MaxKeyLength;
-        if (truncated) key = NodeIdentity.TruncateKey(key, _limits.MaxKeyLength);
-        return new Leaf { Id = NodeIdentity.Compute(parent, kind, key), Key = key, Truncated = truncated };
     }
 
     private NodeStats? Drop(ulong id)
@@ -383,18 +373,6 @@ public sealed class SnapshotBuilder
             foreach (var file in merged.Values) result.Add(file.ToNode());
         }
         return result;
-    }
-
-    /// <summary>Where a leaf came from: the acting process node, the kind, the raw value and a kind-specific detail (port, transport).</summary>
-    private readonly record struct LeafSource(ulong Parent, NodeKind Kind, string Raw, int Detail);
-
-    /// <summary>A cached leaf: its id and key, and once it is in the snapshot, its stats.</summary>
-    private struct Leaf
-    {
-        public ulong Id;
-        public string Key;
-        public bool Truncated;
-        public NodeStats? Stats;
     }
 
     private sealed class NodeStats(ulong id, ulong parentId, NodeKind kind, string key, long at)

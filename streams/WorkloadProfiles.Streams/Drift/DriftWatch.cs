@@ -37,22 +37,34 @@ internal sealed class DriftWatch(DriftPolicy policy, int maxKeyLength, DriftBase
         _store = store;
     }
 
-    /// <summary>Judges one event, after the container's lineage has applied it.</summary>
-    /// <param name="source">The raw batch the event came in (named by a dead letter if the signal cannot be written).</param>
-    public void Inspect(string containerId, ContainerRef container, string hostName, RawEvent e, ProcessTable processes, in Source source)
+    /// <summary>
+    /// What a batch of the container is judged against: its image's baseline and the drift kinds its policy watches,
+    /// looked up once per batch; null when nothing is watched, so its events cost nothing more.
+    /// </summary>
+    public Scope? ScopeFor(string containerId, ContainerRef container, string hostName)
     {
         if (container.ProfileKey is not { } key || !baselines.TryGet(key, out var baseline))
         {
-            return;
+            return null;
         }
 
         var kinds = policy.KindsFor(container.ImageName);
-        if (kinds == DriftKinds.None || _detector.Inspect(e, processes, baseline, kinds) is not { } finding)
+        return kinds == DriftKinds.None ? null : new Scope(containerId, container, hostName, baseline, kinds);
+    }
+
+    /// <summary>Judges one event, after the container's lineage has applied it.</summary>
+    /// <param name="partition">With <paramref name="offset"/>, the raw batch the event came in (named by a dead letter if the
+    /// signal cannot be written).</param>
+    public void Inspect(in Scope scope, RawEvent e, ProcessTable processes, int partition, long offset)
+    {
+        if (_detector.Inspect(e, processes, scope.Baseline, scope.Kinds) is not { } finding)
         {
             ReportUnresolved();
             return;
         }
 
+        var (containerId, container, hostName) = (scope.ContainerId, scope.Container, scope.HostName);
+        var source = Source.At(PipelineTopics.RawEvents.Name, partition, offset, containerId);
         var behaviour = DriftSignals.BehaviourOf(finding, e);
         if (suppressions.Match(finding.RuleId, container.ImageName, behaviour) is not null)
         {
@@ -121,6 +133,9 @@ internal sealed class DriftWatch(DriftPolicy policy, int maxKeyLength, DriftBase
             _unresolvedReported = _detector.UnresolvedLineage;
         }
     }
+
+    /// <summary>A container's batch under watch (<see cref="ScopeFor"/>).</summary>
+    public readonly record struct Scope(string ContainerId, ContainerRef Container, string HostName, DriftBaseline Baseline, DriftKinds Kinds);
 
     void Persist(string containerId, DriftLedger ledger) => _store.Put(SnapshotStateKeys.DriftKey(containerId), Encode(ledger));
 

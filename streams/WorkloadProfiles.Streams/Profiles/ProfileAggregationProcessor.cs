@@ -23,7 +23,7 @@ namespace WorkloadProfiles.Streams.Profiles;
 /// snapshot with identity strings or times no real one has is dead-lettered before it can reach a profile.
 /// </remarks>
 internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics, EventTimeLimits times,
-    JobOutput output) : ITransformer<string, Decoded<ActivitySnapshot>, string, Outgoing>, ISkipsFailedRecords<string, Decoded<ActivitySnapshot>>
+    JobOutput output, StoreRestoration restoration) : ITransformer<string, Decoded<ActivitySnapshot>, string, Outgoing>, ISkipsFailedRecords<string, Decoded<ActivitySnapshot>>
 {
     public const string StoreName = "profile-aggregates";
     const string Job = "profiles";
@@ -33,6 +33,8 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
     ProcessorContext<string, Outgoing> _context = null!;
     IKeyValueStore<string, byte[]> _store = null!;
     bool _restored;
+    // Ended restores of this task's store when the processor was created: a tick restores only after a later one.
+    long _restoresBefore;
 
     public static IStoreBuilder StoreBuilder() =>
         Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new StringSerDes(), new ByteArraySerDes());
@@ -42,6 +44,7 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
         _context = context;
         output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
+        _restoresBefore = restoration.EndedRestores(StoreName, context.Id.Partition);
         context.Schedule(options.TickInterval, PunctuationType.PROCESSING_TIME, output.Guard(Tick));
     }
 
@@ -152,7 +155,8 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
 
     /// <summary>
     /// Once, before the first record or tick: the aggregates from the restored store. Not in <see cref="Init"/>: Streamiz
-    /// initialises processors before it restores their stores, so the store is still empty there.
+    /// initialises processors before it restores their stores, so the store is still empty there (and a tick waits for
+    /// <see cref="StoreRestoration"/>, as Streamiz punctuates during the restore).
     /// </summary>
     void Restore()
     {
@@ -170,6 +174,12 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
 
     void Tick(long nowMs)
     {
+        if (!_restored && restoration.EndedRestores(StoreName, _context.Id.Partition) <= _restoresBefore)
+        {
+            // The store may still be restoring (see StoreRestoration): rebuilding the aggregates from it now would keep a prefix.
+            return;
+        }
+
         Restore();
         metrics.Punctuations.WithLabels(Job).Inc();
         foreach (var (key, aggregate) in _aggregates.ToList())

@@ -37,18 +37,23 @@ internal sealed class SnapshotWindowProcessor
     readonly EventTimeLimits _times;
     readonly JobOutput _output;
     readonly DriftWatch? _drift;
+    readonly StoreRestoration _restoration;
     readonly long _windowUs;
     readonly long _graceUs;
     readonly Dictionary<string, ContainerActivity> _containers = new(StringComparer.Ordinal);
     readonly SortedSet<(long CloseAtUs, string ContainerId, long WindowStartUs)> _closeQueue = [];
+    // Shared by every window of the task: the containers of an image share their leaves' keys and ids.
+    readonly LeafIdentities _leaves;
     ProcessorContext<string, Outgoing> _context = null!;
     IKeyValueStore<string, byte[]> _store = null!;
     long _streamTimeUs = long.MinValue;
     int _held;
     bool _recovered;
+    // Ended restores of this task's store when the processor was created: a punctuation recovers only after a later one.
+    long _restoresBefore;
 
     public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics, EventTimeLimits times, JobOutput output,
-        DriftWatch? drift = null)
+        StoreRestoration restoration, DriftWatch? drift = null)
     {
         if (options.Window <= TimeSpan.Zero)
         {
@@ -61,8 +66,10 @@ internal sealed class SnapshotWindowProcessor
         _times = times;
         _output = output;
         _drift = drift;
+        _restoration = restoration;
         _windowUs = (long)options.Window.TotalMicroseconds;
         _graceUs = Math.Max(0, (long)options.Grace.TotalMicroseconds);
+        _leaves = new LeafIdentities(options.Limits.MaxKeyLength);
     }
 
     public static IStoreBuilder StoreBuilder() =>
@@ -74,6 +81,7 @@ internal sealed class SnapshotWindowProcessor
         _context = context;
         _output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
+        _restoresBefore = _restoration.EndedRestores(StoreName, context.Id.Partition);
         _drift?.Init(_output, _store);
         context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, _output.Guard(OnWallClock));
     }
@@ -216,6 +224,7 @@ internal sealed class SnapshotWindowProcessor
         SnapshotBuilder? builder = null;
         var builderWindow = long.MinValue;
         var events = batch.Events;
+        var drift = DriftScope(container, batch, replaying);
         CheckpointLineage(container, events, offset);
         for (var i = 0; i < events.Count; i++)
         {
@@ -230,10 +239,7 @@ internal sealed class SnapshotWindowProcessor
                     // Too late to count, but the process still exec'd, forked or exited: lineage is about the live
                     // container, not about a window.
                     container.Processes.Apply(e);
-                    if (!replaying)
-                    {
-                        Drift(container, batch, e, offset);
-                    }
+                    Drift(container, drift, e, offset);
 
                     builderWindow = long.MinValue;
                     late++;
@@ -245,10 +251,7 @@ internal sealed class SnapshotWindowProcessor
             }
 
             builder!.Add(e);
-            if (!replaying)
-            {
-                Drift(container, batch, e, offset);
-            }
+            Drift(container, drift, e, offset);
 
             lastWindow = Math.Max(lastWindow, windowStart);
             if (e.TimestampUs > _streamTimeUs)
@@ -320,6 +323,7 @@ internal sealed class SnapshotWindowProcessor
         var nodesBefore = container.Processes.NodeCount;
         var lineage = false;
         var exitWindow = long.MinValue;
+        var drift = DriftScope(container, batch, replaying);
         foreach (var e in batch.Events)
         {
             switch (e.Kind)
@@ -333,10 +337,7 @@ internal sealed class SnapshotWindowProcessor
                     break;
             }
 
-            if (!replaying)
-            {
-                Drift(container, batch, e, offset);
-            }
+            Drift(container, drift, e, offset);
         }
 
         if (container.Processes.NodeCount > nodesBefore)
@@ -373,17 +374,25 @@ internal sealed class SnapshotWindowProcessor
         }
     }
 
-    /// <summary>Drift is judged on every event of every container (profiling or not), once its lineage moved.</summary>
-    void Drift(ContainerActivity container, RawEventBatch batch, RawEvent e, long offset)
+    /// <summary>What the batch's events are judged against for drift (once per batch), or null when nothing is.</summary>
+    DriftWatch.Scope? DriftScope(ContainerActivity container, RawEventBatch batch, bool replaying)
     {
-        if (_drift is null)
+        if (_drift is null || replaying)
         {
-            return;
+            return null;
         }
 
         var resolved = container.Container is not null;
-        _drift.Inspect(container.ContainerId, resolved ? container.Container! : batch.Container, resolved ? container.HostName : batch.HostName,
-            e, container.Processes, Source.At(PipelineTopics.RawEvents.Name, _context.Id.Partition, offset, container.ContainerId));
+        return _drift.ScopeFor(container.ContainerId, resolved ? container.Container! : batch.Container, resolved ? container.HostName : batch.HostName);
+    }
+
+    /// <summary>Drift is judged on every event of every container (profiling or not), once its lineage moved.</summary>
+    void Drift(ContainerActivity container, in DriftWatch.Scope? scope, RawEvent e, long offset)
+    {
+        if (scope is { } watched)
+        {
+            _drift!.Inspect(watched, e, container.Processes, _context.Id.Partition, offset);
+        }
     }
 
     /// <summary>
@@ -529,7 +538,7 @@ internal sealed class SnapshotWindowProcessor
         if (!container.Windows.TryGetValue(windowStart, out var builder))
         {
             builder = new SnapshotBuilder(container.Container!, container.HostName, windowStart, windowStart + _windowUs,
-                _options.Limits, container.Processes);
+                _options.Limits, container.Processes, _leaves);
             container.Windows.Add(windowStart, builder);
             _closeQueue.Add((windowStart + _windowUs + _graceUs, container.ContainerId, windowStart));
         }
@@ -593,6 +602,13 @@ internal sealed class SnapshotWindowProcessor
 
     void OnWallClock(long nowMs)
     {
+        if (!_recovered && _restoration.EndedRestores(StoreName, _context.Id.Partition) <= _restoresBefore)
+        {
+            // Streamiz punctuates while it still restores the store (see StoreRestoration): recovering from it now would
+            // rebuild the windows and lineage from a prefix of the changelog (after a crash, often nothing) and keep them.
+            return;
+        }
+
         Recover();
         _metrics.Punctuations.WithLabels(Job).Inc();
         var holdMs = (long)_options.ImageHold.TotalMilliseconds;
@@ -652,7 +668,8 @@ internal sealed class SnapshotWindowProcessor
     /// <summary>
     /// Once, before the first record or punctuation: rebuilds the in-memory windows from the restored store — container
     /// metadata first, then the journal replayed in input order (the order the batches were first applied), then the held
-    /// batches. Not in <see cref="Init"/>: Streamiz initialises processors before it restores their stores.
+    /// batches. Not in <see cref="Init"/>: Streamiz initialises processors before it restores their stores, and punctuates
+    /// them during the restore, so a punctuation recovers only once <see cref="StoreRestoration"/> says the restore ended.
     /// </summary>
     void Recover()
     {

@@ -25,6 +25,7 @@ internal static class RunningPipeline
             StateDir = Path.Combine(Path.GetTempPath(), LocalKafkaBrokerFixture.UniqueName(prefix + "-state")),
         });
         var stream = new KafkaStream(pipeline.Build(), config, new LocalBrokerKafkaSupplier(config, broker));
+        pipeline.Restoration.Follow(stream);
         var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         stream.StateChanged += (_, state) =>
         {

@@ -1,7 +1,10 @@
+using System.Text;
+using Streamiz.Kafka.Net.Crosscutting;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Snapshots;
 using WorkloadProfiles.Kafka;
+using WorkloadProfiles.Streams.Profiles;
 using static WorkloadProfiles.Streams.Tests.Topology.Activity;
 
 namespace WorkloadProfiles.Streams.Tests.Topology;
@@ -109,6 +112,42 @@ public sealed class ProfileJobTests : IDisposable
         Assert.NotNull(stable.Value.StableSinceUs);
         Assert.Equal(1, _h.Counter(_h.Metrics.ProfilesStabilised, "time"));
         Assert.Equal(0, _h.Counter(_h.Metrics.ProfilesStabilised, "snapshot-count"));
+    }
+
+    [Fact]
+    public void A_tick_while_the_store_restores_waits_for_the_restore_to_end()
+    {
+        var options = new StreamsJobOptions
+        {
+            Jobs = StreamJobs.Profiles,
+            Profiles = new ProfileJobOptions
+            {
+                Policy = new ProfilePolicy { StableSnapshotCount = 200, StableAfter = TimeSpan.FromHours(48) },
+                TickInterval = TimeSpan.FromMinutes(10),
+            },
+        };
+        using var first = new TopologyHarness(options);
+        first.Pipe(SnapshotTopic, "nginx@1.27", first.Codecs.Snapshots.Serialize(Snapshot(Web1, 0)));
+        var stored = first.Store(ProfileAggregationProcessor.StoreName).All().ToList();
+        Assert.NotEmpty(stored);
+
+        // Restarted: Streamiz ticks the task before its store is restored (here: before anything is); the restore then
+        // brings the learning profile, and the time rule must still find it.
+        using var restarted = new TopologyHarness(options);
+        restarted.Input(SnapshotTopic);
+        restarted.AdvanceWallClock(TimeSpan.FromMinutes(20), step: TimeSpan.FromMinutes(10));
+        var store = restarted.RestoredStore(ProfileAggregationProcessor.StoreName);
+        foreach (var (key, value) in stored)
+        {
+            store.Put(Bytes.Wrap(Encoding.UTF8.GetBytes(key)), value);
+        }
+
+        restarted.Pipeline.Restoration.Ended(ProfileAggregationProcessor.StoreName, 0);
+        restarted.AdvanceWallClock(TimeSpan.FromHours(50), step: TimeSpan.FromHours(1));
+
+        var stable = Assert.Single(restarted.Read(ProfileTopic, restarted.Codecs.Profiles));
+        Assert.Equal(ProfileStatus.Stable, stable.Value.Status);
+        Assert.Equal(1, stable.Value.SnapshotCount);
     }
 
     [Fact]

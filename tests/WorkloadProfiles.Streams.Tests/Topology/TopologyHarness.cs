@@ -2,6 +2,9 @@ using Prometheus;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Mock;
 using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.Crosscutting;
+using Streamiz.Kafka.Net.State;
+using Streamiz.Kafka.Net.State.InMemory;
 using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Domain;
 using WorkloadProfiles.Kafka;
@@ -37,7 +40,11 @@ internal sealed class TopologyHarness : IDisposable
     public PipelineTopology Pipeline { get; }
     public TopologyTestDriver Driver { get; }
 
-    public void Pipe(string topic, string key, byte[]? value, DateTime? timestamp = null)
+    public void Pipe(string topic, string key, byte[]? value, DateTime? timestamp = null) =>
+        Input(topic).PipeInput(key, value!, timestamp ?? DateTime.UtcNow);
+
+    /// <summary>The input topic, created on first use (which creates the task reading it, with its processors and stores).</summary>
+    public TestInputTopic<string, byte[]> Input(string topic)
     {
         if (!_inputs.TryGetValue(topic, out var input))
         {
@@ -45,7 +52,26 @@ internal sealed class TopologyHarness : IDisposable
             _inputs.Add(topic, input);
         }
 
-        input.PipeInput(key, value!, timestamp ?? DateTime.UtcNow);
+        return input;
+    }
+
+    /// <summary>A task's key-value store.</summary>
+    public IReadOnlyKeyValueStore<string, byte[]> Store(string name) => Driver.GetKeyValueStore<string, byte[]>(name);
+
+    /// <summary>
+    /// The in-memory store under a task's store's metering and changelog layers, where a restore from the changelog writes
+    /// (Streamiz keeps those layers internal: reached by their <c>Wrapped</c> property). Keys are UTF-8 strings.
+    /// </summary>
+    public IKeyValueStore<Bytes, byte[]> RestoredStore(string name)
+    {
+        object store = Driver.GetKeyValueStore<string, byte[]>(name);
+        while (store is not InMemoryKeyValueStore)
+        {
+            store = store.GetType().GetProperty("Wrapped")?.GetValue(store)
+                ?? throw new InvalidOperationException($"store {name}: no in-memory store under {store.GetType().Name}");
+        }
+
+        return (InMemoryKeyValueStore)store;
     }
 
     /// <summary>Everything written to <paramref name="topic"/> since the last read.</summary>

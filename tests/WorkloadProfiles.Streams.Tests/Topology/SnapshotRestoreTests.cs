@@ -1,0 +1,114 @@
+using System.Text;
+using Streamiz.Kafka.Net.Crosscutting;
+using WorkloadProfiles.Domain.Events;
+using WorkloadProfiles.Domain.Snapshots;
+using WorkloadProfiles.Kafka;
+using WorkloadProfiles.Streams.Snapshots;
+using static WorkloadProfiles.Streams.Tests.Topology.Activity;
+
+namespace WorkloadProfiles.Streams.Tests.Topology;
+
+/// <summary>
+/// A snapshot job restarted after a crash gets its store back from the changelog a poll at a time, and Streamiz punctuates
+/// its processor meanwhile (only records wait for the restore). The windows and lineage it rebuilds must be those of
+/// the whole restored store, never of the part restored when the first punctuation came.
+/// </summary>
+public sealed class SnapshotRestoreTests
+{
+    static readonly string Raw = PipelineTopics.RawEvents.Name;
+    static readonly StreamsJobOptions Options = new()
+    {
+        Jobs = StreamJobs.Snapshots,
+        Snapshots = new SnapshotJobOptions { Window = TimeSpan.FromMinutes(30), Grace = TimeSpan.FromMinutes(2), PunctuationInterval = TimeSpan.FromSeconds(5) },
+    };
+
+    [Fact]
+    public void A_punctuation_while_the_store_restores_does_not_rebuild_the_windows_from_what_is_restored_so_far()
+    {
+        // nginx starts in window 0 and keeps working in window 1; window 0 closes, which moves the lineage base to the start
+        // of window 1 (nginx running) and trims the journal entry of the start.
+        RawEventBatch[] batches =
+        [
+            Batch(Web1, NginxStart(Minutes(1))),
+            Batch(Web1, Open(Minutes(31), 1, "/etc/nginx/mime.types")),
+            Batch(Web1, Open(Minutes(33), 1, "/var/log/nginx/access.log", flags: 0x41)),
+        ];
+        // Another container's batch moves stream time past window 1, which closes it.
+        var later = Batch(Web2, NginxStart(Minutes(63)));
+
+        using var first = new TopologyHarness(Options);
+        Send(first, batches[0]);
+        var startOnly = Contents(first);
+        Send(first, batches[1]);
+        Send(first, batches[2]);
+        var crashed = Contents(first);
+        Send(first, later);
+        var expected = WindowOne(first);
+        Assert.Contains(expected.Nodes, n => n.Key == "/usr/sbin/nginx");
+
+        // The restarted task: a first part of the changelog is restored (the start, not yet the close) when the first
+        // punctuation comes; then the rest, then the task runs.
+        using var restarted = new TopologyHarness(Options);
+        restarted.Input(Raw);
+        var store = restarted.RestoredStore(SnapshotWindowProcessor.StoreName);
+        foreach (var (key, value) in startOnly)
+        {
+            store.Put(Key(key), value);
+        }
+
+        restarted.AdvanceWallClock(TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(6));
+        foreach (var key in startOnly.Keys.Except(crashed.Keys))
+        {
+            store.Delete(Key(key));
+        }
+
+        foreach (var (key, value) in crashed)
+        {
+            store.Put(Key(key), value);
+        }
+
+        restarted.Pipeline.Restoration.Ended(SnapshotWindowProcessor.StoreName, 0);
+        Send(restarted, later);
+
+        var actual = WindowOne(restarted);
+        Assert.Equal(expected.EventCount, actual.EventCount);
+        Assert.Equal(expected.Nodes.Select(n => (n.Id, n.ParentId, n.Key, n.EventCount)).Order(), actual.Nodes.Select(n => (n.Id, n.ParentId, n.Key, n.EventCount)).Order());
+    }
+
+    [Fact]
+    public void Once_the_stores_are_restored_a_punctuation_recovers_without_waiting_for_a_record()
+    {
+        using var first = new TopologyHarness(Options);
+        Send(first, Batch(Web1, NginxStart(Minutes(1))));
+        var crashed = Contents(first);
+
+        // Idle close is wall-clock work: a restarted task whose input stays quiet must still close the restored window.
+        using var restarted = new TopologyHarness(Options);
+        restarted.Input(Raw);
+        var store = restarted.RestoredStore(SnapshotWindowProcessor.StoreName);
+        foreach (var (key, value) in crashed)
+        {
+            store.Put(Key(key), value);
+        }
+
+        restarted.Pipeline.Restoration.Ended(SnapshotWindowProcessor.StoreName, 0);
+        restarted.AdvanceWallClock(Options.Snapshots.EffectiveIdleClose + TimeSpan.FromMinutes(1));
+
+        var snapshot = Assert.Single(restarted.Read(PipelineTopics.Snapshots.Name, restarted.Codecs.Snapshots)).Value;
+        Assert.Equal(ActivitySnapshot.MakeId(Web1.Id, Minutes(0)), snapshot.SnapshotId);
+        Assert.Equal(3, snapshot.EventCount);
+    }
+
+    static void Send(TopologyHarness harness, RawEventBatch batch) =>
+        harness.Pipe(Raw, batch.Container.Id, harness.Codecs.Batches.Serialize(batch),
+            DateTimeOffset.FromUnixTimeMilliseconds(batch.Events[^1].TimestampUs / 1000).UtcDateTime);
+
+    static Bytes Key(string key) => Bytes.Wrap(Encoding.UTF8.GetBytes(key));
+
+    static Dictionary<string, byte[]> Contents(TopologyHarness harness) =>
+        harness.Store(SnapshotWindowProcessor.StoreName).All().ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+
+    static ActivitySnapshot WindowOne(TopologyHarness harness) =>
+        Assert.Single(harness.Read(PipelineTopics.Snapshots.Name, harness.Codecs.Snapshots),
+            s => s.Value.SnapshotId == ActivitySnapshot.MakeId(Web1.Id, Minutes(30))).Value;
+}
