@@ -13,7 +13,8 @@ namespace WorkloadProfiles.Agent.Publishing;
 /// <summary>
 /// The agent's hot path, on one dedicated thread: polls the sensor's ring buffer, decodes the records of every watched
 /// container into events, appends them to the container's pending batch and publishes a batch when it is full or its
-/// oldest event is <see cref="AgentOptions.FlushInterval"/> old.
+/// oldest event is <see cref="AgentOptions.FlushInterval"/> old — and with it every other container's pending batch, so
+/// a host's batches go out together, in one Kafka request, rather than one wake-up of the producer per container.
 /// <para>
 /// Every container is watched (detection covers them all); a container holding a profiling slot has its batches marked
 /// <see cref="RawEventBatch.Profiling"/>, so only those form snapshots. The pump classifies each new cgroup the moment its
@@ -325,6 +326,7 @@ internal sealed class EventPump : ISensorRecordHandler
 
     private void FlushDue(long now)
     {
+        var due = false;
         foreach (var session in _sessions.Values)
         {
             if (session.ImageWaitSinceTicks != 0)
@@ -333,9 +335,14 @@ internal sealed class EventPump : ISensorRecordHandler
                 session.ImageWaitSinceTicks = 0;
                 _metrics.ImageWaitExpired.Inc();
             }
-            if (session.Pending.Count > 0 && now - session.OldestPendingTicks >= _flushTicks)
-                Flush(session);
+            due |= session.Pending.Count > 0 && now - session.OldestPendingTicks >= _flushTicks;
         }
+        if (!due) return;
+        // One container is due: the others' pending events go with it (none waits longer than the interval either way),
+        // so the containers of a host settle on one flush cadence and the producer packs their batches into one request.
+        foreach (var session in _sessions.Values)
+            if (session.ImageWaitSinceTicks == 0 && session.Pending.Count > 0)
+                Flush(session);
     }
 
     private void Flush(ContainerSession session)
