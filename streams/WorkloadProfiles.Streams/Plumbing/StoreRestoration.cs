@@ -15,9 +15,9 @@ namespace WorkloadProfiles.Streams.Plumbing;
 /// <remarks>
 /// Streamiz reports the end of each changelog partition's restore (<see cref="KafkaStream.OnRestoreEndEvent"/>), on the
 /// stream thread that restores it, also for an empty changelog; a task created again later is restored again. A
-/// processor notes the count of ended restores of its store's partition when it is created and waits for a higher one.
-/// Until a host follows its stream, punctuations wait for the first record, which Streamiz processes only in a restored
-/// task.
+/// processor takes a <see cref="Watch"/> of its store's partition when it is created (it notes the restores ended so far)
+/// and waits for a later one. Until a host follows its stream, punctuations wait for the first record, which Streamiz
+/// processes only in a restored task.
 /// </remarks>
 public sealed class StoreRestoration
 {
@@ -33,6 +33,16 @@ public sealed class StoreRestoration
     /// <summary>A restore of <paramref name="store"/>'s partition <paramref name="partition"/> ended.</summary>
     internal void Ended(string store, int partition) => _ended.AddOrUpdate((store, partition), 1, static (_, count) => count + 1);
 
+    /// <summary>Taken when a task's processor is created: whether its store's partition has been restored since.</summary>
+    internal Watch WatchFrom(string store, int partition) => new(this, store, partition, EndedRestores(store, partition));
+
     /// <summary>How many restores of the store's partition have ended in this instance so far.</summary>
-    internal long EndedRestores(string store, int partition) => _ended.GetValueOrDefault((store, partition));
+    long EndedRestores(string store, int partition) => _ended.GetValueOrDefault((store, partition));
+
+    /// <summary>One task store's restore, from the moment its processor was created.</summary>
+    internal sealed class Watch(StoreRestoration restoration, string store, int partition, long endedBefore)
+    {
+        /// <summary>A restore of the store ended after the watch began: what the store holds is the whole changelog.</summary>
+        public bool Restored => restoration.EndedRestores(store, partition) > endedBefore;
+    }
 }

@@ -33,8 +33,8 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
     ProcessorContext<string, Outgoing> _context = null!;
     IKeyValueStore<string, byte[]> _store = null!;
     bool _restored;
-    // Ended restores of this task's store when the processor was created: a tick restores only after a later one.
-    long _restoresBefore;
+    // Whether the task's store has been restored since the processor was created: a tick restores only then.
+    StoreRestoration.Watch _restore = null!;
 
     public static IStoreBuilder StoreBuilder() =>
         Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new StringSerDes(), new ByteArraySerDes());
@@ -44,7 +44,7 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
         _context = context;
         output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
-        _restoresBefore = restoration.EndedRestores(StoreName, context.Id.Partition);
+        _restore = restoration.WatchFrom(StoreName, context.Id.Partition);
         context.Schedule(options.TickInterval, PunctuationType.PROCESSING_TIME, output.Guard(Tick));
     }
 
@@ -174,7 +174,7 @@ internal sealed class ProfileAggregationProcessor(ProfileJobOptions options, Pip
 
     void Tick(long nowMs)
     {
-        if (!_restored && restoration.EndedRestores(StoreName, _context.Id.Partition) <= _restoresBefore)
+        if (!_restored && !_restore.Restored)
         {
             // The store may still be restoring (see StoreRestoration): rebuilding the aggregates from it now would keep a prefix.
             return;

@@ -49,8 +49,8 @@ internal sealed class SnapshotWindowProcessor
     long _streamTimeUs = long.MinValue;
     int _held;
     bool _recovered;
-    // Ended restores of this task's store when the processor was created: a punctuation recovers only after a later one.
-    long _restoresBefore;
+    // Whether the task's store has been restored since the processor was created: a punctuation recovers only then.
+    StoreRestoration.Watch _restore = null!;
 
     public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics, EventTimeLimits times, JobOutput output,
         StoreRestoration restoration, DriftWatch? drift = null)
@@ -81,7 +81,7 @@ internal sealed class SnapshotWindowProcessor
         _context = context;
         _output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
-        _restoresBefore = _restoration.EndedRestores(StoreName, context.Id.Partition);
+        _restore = _restoration.WatchFrom(StoreName, context.Id.Partition);
         _drift?.Init(_output, _store);
         context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, _output.Guard(OnWallClock));
     }
@@ -602,7 +602,7 @@ internal sealed class SnapshotWindowProcessor
 
     void OnWallClock(long nowMs)
     {
-        if (!_recovered && _restoration.EndedRestores(StoreName, _context.Id.Partition) <= _restoresBefore)
+        if (!_recovered && !_restore.Restored)
         {
             // Streamiz punctuates while it still restores the store (see StoreRestoration): recovering from it now would
             // rebuild the windows and lineage from a prefix of the changelog (after a crash, often nothing) and keep them.
