@@ -36,11 +36,12 @@ public sealed record Executable(string Name, string Project, string Assembly)
     }
 
     /// <summary>Runs the command to completion (no terminal, no input) with only the given WP_ settings.</summary>
-    public Task<CommandResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
-        Native is { } native
-            ? ExternalCommand.RunAsync(native, [.. arguments], [], timeout ?? TimeSpan.FromSeconds(90), environment ?? new Dictionary<string, string>(), RepositoryRoot)
-            : ExternalCommand.RunAsync(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [Path, .. arguments], [],
-                timeout ?? TimeSpan.FromSeconds(90), environment ?? new Dictionary<string, string>(), RepositoryRoot);
+    public Task<CommandResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        string[] command = Native is { } native ? [native] : [Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", Path];
+        return ExternalCommand.RunAsync(command[0], [.. command[1..], .. arguments], [], timeout ?? TimeSpan.FromSeconds(90),
+            environment ?? new Dictionary<string, string>(), RepositoryRoot);
+    }
 
     /// <summary>Starts the command (its dll) and returns at once, for tests that watch it run.</summary>
     public CommandProcess Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
