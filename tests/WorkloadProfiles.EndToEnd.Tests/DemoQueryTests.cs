@@ -45,7 +45,7 @@ public sealed class DemoQueryTests(ITestOutputHelper output)
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(overrides!).Build();
 
-        await using var pipeline = await LocalPipeline.StartAsync(options, configuration, overrides, NullLoggerFactory.Instance,
+        var pipeline = await LocalPipeline.StartAsync(options, configuration, overrides, NullLoggerFactory.Instance,
             line => output.WriteLine(line), CancellationToken.None);
         try
         {
@@ -71,7 +71,7 @@ public sealed class DemoQueryTests(ITestOutputHelper output)
         }
         finally
         {
-            await pipeline.Database.DropIfExistsAsync();
+            await IsolatedRun.StopAndDropAsync(pipeline, overrides);
         }
     }
 }

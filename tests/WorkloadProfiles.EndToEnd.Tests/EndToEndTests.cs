@@ -44,7 +44,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(overrides!).Build();
 
-        await using var pipeline = await LocalPipeline.StartAsync(options, configuration, overrides, NullLoggerFactory.Instance,
+        var pipeline = await LocalPipeline.StartAsync(options, configuration, overrides, NullLoggerFactory.Instance,
             line => output.WriteLine(line), CancellationToken.None);
         var warehouse = new Warehouse(pipeline.Database, Image, tag);
         try
@@ -154,7 +154,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         }
         finally
         {
-            await pipeline.Database.DropIfExistsAsync();
+            await IsolatedRun.StopAndDropAsync(pipeline, overrides);
         }
     }
 

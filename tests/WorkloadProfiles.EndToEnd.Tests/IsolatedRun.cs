@@ -1,5 +1,6 @@
 using System.Globalization;
 using WorkloadProfiles.ClickHouse;
+using WorkloadProfiles.Local;
 using WorkloadProfiles.Testing;
 
 namespace WorkloadProfiles.EndToEnd.Tests;
@@ -23,5 +24,24 @@ internal static class IsolatedRun
             ["Explorer:Urls"] = $"http://127.0.0.1:{LocalBrokerProcess.FreePort()}",
             ["Sink:MetricsPort"] = LocalBrokerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
         };
+    }
+
+    /// <summary>
+    /// Stops <paramref name="pipeline"/>, then drops the run's database. In that order: a DROP waits for every query on
+    /// the database's tables, and the sink and explorer query them until they stop — on a busy machine that wait outlasted
+    /// the client's 30 s timeout.
+    /// </summary>
+    public static async Task StopAndDropAsync(LocalPipeline pipeline, IReadOnlyDictionary<string, string> overrides)
+    {
+        await pipeline.DisposeAsync();
+        using var database = new ClickHouseDatabase(overrides["ClickHouse:ConnectionString"]);
+        try
+        {
+            await database.DropIfExistsAsync();
+        }
+        catch (HttpRequestException)
+        {
+            // The pipeline started the server itself and stopped it with the rest; nothing else writes there.
+        }
     }
 }
