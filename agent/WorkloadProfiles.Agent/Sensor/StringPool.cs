@@ -16,7 +16,9 @@ internal sealed class StringPool
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 16);
         _capacity = capacity;
-        _entries = new Dictionary<ulong, Entry>(capacity);
+        // Grows with use: a host's distinct strings are usually a few thousand, and the full capacity up front was a
+        // 2.4 MB table on the large-object heap, most of the agent's live heap.
+        _entries = new Dictionary<ulong, Entry>();
     }
 
     public int Count => _entries.Count;
