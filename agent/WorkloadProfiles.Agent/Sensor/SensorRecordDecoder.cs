@@ -58,7 +58,48 @@ internal sealed class SensorRecordDecoder
             comm = _strings.Get(end < 0 ? span : span[..end]);
         }
 
-        var e = new RawEvent
+        // One object per event, the hot path's main allocation: the kind's fields are read first, then set with the
+        // common ones in a single initializer (a `with` per kind copied every event once more).
+        string? executable = null, workingDirectory = null, file = null, dnsName = null, address = null;
+        string[]? args = null;
+        int child = 0, exitCode = 0, fileFlags = 0, dnsType = 0, port = 0;
+        var transport = default(NetworkTransport);
+        var resolution = default(PathResolution);
+        switch (h.Kind)
+        {
+            case SensorRecordKind.Exec:
+                executable = _strings.Get(Text(record, ExecPath, U16(record, ExecPathLen), PathMax));
+                args = SplitArgs(record.Slice(ExecArgs, Math.Min((int)U16(record, ExecArgsLen), ArgsMax)),
+                    (U16(record, ExecFlags) & ExecArgsTruncated) != 0);
+                workingDirectory = U16(record, ExecCwdLen) is var cwd and > 0 ? _strings.Get(Text(record, ExecCwd, cwd, PathMax)) : null;
+                break;
+            case SensorRecordKind.Fork:
+                child = (int)U32(record, ForkChildTgid);
+                break;
+            case SensorRecordKind.Exit:
+                exitCode = DecodeExitCode(I32(record, ExitCode));
+                break;
+            case SensorRecordKind.Open:
+                (file, resolution) = DecodeOpenPath(record);
+                fileFlags = I32(record, OpenFlags);
+                break;
+            case SensorRecordKind.Connect:
+                transport = (NetworkTransport)record[ConnectTransport];
+                address = FormatAddress(U16(record, ConnectFamily), record.Slice(ConnectAddr, 16));
+                port = U16(record, ConnectPort);
+                break;
+            case SensorRecordKind.Dns:
+                dnsName = _strings.Get(Text(record, DnsName, U16(record, DnsNameLen), DnsNameMax));
+                dnsType = U16(record, DnsQtype);
+                transport = NetworkTransport.Udp;
+                address = FormatAddress(U16(record, DnsFamily), record.Slice(DnsAddr, 16));
+                port = U16(record, DnsPort);
+                break;
+            default:
+                throw new ArgumentException($"{h.Kind} is not an activity record", nameof(record));
+        }
+
+        return new RawEvent
         {
             Kind = (EventKind)h.Kind,
             TimestampUs = _clock.ToUnixMicroseconds(h.KtimeNs),
@@ -69,47 +110,31 @@ internal sealed class SensorRecordDecoder
             Gid = h.Gid,
             Comm = comm,
             ProcessStartUs = h.StartNs == 0 ? 0 : _clock.ToUnixMicroseconds(h.StartNs),
-        };
-
-        return h.Kind switch
-        {
-            SensorRecordKind.Exec => e with
-            {
-                ExecutablePath = _strings.Get(Text(record, ExecPath, U16(record, ExecPathLen), PathMax)),
-                Args = SplitArgs(record.Slice(ExecArgs, Math.Min((int)U16(record, ExecArgsLen), ArgsMax)),
-                    (U16(record, ExecFlags) & ExecArgsTruncated) != 0),
-                WorkingDirectory = U16(record, ExecCwdLen) is var cwd and > 0 ? _strings.Get(Text(record, ExecCwd, cwd, PathMax)) : null,
-            },
-            SensorRecordKind.Fork => e with { ChildPid = (int)U32(record, ForkChildTgid) },
-            SensorRecordKind.Exit => e with { ExitCode = DecodeExitCode(I32(record, ExitCode)) },
-            SensorRecordKind.Open => DecodeOpen(record, e),
-            SensorRecordKind.Connect => e with
-            {
-                Transport = (NetworkTransport)record[ConnectTransport],
-                DestinationAddress = FormatAddress(U16(record, ConnectFamily), record.Slice(ConnectAddr, 16)),
-                DestinationPort = U16(record, ConnectPort),
-            },
-            SensorRecordKind.Dns => e with
-            {
-                DnsQuestionName = _strings.Get(Text(record, DnsName, U16(record, DnsNameLen), DnsNameMax)),
-                DnsQuestionType = U16(record, DnsQtype),
-                Transport = NetworkTransport.Udp,
-                DestinationAddress = FormatAddress(U16(record, DnsFamily), record.Slice(DnsAddr, 16)),
-                DestinationPort = U16(record, DnsPort),
-            },
-            _ => throw new ArgumentException($"{h.Kind} is not an activity record", nameof(record)),
+            ExecutablePath = executable,
+            Args = args,
+            WorkingDirectory = workingDirectory,
+            ChildPid = child,
+            ExitCode = exitCode,
+            FilePath = file,
+            FileFlags = fileFlags,
+            FileResolution = resolution,
+            DnsQuestionName = dnsName,
+            DnsQuestionType = dnsType,
+            Transport = transport,
+            DestinationAddress = address,
+            DestinationPort = port,
         };
     }
 
     /// <summary>An open's path is the opened file's, walked in the kernel; when that failed, the passed name joined to its
     /// lookup directory (here made lexically clean: <c>.</c>, <c>..</c> and repeated slashes) or the name as passed.</summary>
-    private RawEvent DecodeOpen(ReadOnlySpan<byte> record, RawEvent e)
+    private (string Path, PathResolution Resolution) DecodeOpenPath(ReadOnlySpan<byte> record)
     {
         var resolution = (PathResolution)record[OpenResolution];
         var path = _strings.Get(Text(record, OpenPath, U16(record, OpenPathLen), PathMax));
         if (resolution == PathResolution.Joined && path.StartsWith('/')) path = System.IO.Path.GetFullPath(path);
         else if (resolution is not (PathResolution.OpenedFile or PathResolution.Joined)) resolution = PathResolution.AsPassed;
-        return e with { FilePath = path, FileFlags = I32(record, OpenFlags), FileResolution = resolution };
+        return (path, resolution);
     }
 
     /// <summary>task->exit_code: low 7 bits a terminating signal, else the status in bits 8–15. Shell convention:
