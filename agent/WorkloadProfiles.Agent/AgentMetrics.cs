@@ -36,7 +36,24 @@ internal sealed class AgentMetrics
         ProfiledContainers = factory.CreateGauge("wp_agent_profiled_containers", "Containers holding a profiling slot.");
         WatchedContainers = factory.CreateGauge("wp_agent_watched_containers", "Containers whose activity the sensor captures (every container on the host).");
         KnownContainers = factory.CreateGauge("wp_agent_known_containers", "Containers the agent knows on this host.");
+
+        // The agent's own memory, read at each scrape: its cost goal is measured on these (bench/agent/run.sh).
+        var heap = factory.CreateGauge("wp_agent_gc_heap_bytes", "Managed heap after the last garbage collection.");
+        var committed = factory.CreateGauge("wp_agent_gc_committed_bytes", "Memory the garbage collector holds committed (its part of the RSS).");
+        var allocated = factory.CreateGauge("wp_agent_gc_allocated_bytes", "Bytes allocated on the managed heap since start (cumulative).");
+        var collections = factory.CreateGauge("wp_agent_gc_collections", "Garbage collections since start, by generation (cumulative).", "generation");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var info = GC.GetGCMemoryInfo();
+            heap.Set(info.HeapSizeBytes);
+            committed.Set(info.TotalCommittedBytes);
+            allocated.Set(GC.GetTotalAllocatedBytes());
+            for (var generation = 0; generation <= GC.MaxGeneration; generation++)
+                collections.WithLabels(GenerationLabels[generation]).Set(GC.CollectionCount(generation));
+        });
     }
+
+    private static readonly string[] GenerationLabels = ["0", "1", "2"];
 
     public CollectorRegistry Registry { get; }
     public Counter SyntheticEvents { get; }

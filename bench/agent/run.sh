@@ -87,19 +87,22 @@ counter() { # scope → "events bytes"
   echo "$(metric_or_zero "wp_agent_events_published_total{scope=\"$1\"}") $(metric_or_zero "wp_agent_bytes_published_total{scope=\"$1\"}")"
 }
 
-measure_agent() { # pid → "events/s cpu% cpu_us_per_1k rss_mb drops profiling_events/s profiling_bytes/s detection_events/s detection_bytes/s"
-  local pid=$1 c0 c1 t0 t1 p0 p1 d0 d1 hz
-  read -r -a p0 < <(counter profiling); read -r -a d0 < <(counter detection); c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
+measure_agent() { # pid → "events/s cpu% cpu_us_per_1k rss_mb drops profiling_events/s profiling_bytes/s detection_events/s detection_bytes/s allocated_bytes_per_event gc_heap_mb"
+  local pid=$1 c0 c1 t0 t1 p0 p1 d0 d1 a0 a1 hz
+  read -r -a p0 < <(counter profiling); read -r -a d0 < <(counter detection); a0=$(metric_or_zero wp_agent_gc_allocated_bytes)
+  c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
   sleep "$seconds"
-  read -r -a p1 < <(counter profiling); read -r -a d1 < <(counter detection); c1=$(cpu_ticks "$pid"); t1=$(date +%s.%N)
+  read -r -a p1 < <(counter profiling); read -r -a d1 < <(counter detection); a1=$(metric_or_zero wp_agent_gc_allocated_bytes)
+  c1=$(cpu_ticks "$pid"); t1=$(date +%s.%N)
   hz=$(getconf CLK_TCK)
   awk -v pe0="${p0[0]}" -v pb0="${p0[1]}" -v pe1="${p1[0]}" -v pb1="${p1[1]}" \
       -v de0="${d0[0]}" -v db0="${d0[1]}" -v de1="${d1[0]}" -v db1="${d1[1]}" \
       -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" -v rss="$(rss_mb "$pid")" \
-      -v drops="$(metric_or_zero wp_agent_kernel_ringbuf_drops)" 'BEGIN {
+      -v drops="$(metric_or_zero wp_agent_kernel_ringbuf_drops)" -v a0="$a0" -v a1="$a1" \
+      -v heap="$(metric_or_zero wp_agent_gc_heap_bytes)" 'BEGIN {
         t = t1 - t0; e = (pe1 - pe0) + (de1 - de0); cpu = (c1 - c0) / hz;
-        printf "%.0f %.2f %.0f %s %d %.0f %.0f %.0f %.0f\n", e / t, 100 * cpu / t, (e > 0 ? cpu * 1e6 / (e / 1000) : 0), rss, drops,
-          (pe1 - pe0) / t, (pb1 - pb0) / t, (de1 - de0) / t, (db1 - db0) / t }'
+        printf "%.0f %.2f %.0f %s %d %.0f %.0f %.0f %.0f %.0f %.1f\n", e / t, 100 * cpu / t, (e > 0 ? cpu * 1e6 / (e / 1000) : 0), rss, drops,
+          (pe1 - pe0) / t, (pb1 - pb0) / t, (de1 - de0) / t, (db1 - db0) / t, (e > 0 ? (a1 - a0) / e : 0), heap / 1048576 }'
 }
 
 measure_reader() { # cgroup dirs… → "records/s cpu_us_per_1k drops" (CPU while reading, not loading the object)
@@ -131,7 +134,7 @@ log "reader: $seconds s on the paced load"
 read -r paced_reader_rate paced_reader_k _ < <(measure_reader "$(cgroup_of "$load")")
 log "agent: $seconds s on the paced load"
 run_agent 1
-read -r paced_rate paced_cpu paced_k paced_rss paced_drops _ < <(measure_agent "$agent")
+read -r paced_rate paced_cpu paced_k paced_rss paced_drops _ _ _ _ paced_alloc paced_heap < <(measure_agent "$agent")
 paced_hwm=$(hwm_mb "$agent")
 stop_agent "$agent"
 podman rm -f -t 0 "$load" >/dev/null
@@ -147,7 +150,7 @@ log "reader: $seconds s on the fleet"
 read -r fleet_reader_rate fleet_reader_k fleet_reader_drops < <(measure_reader "${fleet_cgroups[@]}")
 log "agent: $seconds s on the fleet"
 run_agent 5
-read -r fleet_rate fleet_cpu fleet_k fleet_rss fleet_drops p_rate p_bytes d_rate d_bytes < <(measure_agent "$agent")
+read -r fleet_rate fleet_cpu fleet_k fleet_rss fleet_drops p_rate p_bytes d_rate d_bytes fleet_alloc fleet_heap < <(measure_agent "$agent")
 fleet_hwm=$(hwm_mb "$agent")
 watched=$(metric wp_agent_watched_containers)
 stop_agent "$agent"
@@ -161,6 +164,7 @@ awk -v a="$agent_rate" -v r="$raw_rate" 'BEGIN { printf "  ratio agent / raw rea
 echo "2. one container paced at ~5,000 opens/s"
 printf "  agent: %s events/s, CPU %s%% of one core, %s µs CPU per 1k events, RSS %s MB (peak %s MB), drops %s\n" \
   "$paced_rate" "$paced_cpu" "$paced_k" "$paced_rss" "$paced_hwm" "$paced_drops"
+printf "         managed heap %s MB, %s bytes allocated per event\n" "$paced_heap" "$paced_alloc"
 printf "  reader: %s records/s, %s µs CPU per 1k records → agent / reader CPU per event: " "$paced_reader_rate" "$paced_reader_k"
 awk -v a="$paced_k" -v r="$paced_reader_k" 'BEGIN { printf "%.2f\n", (r > 0 ? a / r : 0) }'
 printf "3. fleet: %s containers (%s watched, 5 profiled) sharing ~5,000 opens/s\n" "$fleet_size" "$watched"
@@ -169,5 +173,6 @@ printf "  %-22s %12s %14s\n" profiling "$p_rate" "$p_bytes"
 printf "  %-22s %12s %14s\n" detection-only "$d_rate" "$d_bytes"
 printf "  agent: CPU %s%% of one core, %s µs CPU per 1k events, RSS %s MB (peak %s MB), kernel drops %s\n" \
   "$fleet_cpu" "$fleet_k" "$fleet_rss" "$fleet_hwm" "$fleet_drops"
+printf "         managed heap %s MB, %s bytes allocated per event\n" "$fleet_heap" "$fleet_alloc"
 printf "  reader: %s records/s, %s µs CPU per 1k records (drops %s) → agent / reader CPU per event: " "$fleet_reader_rate" "$fleet_reader_k" "$fleet_reader_drops"
 awk -v a="$fleet_k" -v r="$fleet_reader_k" 'BEGIN { printf "%.2f\n", (r > 0 ? a / r : 0) }'
