@@ -14,8 +14,11 @@ public sealed class AgentOptions
     /// <summary>Kernel BTF the sensor's CO-RE relocations need.</summary>
     public string BtfPath { get; set; } = "/sys/kernel/btf/vmlinux";
 
-    /// <summary>Ring buffer size in bytes (power of two, multiple of the page size). Its pages count in the agent's RSS.</summary>
-    public uint RingBufferBytes { get; set; } = 4 * 1024 * 1024;
+    /// <summary>
+    /// Ring buffer size in bytes (power of two, multiple of the page size). libbpf maps its pages twice, so it counts
+    /// twice in the agent's RSS; 2 MiB held a container's flat-out rate (~90k events/s on the bench VM) without a drop.
+    /// </summary>
+    public uint RingBufferBytes { get; set; } = 2 * 1024 * 1024;
 
     /// <summary>
     /// Where the agent asks who a container is: <c>auto</c> (every well-known runtime socket that answers: containerd and
