@@ -1,3 +1,4 @@
+using System.Globalization;
 using Prometheus;
 using WorkloadProfiles.Domain.Events;
 
@@ -42,18 +43,18 @@ internal sealed class AgentMetrics
         var committed = factory.CreateGauge("wp_agent_gc_committed_bytes", "Memory the garbage collector holds committed (its part of the RSS).");
         var allocated = factory.CreateGauge("wp_agent_gc_allocated_bytes", "Bytes allocated on the managed heap since start (cumulative).");
         var collections = factory.CreateGauge("wp_agent_gc_collections", "Garbage collections since start, by generation (cumulative).", "generation");
+        Gauge.Child[] collectionsByGeneration =
+            [.. Enumerable.Range(0, GC.MaxGeneration + 1).Select(g => collections.WithLabels(g.ToString(CultureInfo.InvariantCulture)))];
         Registry.AddBeforeCollectCallback(() =>
         {
             var info = GC.GetGCMemoryInfo();
             heap.Set(info.HeapSizeBytes);
             committed.Set(info.TotalCommittedBytes);
             allocated.Set(GC.GetTotalAllocatedBytes());
-            for (var generation = 0; generation <= GC.MaxGeneration; generation++)
-                collections.WithLabels(GenerationLabels[generation]).Set(GC.CollectionCount(generation));
+            for (var generation = 0; generation < collectionsByGeneration.Length; generation++)
+                collectionsByGeneration[generation].Set(GC.CollectionCount(generation));
         });
     }
-
-    private static readonly string[] GenerationLabels = ["0", "1", "2"];
 
     public CollectorRegistry Registry { get; }
     public Counter SyntheticEvents { get; }
