@@ -8,8 +8,9 @@ namespace WorkloadProfiles.ClickHouse;
 
 /// <summary>
 /// The project's database on one ClickHouse server, over ClickHouse.Driver's HTTP client, shaped by what 18.16 accepts:
-/// reads are raw <c>FORMAT JSONEachRow</c> results streamed into typed rows, writes are <c>InsertBinaryAsync</c> with
-/// explicit column types (no schema probe) and gzip bodies, and literals come from <see cref="ClickHouseLiteral"/>.
+/// reads are raw <c>FORMAT JSONEachRow</c> results streamed into typed rows, writes are RowBinary with explicit column
+/// types (no schema probe) and gzip bodies — rows through <c>InsertBinaryAsync</c>, or rows already encoded
+/// (<see cref="RowBinaryRows"/>, the sink's path) — and literals come from <see cref="ClickHouseLiteral"/>.
 /// Thread-safe; create one per database and reuse it.
 /// </summary>
 public sealed class ClickHouseDatabase : IDisposable
@@ -151,6 +152,21 @@ public sealed class ClickHouseDatabase : IDisposable
             Compressor = insertCompressor,
         };
         return client.InsertBinaryAsync(ClickHouseLiteral.Identifier(table.Name), table.ColumnNames, rows!, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> of rows already encoded
+    /// (<see cref="RowBinaryRows"/>) as one <c>INSERT … FORMAT RowBinary</c>, gzipped like <see cref="InsertAsync(ClickHouseTable, IEnumerable{object?[]}, CancellationToken)"/>.
+    /// </summary>
+    /// <returns>The number of rows sent.</returns>
+    public async Task<long> InsertAsync(RowBinaryRows rows, int start, int count, CancellationToken cancellationToken = default)
+    {
+        var bytes = rows.Slice(start, count);
+        if (count == 0) return 0;
+        using var body = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
+        using var response = await client.InsertRawStreamAsync(ClickHouseLiteral.Identifier(rows.Table.Name), body, "RowBinary",
+            rows.Table.ColumnNames, useCompression: insertCompressor is not null, Options(Name), cancellationToken);
+        return count;
     }
 
     public void Dispose() => client.Dispose();

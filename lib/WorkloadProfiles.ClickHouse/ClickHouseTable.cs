@@ -4,11 +4,13 @@ namespace WorkloadProfiles.ClickHouse;
 public sealed record ClickHouseColumn(string Name, string Type);
 
 /// <summary>
-/// The columns an insert writes, with explicit types: ClickHouse.Driver then serializes RowBinary without asking the
-/// server for the schema (its probe uses formats 18.16 lacks). Must agree with <c>sql/migrations</c>, which a test checks.
+/// The columns an insert writes, with explicit types: ClickHouse.Driver, or <see cref="RowBinaryRows"/>, then writes
+/// RowBinary without asking the server for the schema (the driver's probe uses formats 18.16 lacks). Must agree with <c>sql/migrations</c>, which a test checks.
 /// </summary>
 public sealed class ClickHouseTable
 {
+    private IReadOnlyList<ColumnEncoder>? encoders;
+
     public ClickHouseTable(string name, IReadOnlyList<ClickHouseColumn> columns)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -23,6 +25,9 @@ public sealed class ClickHouseTable
     public IReadOnlyList<ClickHouseColumn> Columns { get; }
     public IReadOnlyList<string> ColumnNames { get; }
     public IReadOnlyDictionary<string, string> ColumnTypes { get; }
+
+    /// <summary>How each column is written by <see cref="RowBinaryRows"/> (made on first use).</summary>
+    internal IReadOnlyList<ColumnEncoder> Encoders => encoders ??= [.. Columns.Select(ColumnEncoder.For)];
 
     public override string ToString() => Name;
 }

@@ -36,6 +36,9 @@ internal sealed class BatchWrite
                 return false;
             }
         }, CancellationToken.None);
+        // The encoded rows go back to the pool when the write ends, however it ends: an abandoned write may still be
+        // reading them.
+        Completion.ContinueWith(_ => batch.ReleaseRows(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public SinkBatch Batch { get; }

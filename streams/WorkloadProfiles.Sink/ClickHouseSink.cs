@@ -14,7 +14,8 @@ namespace WorkloadProfiles.Sink;
 /// Consumes <c>wp.snapshots</c>, <c>wp.profiles</c>, <c>wp.signals.enriched</c>, <c>wp.suppressions</c> and
 /// <c>wp.containers</c> and writes them to ClickHouse in batches.
 /// <list type="bullet">
-/// <item>One batch is inserted while the next is consumed, decoded and mapped (<see cref="BatchWrite"/>): at most one write
+/// <item>One batch is inserted while the next is consumed, decoded, mapped and encoded as RowBinary (<see cref="BatchWrite"/>,
+/// <see cref="RowBinaryRows"/>): at most one write
 /// in flight and one batch assembling, so memory stays bounded and batches are written and committed in order. A batch
 /// that is due while the previous one is still being written keeps filling up to its bounds.</item>
 /// <item>Offsets are committed only after the whole batch is inserted (or dead-lettered): at-least-once.</item>
@@ -140,7 +141,7 @@ public sealed class ClickHouseSink : IDisposable
                 if (result is { IsPartitionEOF: false })
                 {
                     Metrics.Consumed();
-                    batch.Add(await DecodeAsync(result, cancellationToken));
+                    await AddAsync(result, cancellationToken);
                 }
                 if (write is null && batch.IsDue(options)) StartWrite();
                 RefreshLag(consumer, paused: false);
@@ -178,22 +179,28 @@ public sealed class ClickHouseSink : IDisposable
         }
     }
 
-    /// <summary>Decodes and maps one record; what cannot be decoded or mapped goes to the dead letters right here.</summary>
-    private async Task<PendingRecord> DecodeAsync(ConsumeResult<byte[]?, byte[]?> result, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decodes and maps one record and adds it to the batch with its rows encoded; what cannot be decoded, mapped or encoded
+    /// goes to the dead letters right here (and is added without rows, so its offset is committed with the batch).
+    /// </summary>
+    private async Task AddAsync(ConsumeResult<byte[]?, byte[]?> result, CancellationToken cancellationToken)
     {
         if (result.Message.Value is null)
         {
             Metrics.Tombstone();
-            return new PendingRecord(result, []);
+            batch.Add(result);
+            return;
         }
         if (!topics.TryGetValue(result.Topic, out var topic))
         {
             await deadLetters.PublishAsync(result, "unknown-topic", $"the sink does not map topic {result.Topic}", cancellationToken);
-            return new PendingRecord(result, []);
+            batch.Add(result);
+            return;
         }
         try
         {
-            return new PendingRecord(result, topic.Map(result.Message.Value));
+            batch.Add(result, topic.Map(result.Message.Value));
+            return;
         }
         catch (ContractException ex)
         {
@@ -212,7 +219,7 @@ public sealed class ClickHouseSink : IDisposable
             logger.LogWarning("Dead-lettering {Source}: cannot map to rows: {Error}", result.TopicPartitionOffset, ex.Message);
             await deadLetters.PublishAsync(result, DeadLetterPublisher.Unmappable, $"{ex.GetType().Name}: {ex.Message}", cancellationToken);
         }
-        return new PendingRecord(result, []);
+        batch.Add(result);
     }
 
     /// <summary>Hands the batch to a write of its own; the consumer goes on with an empty one.</summary>
@@ -221,14 +228,14 @@ public sealed class ClickHouseSink : IDisposable
     /// <summary>Inserts every table's rows of the batch, then dead-letters the rows ClickHouse refused.</summary>
     private async Task WriteAsync(SinkBatch written, Func<TimeSpan, bool> waitWhileUnavailable, CancellationToken cancellationToken)
     {
-        var rejected = new List<(PendingRecord Record, string Detail)>();
-        foreach (var (table, rows) in written.RowsByTable())
+        var rejected = new List<(ConsumeResult<byte[]?, byte[]?> Record, string Detail)>();
+        foreach (var rows in written.RowsByTable())
         {
-            rejected.AddRange(await writer.WriteAsync(table, rows, waitWhileUnavailable, cancellationToken));
+            rejected.AddRange(await writer.WriteAsync(rows, waitWhileUnavailable, cancellationToken));
         }
-        foreach (var (record, detail) in rejected.DistinctBy(r => r.Record.Source.TopicPartitionOffset))
+        foreach (var (record, detail) in rejected.DistinctBy(r => r.Record.TopicPartitionOffset))
         {
-            await deadLetters.PublishAsync(record.Source, DeadLetterPublisher.ClickHouseRejected, detail, cancellationToken);
+            await deadLetters.PublishAsync(record, DeadLetterPublisher.ClickHouseRejected, detail, cancellationToken);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using ClickHouse.Driver;
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using WorkloadProfiles.ClickHouse;
 
@@ -37,13 +38,13 @@ internal sealed class RowWriter(ClickHouseDatabase database, SinkOptions options
 
     /// <param name="waitWhileUnavailable">Waits the given time while keeping the consumer alive; false when the batch was abandoned.</param>
     /// <returns>The rows ClickHouse refused, with the reason it gave.</returns>
-    public async Task<IReadOnlyList<(PendingRecord Record, string Detail)>> WriteAsync(
-        ClickHouseTable table,
-        IReadOnlyList<(object?[] Row, PendingRecord Record)> rows,
+    public async Task<IReadOnlyList<(ConsumeResult<byte[]?, byte[]?> Record, string Detail)>> WriteAsync(
+        BatchTableRows rows,
         Func<TimeSpan, bool> waitWhileUnavailable,
         CancellationToken cancellationToken)
     {
-        var rejected = new List<(PendingRecord, string)>();
+        var rejected = new List<(ConsumeResult<byte[]?, byte[]?>, string)>();
+        var table = rows.Table;
         var segments = new Stack<(int Start, int Count)>();
         segments.Push((0, rows.Count));
         var attempt = 0;
@@ -56,8 +57,7 @@ internal sealed class RowWriter(ClickHouseDatabase database, SinkOptions options
                 Exception failure;
                 try
                 {
-                    var segmentRows = Enumerable.Range(start, count).Select(i => rows[i].Row);
-                    metrics.Inserted(await database.InsertAsync(table, segmentRows, cancellationToken));
+                    metrics.Inserted(await database.InsertAsync(rows.Encoded, start, count, cancellationToken));
                     attempt = 0;
                     break;
                 }
@@ -79,8 +79,9 @@ internal sealed class RowWriter(ClickHouseDatabase database, SinkOptions options
                 if (count == 1)
                 {
                     metrics.RowRejected();
-                    logger.LogError("ClickHouse rejected a row of {Table} from {Source}: {Error}", table.Name, rows[start].Record.Source.TopicPartitionOffset, failure.Message);
-                    rejected.Add((rows[start].Record, $"{table.Name}: {failure.Message}"));
+                    var record = rows.RecordAt(start);
+                    logger.LogError("ClickHouse rejected a row of {Table} from {Source}: {Error}", table.Name, record.TopicPartitionOffset, failure.Message);
+                    rejected.Add((record, $"{table.Name}: {failure.Message}"));
                     break;
                 }
                 // Refused, and the server is up: isolate the refused rows by halves, keep the rest.

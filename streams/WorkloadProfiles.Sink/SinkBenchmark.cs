@@ -19,7 +19,7 @@ namespace WorkloadProfiles.Sink;
 /// <c>wp-sink bench</c>: the same snapshot records written twice per round — once as pre-mapped rows straight through
 /// <c>InsertBinaryAsync</c> in batches of the sink's bounds (the raw limit of this ClickHouse), once through the sink from
 /// a local Kafka broker (consume, Avro decode, map, insert, commit) — and the ratio of the two rates; also the rate of
-/// consume + decode + map alone, the other bound on the sink. Enough records for several batches, so the rate is the
+/// consume + decode + map + encode alone, the other bound on the sink. Enough records for several batches, so the rate is the
 /// steady one and not the first batch's linger.
 /// Options: <c>--Bench:Snapshots</c> (default 20000), <c>--Bench:NodesPerSnapshot</c> (default 50), <c>--Bench:Rounds</c> (default 5).
 /// </summary>
@@ -73,15 +73,16 @@ internal static class SinkBenchmark
             sinkRates.Add(sink.RowsPerSecond);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"round {round}: raw InsertBinaryAsync {raw.RowsPerSecond,9:N0} rows/s ({raw.Cpu.TotalSeconds:0.0} s CPU here)   " +
-                $"consume + decode + map {map,10:N0} rows/s   sink {sink.RowsPerSecond,9:N0} rows/s ({sink.Cpu.TotalSeconds:0.0} s CPU here)   " +
+                $"consume + decode + map + encode {map,10:N0} rows/s   sink {sink.RowsPerSecond,9:N0} rows/s ({sink.Cpu.TotalSeconds:0.0} s CPU here, " +
+                $"GC pauses {sink.GcPauses.TotalSeconds:0.00} s)   " +
                 $"sink/raw {sink.RowsPerSecond / raw.RowsPerSecond:0.00}"));
         }
 
         // Each round's ratio pairs measurements taken back to back, so the median ratio is steadier than a ratio of medians.
         var ratio = Median(rawRates.Zip(sinkRates, (raw, sink) => sink / raw).ToList());
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median: raw InsertBinaryAsync {Median(rawRates):N0} rows/s, consume + decode + map {Median(mapRates):N0} rows/s, " +
-            $"sink (Kafka -> decode -> map -> insert -> commit) {Median(sinkRates):N0} rows/s, median sink/raw ratio = {ratio:0.00}"));
+            $"median: raw InsertBinaryAsync {Median(rawRates):N0} rows/s, consume + decode + map + encode {Median(mapRates):N0} rows/s, " +
+            $"sink (Kafka -> decode -> map -> encode -> insert -> commit) {Median(sinkRates):N0} rows/s, median sink/raw ratio = {ratio:0.00}"));
         foreach (var role in new[] { "raw", "sink" })
         {
             using var database = new ClickHouseDatabase(clickHouse, DatabaseName(role));
@@ -90,19 +91,22 @@ internal static class SinkBenchmark
         return 0;
     }
 
-    /// <summary>A phase's rate and the CPU this process spent on it (the ClickHouse server's is not in it).</summary>
-    private readonly record struct Measured(double RowsPerSecond, TimeSpan Cpu);
+    /// <summary>A phase's rate, the CPU this process spent on it (the ClickHouse server's is not in it) and its GC pauses.</summary>
+    private readonly record struct Measured(double RowsPerSecond, TimeSpan Cpu, TimeSpan GcPauses);
 
     /// <summary>
     /// Before a timed phase: the garbage of the last one (a round's rows are hundreds of MB) is collected now, not during
     /// the next phase, and the process CPU clock is read.
     /// </summary>
-    private static TimeSpan Settle()
+    private static (TimeSpan Cpu, TimeSpan GcPauses) Settle()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        return Process.GetCurrentProcess().TotalProcessorTime;
+        return (Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalPauseDuration());
     }
+
+    private static Measured Since((TimeSpan Cpu, TimeSpan GcPauses) start, double rowsPerSecond) =>
+        new(rowsPerSecond, Process.GetCurrentProcess().TotalProcessorTime - start.Cpu, GC.GetTotalPauseDuration() - start.GcPauses);
 
     private static async Task<Measured> RawInsertRowsPerSecondAsync(ClickHouseOptions options, List<ActivitySnapshot> snapshots,
         SinkOptions bounds, long totalRows, CancellationToken cancellationToken)
@@ -114,7 +118,7 @@ internal static class SinkBenchmark
         var batches = snapshots.Chunk(batchRecords)
             .Select(chunk => (Snapshots: chunk.Select(SnapshotsTable.Row).ToList(), Nodes: chunk.SelectMany(SnapshotNodesTable.Rows).ToList()))
             .ToList();
-        var cpu = Settle();
+        var start = Settle();
         var watch = Stopwatch.StartNew();
         long rows = 0;
         foreach (var (snapshotRows, nodeRows) in batches)
@@ -123,11 +127,11 @@ internal static class SinkBenchmark
             rows += await database.InsertAsync(SnapshotNodesTable.Table, nodeRows, cancellationToken);
         }
         watch.Stop();
-        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var measured = Since(start, rows / watch.Elapsed.TotalSeconds);
         if (rows != totalRows) throw new InvalidOperationException($"raw insert wrote {rows} rows, expected {totalRows}");
         // Its parts would otherwise be merged while the next phase runs.
         await database.DropIfExistsAsync(cancellationToken);
-        return new Measured(rows / watch.Elapsed.TotalSeconds, cpu);
+        return measured;
     }
 
     private static async Task<Measured> SinkRowsPerSecondAsync(ClickHouseOptions options, KafkaOptions kafka, AvroCodecs codecs,
@@ -145,7 +149,7 @@ internal static class SinkBenchmark
         };
         using var sink = new ClickHouseSink(kafka, database, sinkOptions, codecs, loggerFactory);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var cpu = Settle();
+        var start = Settle();
         var running = sink.RunAsync(stop.Token);
         var deadline = DateTime.UtcNow + RoundTimeout;
         // The clock starts at the first record: the consumer group join is a one-off start-up cost, not throughput.
@@ -161,7 +165,7 @@ internal static class SinkBenchmark
             await Task.Delay(5, cancellationToken);
         }
         watch.Stop();
-        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var measured = Since(start, totalRows / watch.Elapsed.TotalSeconds);
         await stop.CancelAsync();
         await running;
         if (sink.Metrics.RowsInserted != totalRows)
@@ -169,12 +173,12 @@ internal static class SinkBenchmark
             throw new InvalidOperationException($"sink wrote {sink.Metrics.RowsInserted} rows, expected {totalRows} ({sink.Metrics})");
         }
         await database.DropIfExistsAsync(cancellationToken);
-        return new Measured(totalRows / watch.Elapsed.TotalSeconds, cpu);
+        return measured;
     }
 
     /// <summary>
-    /// The sink's other bound: a consumer reading the same records, decoding and mapping each to its rows as the sink does
-    /// (the sink's topic mapping), without inserting.
+    /// The sink's other bound: a consumer reading the same records, decoding, mapping and encoding each to its rows as the
+    /// sink does (the sink's topic mapping, RowBinary), without inserting.
     /// </summary>
     private static double MapRowsPerSecond(KafkaOptions kafka, AvroCodecs codecs, string topic, int records, long totalRows,
         CancellationToken cancellationToken)
@@ -189,14 +193,23 @@ internal static class SinkBenchmark
         var deadline = DateTime.UtcNow + RoundTimeout;
         Stopwatch? watch = null;
         long rows = 0;
+        var encoded = new Dictionary<ClickHouseTable, RowBinaryRows>();
         for (var seen = 0; seen < records;)
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"consume + map read {seen} of {records} records in {RoundTimeout.TotalMinutes} min");
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not { } result) continue;
             watch ??= Stopwatch.StartNew();
             seen++;
-            rows += mapping.Map(result.Message.Value).Sum(t => t.Rows.Count);
+            foreach (var (table, tableRows) in mapping.Map(result.Message.Value))
+            {
+                if (!encoded.TryGetValue(table, out var bytes)) encoded[table] = bytes = new RowBinaryRows(table);
+                // As a sink batch does, up to its bound.
+                if (bytes.Count >= SinkOptions.DefaultMaxBatchRows) bytes.Truncate(0);
+                foreach (var row in tableRows) bytes.Add(row);
+                rows += tableRows.Count;
+            }
         }
+        foreach (var bytes in encoded.Values) bytes.Dispose();
         watch!.Stop();
         consumer.Close();
         if (rows != totalRows) throw new InvalidOperationException($"consume + map made {rows} rows, expected {totalRows}");

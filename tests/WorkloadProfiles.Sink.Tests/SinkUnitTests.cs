@@ -1,5 +1,7 @@
 using ClickHouse.Driver;
 using Confluent.Kafka;
+using WorkloadProfiles.ClickHouse.Tables;
+using WorkloadProfiles.Domain.Events;
 
 namespace WorkloadProfiles.Sink.Tests;
 
@@ -9,10 +11,10 @@ public sealed class SinkBatchTests
     public void Commit_offsets_are_one_past_the_last_record_of_each_partition()
     {
         var batch = new SinkBatch();
-        batch.Add(Record("a", 0, 10));
-        batch.Add(Record("a", 0, 11));
-        batch.Add(Record("a", 1, 5));
-        batch.Add(Record("b", 0, 0));
+        Add(batch, "a", 0, 10);
+        Add(batch, "a", 0, 11);
+        Add(batch, "a", 1, 5);
+        Add(batch, "b", 0, 0);
 
         Assert.Equal(
             ["a [[0]] @12", "a [[1]] @6", "b [[0]] @1"],
@@ -25,10 +27,10 @@ public sealed class SinkBatchTests
         var options = new SinkOptions { MaxBatchRecords = 3, MaxBatchRows = 1_000, LingerMs = 60_000 };
         var batch = new SinkBatch();
         Assert.False(batch.IsDue(options));
-        batch.Add(Record("a", 0, 0));
-        batch.Add(Record("a", 0, 1));
+        Add(batch, "a", 0, 0);
+        Add(batch, "a", 0, 1);
         Assert.False(batch.IsDue(options));
-        batch.Add(Record("a", 0, 2));
+        Add(batch, "a", 0, 2);
         Assert.True(batch.IsDue(options));
 
         Assert.True(batch.IsDue(new SinkOptions { MaxBatchRecords = 100, MaxBatchRows = 3, LingerMs = 60_000 }), "3 rows reach MaxBatchRows");
@@ -41,7 +43,7 @@ public sealed class SinkBatchTests
     public void A_full_batch_is_one_at_a_size_bound_not_by_linger()
     {
         var batch = new SinkBatch();
-        batch.Add(Record("a", 0, 0));
+        Add(batch, "a", 0, 0);
         Assert.True(batch.IsDue(new SinkOptions { MaxBatchRecords = 3, LingerMs = 0 }));
         Assert.False(batch.IsFull(new SinkOptions { MaxBatchRecords = 3, LingerMs = 0 }), "due by linger, but room for more");
         Assert.True(batch.IsFull(new SinkOptions { MaxBatchRecords = 1 }));
@@ -52,11 +54,11 @@ public sealed class SinkBatchTests
     public void Taking_a_batch_for_its_write_leaves_an_empty_one_to_fill()
     {
         var batch = new SinkBatch();
-        batch.Add(Record("a", 0, 7));
-        batch.Add(Record("a", 0, 8));
+        Add(batch, "a", 0, 7);
+        Add(batch, "a", 0, 8);
 
         var taken = batch.TakeAll();
-        batch.Add(Record("a", 0, 9));
+        Add(batch, "a", 0, 9);
 
         Assert.Equal(2, taken.RecordCount);
         Assert.Equal(2, taken.RowCount);
@@ -68,37 +70,61 @@ public sealed class SinkBatchTests
     [Fact]
     public void Rows_are_grouped_by_table_in_the_order_tables_first_appear_each_with_its_record()
     {
-        var containers = WorkloadProfiles.ClickHouse.Tables.ContainersTable.Table;
-        var suppressions = WorkloadProfiles.ClickHouse.Tables.SuppressionsTable.Table;
-        var first = Record("a", 0, 0, (suppressions, 2));
-        var second = Record("a", 0, 1, (containers, 1), (suppressions, 1));
         var batch = new SinkBatch();
-        batch.Add(first);
-        batch.Add(second);
+        var first = Result("a", 0, 0);
+        var second = Result("a", 0, 1);
+        batch.Add(first, [new TableRows(SuppressionsTable.Table, [Suppression("s1"), Suppression("s2")])]);
+        batch.Add(second, [new TableRows(ContainersTable.Table, [Container("c1")]), new TableRows(SuppressionsTable.Table, [Suppression("s3")])]);
 
         var byTable = batch.RowsByTable();
 
-        Assert.Equal([suppressions, containers], byTable.Select(t => t.Table));
-        Assert.Equal([first, first, second], byTable[0].Rows.Select(r => r.Record));
-        Assert.Same(second.Rows[0].Rows[0], byTable[1].Rows.Single().Row);
+        Assert.Equal([SuppressionsTable.Table, ContainersTable.Table], byTable.Select(t => t.Table));
+        Assert.Equal([first, first, second], Enumerable.Range(0, 3).Select(byTable[0].RecordAt));
+        Assert.Same(second, byTable[1].RecordAt(0));
+        Assert.Equal([3, 1], byTable.Select(t => t.Encoded.Count));
         Assert.Equal(4, batch.RowCount);
+        Assert.Equal(2, batch.RecordCount);
     }
 
-    private static PendingRecord Record(string topic, int partition, long offset, params (WorkloadProfiles.ClickHouse.ClickHouseTable Table, int Rows)[] tables) => new(
-        new ConsumeResult<byte[]?, byte[]?>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset(topic, partition, offset),
-            Message = new Message<byte[]?, byte[]?> { Value = [1] },
-        },
-        [.. tables.Select(t => new TableRows(t.Table, [.. Enumerable.Range(0, t.Rows).Select(_ => new object?[1])]))]);
+    [Fact]
+    public void A_record_with_a_row_that_cannot_be_encoded_adds_none_of_its_rows()
+    {
+        var batch = new SinkBatch();
+        batch.Add(Result("a", 0, 0), [new TableRows(ContainersTable.Table, [Container("c1")])]);
+        var unencodable = Container("c2");
+        unencodable[0] = 42; // container_id is a String
 
-    private static PendingRecord Record(string topic, int partition, long offset) => new(
-        new ConsumeResult<byte[]?, byte[]?>
-        {
-            TopicPartitionOffset = new TopicPartitionOffset(topic, partition, offset),
-            Message = new Message<byte[]?, byte[]?> { Value = [1] },
-        },
-        [new TableRows(WorkloadProfiles.ClickHouse.Tables.ContainersTable.Table, [new object?[13]])]);
+        Assert.Throws<ColumnValueException>(() => batch.Add(Result("a", 0, 1),
+            [new TableRows(SuppressionsTable.Table, [Suppression("s1")]), new TableRows(ContainersTable.Table, [Container("c3"), unencodable])]));
+
+        Assert.Equal(1, batch.RowCount);
+        Assert.Equal(1, batch.RecordCount);
+        Assert.Equal([1, 0], batch.RowsByTable().Select(t => t.Encoded.Count));
+        // Dead-lettered, the record still counts for the commit.
+        batch.Add(Result("a", 0, 1));
+        Assert.Equal(["a [[0]] @2"], batch.CommitOffsets().Select(o => o.ToString()));
+    }
+
+    private static ConsumeResult<byte[]?, byte[]?> Result(string topic, int partition, long offset) => new()
+    {
+        TopicPartitionOffset = new TopicPartitionOffset(topic, partition, offset),
+        Message = new Message<byte[]?, byte[]?> { Value = [1] },
+    };
+
+    private static object?[] Container(string id) => ContainersTable.Row(new ContainerInfo
+    {
+        Container = new ContainerRef(id, "nginx", "1.27"),
+        HostName = "host-a",
+        StartedAtUs = 1_700_000_000_000_000,
+    });
+
+    private static object?[] Suppression(string id) => SuppressionsTable.Row(new WorkloadProfiles.Domain.Signals.Suppression
+    {
+        Id = id, RuleId = "shell-in-container", ImageName = "nginx", NodeId = 1, Expression = "proc.name = sh",
+    });
+
+    private static void Add(SinkBatch batch, string topic, int partition, long offset) =>
+        batch.Add(Result(topic, partition, offset), [new TableRows(ContainersTable.Table, [Container($"c{offset}")])]);
 }
 
 public sealed class RowWriterClassificationTests
