@@ -20,9 +20,9 @@ namespace WorkloadProfiles.Sink;
 /// that is due while the previous one is still being written keeps filling up to its bounds.</item>
 /// <item>Offsets are committed only after the whole batch is inserted (or dead-lettered): at-least-once.</item>
 /// <item>Rows are idempotent (ReplacingMergeTree keys), so a replay or a retried batch never double counts after FINAL.</item>
-/// <item>While ClickHouse is down, the batch is retried with capped backoff, the next one fills to its bounds, then the
-/// partitions are paused and the consumer keeps polling so it stays in its group; nothing is lost and
-/// <see cref="SinkMetrics.Lag"/> grows.</item>
+/// <item>With the next batch at its bounds, the consumer waits for the write. While ClickHouse is down, the batch is retried
+/// with capped backoff; after <see cref="BackPressureWait"/> the partitions are paused and the consumer keeps polling so it
+/// stays in its group; nothing is lost and <see cref="SinkMetrics.Lag"/> grows.</item>
 /// <item>Undecodable records and rows ClickHouse refuses go to <c>wp.deadletter</c> with the reason.</item>
 /// </list>
 /// </summary>
@@ -34,6 +34,11 @@ public sealed class ClickHouseSink : IDisposable
     /// <summary>How long a rebalance waits for the batch being written before giving its partitions up uncommitted.</summary>
     private static readonly TimeSpan RevokeGrace = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a full batch waits for the write before it is in flight, without polling; a write that takes longer (ClickHouse
+    /// slow or down) pauses the partitions and polls, to stay in the group.
+    /// </summary>
+    private static readonly TimeSpan BackPressureWait = TimeSpan.FromSeconds(5);
     /// <summary>Paused this long (ClickHouse is slow or down), the lag is measured with ListOffsets, not fetched watermarks.</summary>
     private static readonly TimeSpan StaleWatermarks = TimeSpan.FromSeconds(5);
 
@@ -108,6 +113,7 @@ public sealed class ClickHouseSink : IDisposable
             string.Join(", ", topics.Keys), options.GroupId, database.Name);
         var paused = false;
         var pausedSinceUtc = DateTime.MinValue;
+        DateTime? fullSinceUtc = null;
         try
         {
             var poll = TimeSpan.FromMilliseconds(Math.Clamp(options.LingerMs, 10, 100));
@@ -118,12 +124,24 @@ public sealed class ClickHouseSink : IDisposable
                 if (write is null && batch.IsDue(options)) StartWrite();
                 if (write is not null && batch.IsFull(options))
                 {
-                    // Both buffers full (one batch being written, the next at its bound): stop fetching, but keep polling,
-                    // which keeps the consumer in its group through a long ClickHouse outage.
+                    // Both buffers full (one batch being written, the next at its bound). Ordinary back-pressure: wait for
+                    // the write without polling; librdkafka keeps prefetching within its queue bounds meanwhile, whereas a
+                    // pause, a seek and a resume cost fetch round trips before records flow again (~0.4 s a write on the
+                    // local broker, measured in the sink bench).
+                    fullSinceUtc ??= DateTime.UtcNow;
+                    var waited = DateTime.UtcNow - fullSinceUtc.Value;
+                    if (!paused && waited < BackPressureWait)
+                    {
+                        await Task.WhenAny(write.Completion, Task.Delay(BackPressureWait - waited, cancellationToken));
+                        continue;
+                    }
+                    // A long write (ClickHouse slow or down): stop fetching, but keep polling, which keeps the consumer in
+                    // its group through a long outage.
                     if (!paused)
                     {
                         consumer.Pause(consumer.Assignment);
                         pausedSinceUtc = DateTime.UtcNow;
+                        Metrics.Paused();
                     }
                     paused = true;
                     var stray = consumer.Consume(WriteWaitPoll);
@@ -135,6 +153,7 @@ public sealed class ClickHouseSink : IDisposable
                 }
                 if (paused) consumer.Resume(consumer.Assignment);
                 paused = false;
+                fullSinceUtc = null;
 
                 // While a write is in flight, poll briefly so its completion (and commit) is not left waiting on an idle topic.
                 var result = consumer.Consume(write is null ? poll : WriteWaitPoll);

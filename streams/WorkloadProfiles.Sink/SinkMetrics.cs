@@ -9,7 +9,7 @@ namespace WorkloadProfiles.Sink;
 public sealed class SinkMetrics
 {
     private long recordsConsumed, recordsWritten, rowsInserted, batchesWritten, insertFailures, rowsRejected;
-    private long tombstones, commitFailures, batchesAbandoned, deadLettered, lag;
+    private long tombstones, commitFailures, batchesAbandoned, deadLettered, lag, pauses;
     private readonly ConcurrentDictionary<string, long> deadLetteredByReason = new(StringComparer.Ordinal);
 
     public long RecordsConsumed => Interlocked.Read(ref recordsConsumed);
@@ -28,6 +28,11 @@ public sealed class SinkMetrics
     /// <summary>Uncommitted batches dropped because a rebalance took their partitions; the new owner re-reads them.</summary>
     public long BatchesAbandoned => Interlocked.Read(ref batchesAbandoned);
     public long DeadLettered => Interlocked.Read(ref deadLettered);
+    /// <summary>
+    /// Times the sink stopped fetching because a write outlasted the back-pressure wait with the next batch already full
+    /// (ClickHouse slow or down); ordinary back-pressure waits for the write without pausing.
+    /// </summary>
+    public long Pauses => Interlocked.Read(ref pauses);
     /// <summary>Records on the assigned partitions not yet committed (high watermark minus position, plus the pending batch).</summary>
     public long Lag => Interlocked.Read(ref lag);
 
@@ -39,6 +44,7 @@ public sealed class SinkMetrics
     internal void RowRejected() => Interlocked.Increment(ref rowsRejected);
     internal void CommitFailed() => Interlocked.Increment(ref commitFailures);
     internal void BatchAbandoned() => Interlocked.Increment(ref batchesAbandoned);
+    internal void Paused() => Interlocked.Increment(ref pauses);
     internal void SetLag(long value) => Interlocked.Exchange(ref lag, value);
 
     internal void Inserted(long rows) => Interlocked.Add(ref rowsInserted, rows);
@@ -58,5 +64,5 @@ public sealed class SinkMetrics
     public override string ToString() =>
         $"consumed={RecordsConsumed} written={RecordsWritten} rows={RowsInserted} batches={BatchesWritten} " +
         $"insert_failures={InsertFailures} rows_rejected={RowsRejected} dead_lettered={DeadLettered} tombstones={Tombstones} " +
-        $"commit_failures={CommitFailures} abandoned={BatchesAbandoned} lag={Lag}";
+        $"commit_failures={CommitFailures} abandoned={BatchesAbandoned} pauses={Pauses} lag={Lag}";
 }

@@ -30,6 +30,7 @@ public static class SinkPrometheus
         var deadLettered = factory.CreateGauge("wp_sink_dead_lettered_total", "Records sent to the dead-letter topic, by reason.", "reason");
         var commitFailures = factory.CreateGauge("wp_sink_commit_failures_total", "Offset commits that failed after a successful insert.");
         var abandoned = factory.CreateGauge("wp_sink_batches_abandoned_total", "Uncommitted batches dropped on a rebalance.");
+        var pauses = factory.CreateGauge("wp_sink_pauses_total", "Times fetching was paused because a write outlasted the back-pressure wait (ClickHouse slow or down).");
         var lag = factory.CreateGauge("wp_sink_lag_records", "Records on the assigned partitions not yet committed.");
         // Counters live in SinkMetrics (no Prometheus dependency in the sink loop); they are copied at scrape time.
         registry.AddBeforeCollectCallback(() =>
@@ -43,6 +44,7 @@ public static class SinkPrometheus
             foreach (var (reason, count) in metrics.DeadLetteredByReason) deadLettered.WithLabels(reason).Set(count);
             commitFailures.Set(metrics.CommitFailures);
             abandoned.Set(metrics.BatchesAbandoned);
+            pauses.Set(metrics.Pauses);
             lag.Set(metrics.Lag);
         });
         return registry;

@@ -45,6 +45,8 @@ public sealed class ClickHouseOutageTests(LocalKafkaBrokerFixture broker) : ICla
         Assert.Equal(before.Count, sink.Metrics.RecordsWritten);
         // Bounded pipelining: while one batch is being retried the next is read up to its bound, and no further.
         Assert.InRange(sink.Metrics.RecordsConsumed - before.Count, MaxBatchRecords + 1, 2 * MaxBatchRecords);
+        // A write that outlasts the back-pressure wait pauses fetching; the consumer keeps polling to stay in its group.
+        Assert.True(sink.Metrics.Pauses >= 1, $"paused {sink.Metrics.Pauses} times during a 30 s outage");
 
         await ScriptAsync("start");
         await Poll.UntilAsync(() => sink.Metrics.RecordsWritten >= before.Count + during.Count, Timeout, "every record written after the restart");

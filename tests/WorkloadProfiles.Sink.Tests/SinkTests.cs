@@ -33,6 +33,27 @@ public sealed class SinkTests(LocalKafkaBrokerFixture broker) : IClassFixture<Lo
     }
 
     [Fact]
+    public async Task Ordinary_back_pressure_waits_for_the_write_without_pausing_the_consumer()
+    {
+        await using var harness = await SinkHarness.CreateAsync(broker);
+        var containers = Enumerable.Range(0, 400)
+            .Select(i => SampleWarehouse.Containers[0] with { Container = new ContainerRef($"bp-{i:D3}", "nginx", "1.26") })
+            .ToList();
+        foreach (var container in containers) harness.Produce(harness.Topics.Containers, container.Container.Id, container);
+        harness.Flush();
+
+        // Batches of 5 records: the next batch is full long before each insert returns, so the consumer is held back by
+        // every write — and must neither pause (which costs fetch round trips before records flow again) nor lose a record.
+        var sink = harness.StartSink(LocalKafkaBrokerFixture.UniqueName("sink"), maxBatchRecords: 5);
+        await Poll.UntilAsync(() => sink.Metrics.RecordsWritten >= containers.Count, Timeout, $"{containers.Count} records written");
+
+        Assert.Equal(containers.Count, await harness.CountAsync("containers"));
+        Assert.True(sink.Metrics.BatchesWritten >= containers.Count / 5, $"{sink.Metrics.BatchesWritten} batches");
+        Assert.Equal(0, sink.Metrics.Pauses);
+        Assert.Equal(containers.Count, sink.Metrics.RecordsConsumed);
+    }
+
+    [Fact]
     public async Task Replaying_the_same_records_leaves_counts_unchanged_after_final()
     {
         await using var harness = await SinkHarness.CreateAsync(broker);
