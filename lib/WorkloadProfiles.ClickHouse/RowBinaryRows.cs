@@ -39,12 +39,12 @@ public sealed class RowBinaryRows : IDisposable
 
     /// <summary>Encodes one row; its values in <see cref="ClickHouseTable.Columns"/> order.</summary>
     /// <exception cref="ColumnValueException">A value its column cannot hold; nothing of the row is kept.</exception>
-    public void Add(IReadOnlyList<object?> row)
+    public void Add(object?[] row)
     {
         var columns = Table.Encoders;
-        if (row.Count != columns.Count)
+        if (row.Length != columns.Count)
         {
-            throw new ColumnValueException($"{Table.Name}: a row of {row.Count} values for {columns.Count} columns");
+            throw new ColumnValueException($"{Table.Name}: a row of {row.Length} values for {columns.Count} columns");
         }
         var start = length;
         try

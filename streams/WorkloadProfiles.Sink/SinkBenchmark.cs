@@ -64,7 +64,7 @@ internal static class SinkBenchmark
         for (var round = 0; round <= rounds; round++)
         {
             var raw = await RawInsertRowsPerSecondAsync(clickHouse, snapshots, sinkOptions, totalRows, cancellationToken);
-            var map = MapRowsPerSecond(kafka, codecs, topic, snapshots.Count, totalRows, cancellationToken);
+            var map = MapRowsPerSecond(kafka, codecs, topic, snapshots.Count, totalRows, sinkOptions, cancellationToken);
             var sink = await SinkRowsPerSecondAsync(clickHouse, kafka, codecs, sinkOptions, topic, snapshots.Count, totalRows,
                 loggerFactory, cancellationToken);
             if (round == 0) continue;
@@ -181,7 +181,7 @@ internal static class SinkBenchmark
     /// sink does (the sink's topic mapping, RowBinary), without inserting.
     /// </summary>
     private static double MapRowsPerSecond(KafkaOptions kafka, AvroCodecs codecs, string topic, int records, long totalRows,
-        CancellationToken cancellationToken)
+        SinkOptions bounds, CancellationToken cancellationToken)
     {
         var mapping = SinkTopics.Create(new SinkTopicNames { Snapshots = topic }, codecs).Single(t => t.Name == topic);
         Settle();
@@ -204,13 +204,13 @@ internal static class SinkBenchmark
             {
                 if (!encoded.TryGetValue(table, out var bytes)) encoded[table] = bytes = new RowBinaryRows(table);
                 // As a sink batch does, up to its bound.
-                if (bytes.Count >= SinkOptions.DefaultMaxBatchRows) bytes.Truncate(0);
+                if (bytes.Count >= bounds.MaxBatchRows) bytes.Truncate(0);
                 foreach (var row in tableRows) bytes.Add(row);
                 rows += tableRows.Count;
             }
         }
-        foreach (var bytes in encoded.Values) bytes.Dispose();
         watch!.Stop();
+        foreach (var bytes in encoded.Values) bytes.Dispose();
         consumer.Close();
         if (rows != totalRows) throw new InvalidOperationException($"consume + map made {rows} rows, expected {totalRows}");
         cancellationToken.ThrowIfCancellationRequested();

@@ -14,9 +14,7 @@ public sealed class SinkOptions
     public int MaxBatchRecords { get; set; } = 5_000;
 
     /// <summary>…or this many ClickHouse rows (a profile or snapshot record expands into one row per node)…</summary>
-    public int MaxBatchRows { get; set; } = DefaultMaxBatchRows;
-
-    public const int DefaultMaxBatchRows = 200_000;
+    public int MaxBatchRows { get; set; } = 200_000;
 
     /// <summary>…or its first record has waited this long.</summary>
     public int LingerMs { get; set; } = 500;
