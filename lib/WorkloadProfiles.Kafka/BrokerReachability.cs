@@ -11,6 +11,9 @@ public static class BrokerReachability
     /// <summary>Default for <c>Kafka:StartupTimeoutSeconds</c>.</summary>
     public const double DefaultTimeoutSeconds = 30;
 
+    /// <summary>At most this long past the timeout for librdkafka to say why no broker answered.</summary>
+    private static readonly TimeSpan CauseWait = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Asks for cluster metadata until the brokers answer or <paramref name="timeout"/> passes. Returns null when they
     /// answered, else what librdkafka last said (e.g. "Connect to ipv4#127.0.0.1:9092 failed: Connection refused").
@@ -22,9 +25,16 @@ public static class BrokerReachability
         var config = new AdminClientConfig { BootstrapServers = bootstrapServers, SocketConnectionSetupTimeoutMs = 5000 };
         foreach (var (key, value) in clientProperties ?? new Dictionary<string, string>()) config.Set(key, value);
         string? lastError = null;
+        // librdkafka reports why a broker is unreachable (e.g. "Connection refused") on its own thread; a loaded machine can
+        // deliver it after the metadata request has already timed out, so the end waits briefly for it (below).
+        var causeReported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var admin = new AdminClientBuilder(config)
             .SetLogHandler((_, _) => { })
-            .SetErrorHandler((_, error) => lastError = error.Reason)
+            .SetErrorHandler((_, error) =>
+            {
+                lastError = error.Reason;
+                causeReported.TrySetResult();
+            })
             .Build();
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -38,12 +48,20 @@ public static class BrokerReachability
                 var metadata = await Task.Run(() => admin.GetMetadata(slice), cancellationToken);
                 if (metadata.Brokers.Count > 0) return null;
             }
+            catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_TimedOut)
+            {
+                // Says only that nothing answered in time; the cause comes from the error handler.
+            }
             catch (KafkaException e)
             {
                 lastError ??= e.Error.Reason;
             }
 
-            if (DateTime.UtcNow >= deadline) return lastError ?? "no broker answered";
+            if (DateTime.UtcNow >= deadline)
+            {
+                if (!causeReported.Task.IsCompleted) await Task.WhenAny(causeReported.Task, Task.Delay(CauseWait, cancellationToken));
+                return lastError ?? "no broker answered";
+            }
         }
     }
 
