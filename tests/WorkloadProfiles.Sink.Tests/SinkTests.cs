@@ -135,6 +135,8 @@ public sealed class SinkTests(LocalKafkaBrokerFixture broker) : IClassFixture<Lo
         await using var harness = await SinkHarness.CreateAsync(broker);
         // A hostile producer that raised its own limit: 2 MB of garbage, twice the size any of our producers may write.
         var garbage = System.Security.Cryptography.RandomNumberGenerator.GetBytes(2_000_000);
+        // Not a framing byte: random garbage starting 0x00 (1 run in 256) reads as a Confluent header, unknown-schema.
+        garbage[0] = 0xFF;
         using (var hostile = new Confluent.Kafka.ProducerBuilder<byte[], byte[]>(new Confluent.Kafka.ProducerConfig
                {
                    BootstrapServers = harness.Kafka.BootstrapServers,
