@@ -15,7 +15,7 @@ namespace WorkloadProfiles.Sink;
 /// <c>wp.containers</c> and writes them to ClickHouse in batches.
 /// <list type="bullet">
 /// <item>One batch is inserted while the next is consumed, decoded, mapped and encoded as RowBinary (<see cref="BatchWrite"/>,
-/// <see cref="RowBinaryRows"/>): at most one write
+/// <see cref="RowBinaryRows"/>): at most one write (its tables inserted side by side)
 /// in flight and one batch assembling, so memory stays bounded and batches are written and committed in order. A batch
 /// that is due while the previous one is still being written keeps filling up to its bounds.</item>
 /// <item>Offsets are committed only after the whole batch is inserted (or dead-lettered): at-least-once.</item>
@@ -244,14 +244,17 @@ public sealed class ClickHouseSink : IDisposable
     /// <summary>Hands the batch to a write of its own; the consumer goes on with an empty one.</summary>
     private void StartWrite() => write = new BatchWrite(batch.TakeAll(), WriteAsync, writesStopping.Token);
 
-    /// <summary>Inserts every table's rows of the batch, then dead-letters the rows ClickHouse refused.</summary>
+    /// <summary>
+    /// Inserts every table's rows of the batch, the tables side by side (<see cref="RowWriter.WriteAsync"/> says why), then
+    /// dead-letters the rows ClickHouse refused. Only when every table is done, however it ends, does the write complete and
+    /// its buffers go back to the pool.
+    /// </summary>
     private async Task WriteAsync(SinkBatch written, Func<TimeSpan, bool> waitWhileUnavailable, CancellationToken cancellationToken)
     {
-        var rejected = new List<(ConsumeResult<byte[]?, byte[]?> Record, string Detail)>();
-        foreach (var rows in written.RowsByTable())
-        {
-            rejected.AddRange(await writer.WriteAsync(rows, waitWhileUnavailable, cancellationToken));
-        }
+        var tables = written.RowsByTable();
+        var rejected = tables.Count == 1
+            ? await writer.WriteAsync(tables[0], waitWhileUnavailable, cancellationToken)
+            : (await Task.WhenAll(tables.Select(rows => writer.WriteAsync(rows, waitWhileUnavailable, cancellationToken)))).SelectMany(r => r);
         foreach (var (record, detail) in rejected.DistinctBy(r => r.Record.TopicPartitionOffset))
         {
             await deadLetters.PublishAsync(record, DeadLetterPublisher.ClickHouseRejected, detail, cancellationToken);

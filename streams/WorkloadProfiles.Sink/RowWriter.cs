@@ -36,6 +36,14 @@ internal sealed class RowWriter(ClickHouseDatabase database, SinkOptions options
         425, // SYSTEM_ERROR
     ];
 
+    /// <summary>A table's rows are split into concurrent inserts only in parts at least this large: parts stay big.</summary>
+    internal const int MinRowsPerConcurrentInsert = 10_000;
+
+    /// <summary>
+    /// Inserts the rows as up to <see cref="SinkOptions.InsertConcurrency"/> INSERTs side by side (<see cref="Parts"/>). An
+    /// INSERT is one request handled on one server thread; side by side, one insert's waits (the network, the server's
+    /// other work, this process's own) no longer hold up the next.
+    /// </summary>
     /// <param name="waitWhileUnavailable">Waits the given time while keeping the consumer alive; false when the batch was abandoned.</param>
     /// <returns>The rows ClickHouse refused, with the reason it gave.</returns>
     public async Task<IReadOnlyList<(ConsumeResult<byte[]?, byte[]?> Record, string Detail)>> WriteAsync(
@@ -43,10 +51,36 @@ internal sealed class RowWriter(ClickHouseDatabase database, SinkOptions options
         Func<TimeSpan, bool> waitWhileUnavailable,
         CancellationToken cancellationToken)
     {
+        // A table whose only record was dead-lettered while its rows were encoded: nothing to send.
+        if (rows.Count == 0) return [];
+        var parts = Parts(rows.Count, options.InsertConcurrency);
+        if (parts.Count == 1) return await WriteAsync(rows, 0, rows.Count, waitWhileUnavailable, cancellationToken);
+        var inserts = parts.Select(part => WriteAsync(rows, part.Start, part.Count, waitWhileUnavailable, cancellationToken));
+        return [.. (await Task.WhenAll(inserts)).SelectMany(rejected => rejected)];
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> rows as up to <paramref name="concurrency"/> consecutive parts of at least
+    /// <see cref="MinRowsPerConcurrentInsert"/> rows each (one part when there are fewer than twice that).
+    /// </summary>
+    internal static IReadOnlyList<(int Start, int Count)> Parts(int count, int concurrency)
+    {
+        var parts = Math.Clamp(count / MinRowsPerConcurrentInsert, 1, concurrency);
+        var size = count / parts;
+        return [.. Enumerable.Range(0, parts).Select(part => (part * size, part == parts - 1 ? count - part * size : size))];
+    }
+
+    private async Task<IReadOnlyList<(ConsumeResult<byte[]?, byte[]?> Record, string Detail)>> WriteAsync(
+        BatchTableRows rows,
+        int first,
+        int total,
+        Func<TimeSpan, bool> waitWhileUnavailable,
+        CancellationToken cancellationToken)
+    {
         var rejected = new List<(ConsumeResult<byte[]?, byte[]?>, string)>();
         var table = rows.Table;
         var segments = new Stack<(int Start, int Count)>();
-        segments.Push((0, rows.Count));
+        segments.Push((first, total));
         var attempt = 0;
         while (segments.Count > 0)
         {

@@ -21,7 +21,8 @@ namespace WorkloadProfiles.Sink;
 /// a local Kafka broker (consume, Avro decode, map, insert, commit) — and the ratio of the two rates; also the rate of
 /// consume + decode + map + encode alone, the other bound on the sink. Enough records for several batches, so the rate is the
 /// steady one and not the first batch's linger.
-/// Options: <c>--Bench:Snapshots</c> (default 20000), <c>--Bench:NodesPerSnapshot</c> (default 50), <c>--Bench:Rounds</c> (default 5).
+/// Options: <c>--Bench:Snapshots</c> (default 20000), <c>--Bench:NodesPerSnapshot</c> (default 50), <c>--Bench:Rounds</c> (default 5),
+/// <c>--Sink:InsertConcurrency</c> (the sink's default).
 /// </summary>
 internal static class SinkBenchmark
 {
@@ -33,7 +34,11 @@ internal static class SinkBenchmark
         var rounds = configuration.GetValue("Bench:Rounds", 5);
         var snapshots = Enumerable.Range(0, snapshotCount).Select(i => Snapshot(i, nodesPerSnapshot)).ToList();
         var totalRows = snapshots.Sum(s => 1L + s.Nodes.Count);
-        var sinkOptions = new SinkOptions { LingerMs = 200 };
+        var sinkOptions = new SinkOptions
+        {
+            LingerMs = 200,
+            InsertConcurrency = configuration.GetValue("Sink:InsertConcurrency", new SinkOptions().InsertConcurrency),
+        };
 
         using var broker = LocalKafkaBroker.Start(new LocalKafkaBrokerOptions());
         var kafka = new KafkaOptions { BootstrapServers = broker.BootstrapServers };
@@ -55,34 +60,55 @@ internal static class SinkBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"sink benchmark: {snapshotCount} snapshots x {nodesPerSnapshot} nodes = {totalRows:N0} rows per round " +
             $"({bytes / 1e6:0.#} MB of Avro in {partitions} partitions), batches of at most {sinkOptions.MaxBatchRecords} records " +
-            $"or {sinkOptions.MaxBatchRows} rows, linger {sinkOptions.LingerMs} ms, {rounds} rounds after a warm-up"));
+            $"or {sinkOptions.MaxBatchRows} rows, linger {sinkOptions.LingerMs} ms, up to {sinkOptions.InsertConcurrency} inserts per table at once " +
+            $"(the raw baseline: one), {rounds} rounds after a warm-up"));
 
         var rawRates = new List<double>();
+        var concurrentRates = new List<double>();
         var mapRates = new List<double>();
         var sinkRates = new List<double>();
+        var concurrent = sinkOptions.InsertConcurrency > 1;
         // Round 0 warms up the JIT, the connection pools and the server's caches; it is not reported.
         for (var round = 0; round <= rounds; round++)
         {
-            var raw = await RawInsertRowsPerSecondAsync(clickHouse, snapshots, sinkOptions, totalRows, cancellationToken);
+            var raw = await RawInsertRowsPerSecondAsync(clickHouse, snapshots, sinkOptions, concurrency: 1, totalRows, cancellationToken);
+            // The sink's inserts side by side, done raw: what the sink's concurrency alone is worth on this server.
+            var rawConcurrent = concurrent
+                ? await RawInsertRowsPerSecondAsync(clickHouse, snapshots, sinkOptions, sinkOptions.InsertConcurrency, totalRows, cancellationToken)
+                : raw;
             var map = MapRowsPerSecond(kafka, codecs, topic, snapshots.Count, totalRows, sinkOptions, cancellationToken);
             var sink = await SinkRowsPerSecondAsync(clickHouse, kafka, codecs, sinkOptions, topic, snapshots.Count, totalRows,
                 loggerFactory, cancellationToken);
             if (round == 0) continue;
             rawRates.Add(raw.RowsPerSecond);
+            concurrentRates.Add(rawConcurrent.RowsPerSecond);
             mapRates.Add(map);
             sinkRates.Add(sink.RowsPerSecond);
+            var asTheSinks = concurrent
+                ? string.Create(CultureInfo.InvariantCulture, $"raw, inserts as the sink's {rawConcurrent.RowsPerSecond,9:N0} rows/s   ")
+                : "";
+            var againstThat = concurrent
+                ? string.Create(CultureInfo.InvariantCulture, $", sink/raw as the sink's {sink.RowsPerSecond / rawConcurrent.RowsPerSecond:0.00}")
+                : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"round {round}: raw InsertBinaryAsync {raw.RowsPerSecond,9:N0} rows/s ({raw.Cpu.TotalSeconds:0.0} s CPU here)   " +
+                $"round {round}: raw InsertBinaryAsync {raw.RowsPerSecond,9:N0} rows/s ({raw.Cpu.TotalSeconds:0.0} s CPU here)   {asTheSinks}" +
                 $"consume + decode + map + encode {map,10:N0} rows/s   sink {sink.RowsPerSecond,9:N0} rows/s ({sink.Cpu.TotalSeconds:0.0} s CPU here, " +
                 $"GC pauses {sink.GcPauses.TotalSeconds:0.00} s)   " +
-                $"sink/raw {sink.RowsPerSecond / raw.RowsPerSecond:0.00}"));
+                $"sink/raw {sink.RowsPerSecond / raw.RowsPerSecond:0.00}{againstThat}"));
         }
 
         // Each round's ratio pairs measurements taken back to back, so the median ratio is steadier than a ratio of medians.
         var ratio = Median(rawRates.Zip(sinkRates, (raw, sink) => sink / raw).ToList());
+        var concurrentMedian = concurrent
+            ? string.Create(CultureInfo.InvariantCulture, $"raw with inserts as the sink's {Median(concurrentRates):N0} rows/s, ")
+            : "";
+        var concurrentRatio = concurrent
+            ? string.Create(CultureInfo.InvariantCulture,
+                $", against raw with inserts as the sink's = {Median(concurrentRates.Zip(sinkRates, (raw, sink) => sink / raw).ToList()):0.00}")
+            : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median: raw InsertBinaryAsync {Median(rawRates):N0} rows/s, consume + decode + map + encode {Median(mapRates):N0} rows/s, " +
-            $"sink (Kafka -> decode -> map -> encode -> insert -> commit) {Median(sinkRates):N0} rows/s, median sink/raw ratio = {ratio:0.00}"));
+            $"median: raw InsertBinaryAsync {Median(rawRates):N0} rows/s, {concurrentMedian}consume + decode + map + encode {Median(mapRates):N0} rows/s, " +
+            $"sink (Kafka -> decode -> map -> encode -> insert -> commit) {Median(sinkRates):N0} rows/s, median sink/raw ratio = {ratio:0.00}{concurrentRatio}"));
         foreach (var role in new[] { "raw", "sink" })
         {
             using var database = new ClickHouseDatabase(clickHouse, DatabaseName(role));
@@ -108,8 +134,12 @@ internal static class SinkBenchmark
     private static Measured Since((TimeSpan Cpu, TimeSpan GcPauses) start, double rowsPerSecond) =>
         new(rowsPerSecond, Process.GetCurrentProcess().TotalProcessorTime - start.Cpu, GC.GetTotalPauseDuration() - start.GcPauses);
 
+    /// <param name="concurrency">
+    /// 1: one table after the other, one INSERT each, per batch (the baseline). More: the batch's inserts as the sink sends
+    /// them — tables side by side, a table's rows split as <see cref="RowWriter"/> splits them.
+    /// </param>
     private static async Task<Measured> RawInsertRowsPerSecondAsync(ClickHouseOptions options, List<ActivitySnapshot> snapshots,
-        SinkOptions bounds, long totalRows, CancellationToken cancellationToken)
+        SinkOptions bounds, int concurrency, long totalRows, CancellationToken cancellationToken)
     {
         using var database = await FreshDatabaseAsync(options, "raw", cancellationToken);
         // Mapping is outside the timed part: the baseline is the driver and the server alone, in batches as large as the sink's.
@@ -123,8 +153,15 @@ internal static class SinkBenchmark
         long rows = 0;
         foreach (var (snapshotRows, nodeRows) in batches)
         {
-            rows += await database.InsertAsync(SnapshotsTable.Table, snapshotRows, cancellationToken);
-            rows += await database.InsertAsync(SnapshotNodesTable.Table, nodeRows, cancellationToken);
+            if (concurrency == 1)
+            {
+                rows += await database.InsertAsync(SnapshotsTable.Table, snapshotRows, cancellationToken);
+                rows += await database.InsertAsync(SnapshotNodesTable.Table, nodeRows, cancellationToken);
+                continue;
+            }
+            var inserts = Split(snapshotRows, concurrency).Select(part => database.InsertAsync(SnapshotsTable.Table, part, cancellationToken))
+                .Concat(Split(nodeRows, concurrency).Select(part => database.InsertAsync(SnapshotNodesTable.Table, part, cancellationToken)));
+            rows += (await Task.WhenAll(inserts)).Sum();
         }
         watch.Stop();
         var measured = Since(start, rows / watch.Elapsed.TotalSeconds);
@@ -132,6 +169,9 @@ internal static class SinkBenchmark
         // Its parts would otherwise be merged while the next phase runs.
         await database.DropIfExistsAsync(cancellationToken);
         return measured;
+
+        static IEnumerable<List<object?[]>> Split(List<object?[]> rows, int concurrency) =>
+            RowWriter.Parts(rows.Count, concurrency).Select(part => rows.GetRange(part.Start, part.Count));
     }
 
     private static async Task<Measured> SinkRowsPerSecondAsync(ClickHouseOptions options, KafkaOptions kafka, AvroCodecs codecs,
@@ -143,6 +183,7 @@ internal static class SinkBenchmark
             GroupId = $"bench-{Guid.NewGuid():N}",
             MaxBatchRecords = template.MaxBatchRecords,
             MaxBatchRows = template.MaxBatchRows,
+            InsertConcurrency = template.InsertConcurrency,
             LingerMs = template.LingerMs,
             Migrate = false,
             Topics = new SinkTopicNames { Snapshots = topic, Profiles = topic + "-p", SignalsEnriched = topic + "-e", Suppressions = topic + "-s", Containers = topic + "-c" },

@@ -19,6 +19,13 @@ public sealed class SinkOptions
     /// <summary>…or its first record has waited this long.</summary>
     public int LingerMs { get; set; } = 500;
 
+    /// <summary>
+    /// A batch's rows of one table go to ClickHouse as up to this many INSERTs side by side (each of at least 10,000 rows;
+    /// a batch's tables are always inserted side by side). ClickHouse handles an INSERT on one thread; 1 sends one INSERT
+    /// per table and batch.
+    /// </summary>
+    public int InsertConcurrency { get; set; } = 2;
+
     /// <summary>First wait after a failed insert; doubles per attempt up to <see cref="RetryMaxBackoffMs"/>.</summary>
     public int RetryInitialBackoffMs { get; set; } = 200;
 
@@ -42,6 +49,7 @@ public sealed class SinkOptions
         if (MaxBatchRecords <= 0) throw new InvalidOperationException("Sink:MaxBatchRecords must be positive.");
         if (MaxBatchRows <= 0) throw new InvalidOperationException("Sink:MaxBatchRows must be positive.");
         if (LingerMs < 0) throw new InvalidOperationException("Sink:LingerMs must not be negative.");
+        if (InsertConcurrency is < 1 or > 16) throw new InvalidOperationException("Sink:InsertConcurrency must be 1 to 16.");
         if (RetryInitialBackoffMs <= 0 || RetryMaxBackoffMs < RetryInitialBackoffMs)
         {
             throw new InvalidOperationException("Sink:RetryInitialBackoffMs must be positive and at most Sink:RetryMaxBackoffMs.");

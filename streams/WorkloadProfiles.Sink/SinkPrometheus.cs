@@ -26,6 +26,7 @@ public static class SinkPrometheus
         var factory = Metrics.WithCustomRegistry(registry);
         var records = factory.CreateGauge("wp_sink_records_total", "Records by outcome (consumed, written, tombstone).", "outcome");
         var rows = factory.CreateGauge("wp_sink_rows_total", "ClickHouse rows by outcome (inserted, rejected).", "outcome");
+        var inserts = factory.CreateGauge("wp_sink_inserts_total", "INSERT statements that succeeded (ClickHouse makes a part of each).");
         var insertFailures = factory.CreateGauge("wp_sink_insert_failures_total", "Insert attempts that failed because ClickHouse was unavailable (retried).");
         var deadLettered = factory.CreateGauge("wp_sink_dead_lettered_total", "Records sent to the dead-letter topic, by reason.", "reason");
         var commitFailures = factory.CreateGauge("wp_sink_commit_failures_total", "Offset commits that failed after a successful insert.");
@@ -40,6 +41,7 @@ public static class SinkPrometheus
             records.WithLabels("tombstone").Set(metrics.Tombstones);
             rows.WithLabels("inserted").Set(metrics.RowsInserted);
             rows.WithLabels("rejected").Set(metrics.RowsRejected);
+            inserts.Set(metrics.Inserts);
             insertFailures.Set(metrics.InsertFailures);
             foreach (var (reason, count) in metrics.DeadLetteredByReason) deadLettered.WithLabels(reason).Set(count);
             commitFailures.Set(metrics.CommitFailures);

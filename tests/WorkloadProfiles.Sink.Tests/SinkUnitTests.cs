@@ -181,4 +181,13 @@ public sealed class SinkOptionsTests
         var error = Assert.Throws<InvalidOperationException>(options.Validate);
         Assert.Contains("Sink:", error.Message);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(17)]
+    public void An_insert_concurrency_outside_1_to_16_is_refused(int concurrency)
+    {
+        var error = Assert.Throws<InvalidOperationException>(new SinkOptions { InsertConcurrency = concurrency }.Validate);
+        Assert.Contains("Sink:InsertConcurrency", error.Message, StringComparison.Ordinal);
+    }
 }
