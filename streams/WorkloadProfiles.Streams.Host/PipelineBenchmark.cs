@@ -44,8 +44,9 @@ internal static class PipelineBenchmark
     }
 
     public static async Task<int> RunAsync(int batches, int eventsPerBatch, StreamJobs jobs = StreamJobs.Snapshots | StreamJobs.Detection,
-        int containers = 64, int rounds = 5)
+        int containers = 64, int rounds = 5, int warmUpRounds = 1)
     {
+        if (warmUpRounds < 0) throw new ArgumentOutOfRangeException(nameof(warmUpRounds), "--warm-up-rounds must not be negative.");
         using var broker = LocalKafkaBroker.Start(new LocalKafkaBrokerOptions { Topics = TopicLayout.Pipeline });
         broker.CreateTopic("wp.falco", Topics.DefaultPartitions);
         var codecs = PipelineCodecs.From(AvroCodecs.Default);
@@ -69,16 +70,17 @@ internal static class PipelineBenchmark
             producer.Flush();
         }
 
-        // Round 0 warms up (JIT tiering, broker buffers, the pipeline's first-time topic creation) and is not counted; the
-        // figures are the medians of the measured rounds, each of which runs all four on the same messages.
+        // The warm-up rounds (JIT tiering, broker buffers, the pipeline's first-time topic creation) are not counted; the
+        // figures are the medians of the measured rounds, each of which runs all four on the same messages. With one
+        // warm-up round the tiered JIT is still compiling during most measured rounds (BENCH.md); more give the steady state.
         var measured = new List<(Cost Raw, Cost Decoded, Cost Work, Cost Pipeline)>();
-        for (var round = 0; round <= rounds; round++)
+        for (var round = 1 - warmUpRounds; round <= rounds; round++)
         {
             var raw = RawConsume(broker.BootstrapServers, batches, codecs: null, work: null);
             var decoded = RawConsume(broker.BootstrapServers, batches, codecs, work: null);
             var work = RawConsume(broker.BootstrapServers, batches, codecs, DomainWork(jobs));
             var pipeline = await PipelineAsync(broker, codecs, batches, jobs);
-            Console.WriteLine($"round {round}{(round == 0 ? " (warm-up)" : "")}: events/s raw {Rate(raw)}, raw + decode {Rate(decoded)}, " +
+            Console.WriteLine($"round {round}{(round <= 0 ? " (warm-up)" : "")}: events/s raw {Rate(raw)}, raw + decode {Rate(decoded)}, " +
                 $"raw + decode + domain work {Rate(work)}, pipeline {Rate(pipeline)} → {decoded.Wall / pipeline.Wall:P1} of raw + decode");
             if (round > 0) measured.Add((raw, decoded, work, pipeline));
         }
@@ -86,7 +88,7 @@ internal static class PipelineBenchmark
         var rawMedian = Median(measured.Select(m => m.Raw));
         var decodedMedian = Median(measured.Select(m => m.Decoded));
         var pipelineMedian = Median(measured.Select(m => m.Pipeline));
-        Console.WriteLine($"batches={batches} events/batch={eventsPerBatch} events={total} containers={containers} jobs={jobs} rounds={rounds} (medians)");
+        Console.WriteLine($"batches={batches} events/batch={eventsPerBatch} events={total} containers={containers} jobs={jobs} rounds={rounds} after {warmUpRounds} warm-up (medians)");
         Line("raw consume (bytes only)", rawMedian);
         Line("raw consume + Avro decode", decodedMedian);
         Line("raw consume + decode + domain work", Median(measured.Select(m => m.Work)));

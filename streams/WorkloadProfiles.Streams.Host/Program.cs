@@ -15,15 +15,17 @@ var batches = ServiceCommand.NumberOption<int>("--batches", "Raw batches to prod
 var eventsPerBatch = ServiceCommand.NumberOption<int>("--events-per-batch", "Events in each batch (default 100)");
 var jobs = new Option<string?>("--jobs") { Description = "Jobs to measure, as Streams:Jobs (default snapshots,detection)" };
 var benchContainers = ServiceCommand.NumberOption<int>("--containers", "Containers the batches come from (default 64)");
+var warmUpRounds = ServiceCommand.NumberOption<int>("--warm-up-rounds", "Rounds run first and not reported (default 1)");
 var bench = new Command("bench", "Measure the stream jobs against a raw consume of the same records on an in-process broker (BENCH.md)")
 {
-    batches, eventsPerBatch, jobs, benchContainers,
+    batches, eventsPerBatch, jobs, benchContainers, warmUpRounds,
 };
 command.SetAction(bench, (parse, _, _) => PipelineBenchmark.RunAsync(
     parse.GetValue(batches) ?? 20_000,
     parse.GetValue(eventsPerBatch) ?? 100,
     parse.GetValue(jobs) is { } selected ? StreamsHostSettings.ParseJobs(selected) : StreamJobs.Snapshots | StreamJobs.Detection,
-    parse.GetValue(benchContainers) ?? 64));
+    parse.GetValue(benchContainers) ?? 64,
+    warmUpRounds: parse.GetValue(warmUpRounds) ?? 1));
 command.Root.Add(bench);
 
 var seconds = ServiceCommand.NumberOption<double>("--seconds", "Seconds of steady input per rate (default 20)");
