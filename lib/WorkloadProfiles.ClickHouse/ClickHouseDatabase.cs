@@ -104,8 +104,40 @@ public sealed class ClickHouseDatabase : IDisposable
     public Task CreateIfMissingAsync(CancellationToken cancellationToken = default) =>
         ExecuteAsync($"CREATE DATABASE IF NOT EXISTS {ClickHouseLiteral.Identifier(Name)}", BootstrapDatabase, cancellationToken);
 
-    public Task DropIfExistsAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync($"DROP DATABASE IF EXISTS {ClickHouseLiteral.Identifier(Name)}", BootstrapDatabase, cancellationToken);
+    /// <summary>
+    /// Drops the database. A DROP waits for every query on its tables and can outlast the client's timeout; the server goes
+    /// on with it regardless, so after a client timeout this waits (up to <see cref="DropWait"/>) for the database to be gone.
+    /// </summary>
+    public async Task DropIfExistsAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await ExecuteAsync($"DROP DATABASE IF EXISTS {ClickHouseLiteral.Identifier(Name)}", BootstrapDatabase, cancellationToken);
+            return;
+        }
+        catch (TaskCanceledException e) when (e.InnerException is TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            // The DROP is still running on the server.
+        }
+
+        var deadline = DateTime.UtcNow + DropWait;
+        while (await ExistsAsync(cancellationToken))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"DROP DATABASE {Name} on {Endpoint} has not finished after {DropWait.TotalMinutes:0} minutes: " +
+                    "a query on its tables still holds them (see system.processes).");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
+    /// <summary>How long <see cref="DropIfExistsAsync"/> waits for a DROP that outlasted the client's timeout.</summary>
+    public static TimeSpan DropWait { get; } = TimeSpan.FromMinutes(5);
+
+    public async Task<bool> ExistsAsync(CancellationToken cancellationToken = default) =>
+        await ScalarTextAsync($"SELECT count() FROM system.databases WHERE name = {ClickHouseLiteral.String(Name)}",
+            BootstrapDatabase, cancellationToken) != "0";
 
     /// <summary>Runs one statement (DDL, INSERT … SELECT, OPTIMIZE …) in this database.</summary>
     public Task ExecuteAsync(string sql, CancellationToken cancellationToken = default) =>
