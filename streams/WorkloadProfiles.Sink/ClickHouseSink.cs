@@ -251,10 +251,8 @@ public sealed class ClickHouseSink : IDisposable
     /// </summary>
     private async Task WriteAsync(SinkBatch written, Func<TimeSpan, bool> waitWhileUnavailable, CancellationToken cancellationToken)
     {
-        var tables = written.RowsByTable();
-        var rejected = tables.Count == 1
-            ? await writer.WriteAsync(tables[0], waitWhileUnavailable, cancellationToken)
-            : (await Task.WhenAll(tables.Select(rows => writer.WriteAsync(rows, waitWhileUnavailable, cancellationToken)))).SelectMany(r => r);
+        var rejected = (await Task.WhenAll(written.RowsByTable().Select(rows => writer.WriteAsync(rows, waitWhileUnavailable, cancellationToken))))
+            .SelectMany(r => r);
         foreach (var (record, detail) in rejected.DistinctBy(r => r.Record.TopicPartitionOffset))
         {
             await deadLetters.PublishAsync(record, DeadLetterPublisher.ClickHouseRejected, detail, cancellationToken);

@@ -53,9 +53,8 @@ internal sealed class RowWriter(ClickHouseDatabase database, SinkOptions options
     {
         // A table whose only record was dead-lettered while its rows were encoded: nothing to send.
         if (rows.Count == 0) return [];
-        var parts = Parts(rows.Count, options.InsertConcurrency);
-        if (parts.Count == 1) return await WriteAsync(rows, 0, rows.Count, waitWhileUnavailable, cancellationToken);
-        var inserts = parts.Select(part => WriteAsync(rows, part.Start, part.Count, waitWhileUnavailable, cancellationToken));
+        var inserts = Parts(rows.Count, options.InsertConcurrency)
+            .Select(part => WriteAsync(rows, part.Start, part.Count, waitWhileUnavailable, cancellationToken));
         return [.. (await Task.WhenAll(inserts)).SelectMany(rejected => rejected)];
     }
 
