@@ -114,7 +114,9 @@ public sealed class AgentCaptureTests(Podman podman)
         var events = publisher.EventsOf(id).ToList();
         Assert.Equal(EventKind.ContainerExit, events[^1].Kind);
         Assert.Contains(events, e => e.Kind == EventKind.Open && e.FilePath == "/etc/motd");
-        Assert.True(publisher.LatestInfo(id) is { State: ContainerState.Exited, Profiled: false, ExitedAtUs: > 0 });
+        // The scheduler publishes the Exited info after the pump's last batch (ProfilingScheduler.ForgetAsync): wait for it.
+        await Poll.UntilAsync(() => publisher.LatestInfo(id) is { State: ContainerState.Exited, Profiled: false, ExitedAtUs: > 0 },
+            Timeout, "the Exited container info");
         Assert.DoesNotContain(id, agent.Host.ProfiledContainerIds);
     }
 }
