@@ -44,7 +44,7 @@ internal static class PipelineBenchmark
     }
 
     public static async Task<int> RunAsync(int batches, int eventsPerBatch, StreamJobs jobs = StreamJobs.Snapshots | StreamJobs.Detection,
-        int containers = 64, int rounds = 5, int warmUpRounds = 1)
+        int containers = 64, int rounds = 5, int warmUpRounds = 1, CompressionType compression = CompressionType.Lz4)
     {
         if (warmUpRounds < 0) throw new ArgumentOutOfRangeException(nameof(warmUpRounds), "--warm-up-rounds must not be negative.");
         using var broker = LocalKafkaBroker.Start(new LocalKafkaBrokerOptions { Topics = TopicLayout.Pipeline });
@@ -79,7 +79,7 @@ internal static class PipelineBenchmark
             var raw = RawConsume(broker.BootstrapServers, batches, codecs: null, work: null);
             var decoded = RawConsume(broker.BootstrapServers, batches, codecs, work: null);
             var work = RawConsume(broker.BootstrapServers, batches, codecs, DomainWork(jobs));
-            var pipeline = await PipelineAsync(broker, codecs, batches, jobs);
+            var pipeline = await PipelineAsync(broker, codecs, batches, jobs, compression);
             Console.WriteLine($"round {round}{(round <= 0 ? " (warm-up)" : "")}: events/s raw {Rate(raw)}, raw + decode {Rate(decoded)}, " +
                 $"raw + decode + domain work {Rate(work)}, pipeline {Rate(pipeline)} → {decoded.Wall / pipeline.Wall:P1} of raw + decode");
             if (round > 0) measured.Add((raw, decoded, work, pipeline));
@@ -88,7 +88,7 @@ internal static class PipelineBenchmark
         var rawMedian = Median(measured.Select(m => m.Raw));
         var decodedMedian = Median(measured.Select(m => m.Decoded));
         var pipelineMedian = Median(measured.Select(m => m.Pipeline));
-        Console.WriteLine($"batches={batches} events/batch={eventsPerBatch} events={total} containers={containers} jobs={jobs} rounds={rounds} after {warmUpRounds} warm-up (medians)");
+        Console.WriteLine($"batches={batches} events/batch={eventsPerBatch} events={total} containers={containers} jobs={jobs} rounds={rounds} after {warmUpRounds} warm-up (medians) compression={compression}");
         Line("raw consume (bytes only)", rawMedian);
         Line("raw consume + Avro decode", decodedMedian);
         Line("raw consume + decode + domain work", Median(measured.Select(m => m.Work)));
@@ -186,7 +186,7 @@ internal static class PipelineBenchmark
         };
     }
 
-    static async Task<Cost> PipelineAsync(LocalKafkaBroker broker, PipelineCodecs codecs, int records, StreamJobs jobs)
+    static async Task<Cost> PipelineAsync(LocalKafkaBroker broker, PipelineCodecs codecs, int records, StreamJobs jobs, CompressionType compression)
     {
         var metrics = new StreamsMetrics(Metrics.NewCustomRegistry());
         var topology = new PipelineTopology(new StreamsJobOptions { Jobs = jobs }, codecs, metrics);
@@ -198,6 +198,7 @@ internal static class PipelineBenchmark
             AutoOffsetReset = AutoOffsetReset.Earliest,
             StateDir = stateDir,
             MaxPollRecords = 5000,
+            CompressionType = compression,
             Logger = Quiet,
         });
         try

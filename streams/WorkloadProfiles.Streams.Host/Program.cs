@@ -20,12 +20,14 @@ var bench = new Command("bench", "Measure the stream jobs against a raw consume 
 {
     batches, eventsPerBatch, jobs, benchContainers, warmUpRounds,
 };
-command.SetAction(bench, (parse, _, _) => PipelineBenchmark.RunAsync(
+command.SetAction(bench, (parse, configuration, _) => PipelineBenchmark.RunAsync(
     parse.GetValue(batches) ?? 20_000,
     parse.GetValue(eventsPerBatch) ?? 100,
     parse.GetValue(jobs) is { } selected ? StreamsHostSettings.ParseJobs(selected) : StreamJobs.Snapshots | StreamJobs.Detection,
     parse.GetValue(benchContainers) ?? 64,
-    warmUpRounds: parse.GetValue(warmUpRounds) ?? 1));
+    warmUpRounds: parse.GetValue(warmUpRounds) ?? 1,
+    // The pipeline runs with the host's settings where the bench has no reason to differ (e.g. --Streams:Compression none).
+    compression: StreamsHostSettings.From(configuration).Compression));
 command.Root.Add(bench);
 
 var seconds = ServiceCommand.NumberOption<double>("--seconds", "Seconds of steady input per rate (default 20)");

@@ -68,6 +68,7 @@ internal static class StreamsService
             CommitIntervalMs = settings.CommitIntervalMs,
             PollMs = settings.PollMs,
             MaxTaskIdleMs = settings.MaxTaskIdleMs,
+            CompressionType = settings.Compression,
             AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
             Logger = loggerFactory,
             // Every record the jobs produce is bounded by this (JobOutput); records without a timestamp are processed, not fatal.

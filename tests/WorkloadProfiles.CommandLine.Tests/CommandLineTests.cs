@@ -67,6 +67,7 @@ public sealed class CommandLineTests
     [InlineData("wp-local", new[] { "--time-scale", "abc" }, "--time-scale: 'abc' is not a number")]
     [InlineData("wp-agent", new[] { "replay", "x.avro", "--speed", "fast" }, "--speed: 'fast' is not a number")]
     [InlineData("WorkloadProfiles.LocalBroker", new[] { "--port", "ninety" }, "--port: 'ninety' is not a whole number")]
+    [InlineData("wp-streams", new[] { "--Streams:Compression", "brotli" }, "Streams:Compression must be none, gzip, snappy, lz4 or zstd, not 'brotli'")]
     [InlineData("wp-streams", new[] { "--Enrichment:JsonFormat", "xml" }, "Enrichment:JsonFormat must be ecs, ocsf or falco")]
     [InlineData("wp-streams", new[] { "--Enrichment:JsonTopic", "wp.signals" }, "Enrichment:JsonTopic 'wp.signals' is a pipeline topic")]
     [InlineData("wp-local", new[] { "--live", "--replay" }, "--live and --replay exclude each other")]
