@@ -87,13 +87,31 @@ counter() { # scope → "events bytes"
   echo "$(metric_or_zero "wp_agent_events_published_total{scope=\"$1\"}") $(metric_or_zero "wp_agent_bytes_published_total{scope=\"$1\"}")"
 }
 
-measure_agent() { # pid → "events/s cpu% cpu_us_per_1k rss_mb drops profiling_events/s profiling_bytes/s detection_events/s detection_bytes/s allocated_bytes_per_event gc_heap_mb"
+thread_ns() { # pid → "name ns" per thread: CPU time so far (schedstat, in ns), librdkafka's broker threads as one name
+  local task name
+  for task in /proc/"$1"/task/*; do
+    name=$(cat "$task/comm" 2>/dev/null) || continue
+    [[ "$name" == rdk:broker* ]] && name=rdk:broker
+    echo "${name// /_} $(awk '{print $1}' "$task/schedstat" 2>/dev/null || echo 0)"
+  done
+}
+
+thread_split() { # before-file after-file seconds → "name ms/s, …" by thread name, largest first (threads alive throughout)
+  awk -v t="$3" 'NR == FNR { b[$1] += $2; next } { a[$1] += $2 } END {
+      for (n in a) if (n in b && a[n] > b[n]) printf "%s %.1f\n", n, (a[n] - b[n]) / 1e6 / t }' "$1" "$2" |
+    sort -k2 -n -r | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 } END { print "" }'
+}
+
+measure_agent() { # pid [threads-file] → "events/s cpu% cpu_us_per_1k rss_mb drops profiling_events/s profiling_bytes/s detection_events/s detection_bytes/s allocated_bytes_per_event gc_heap_mb"
   local pid=$1 c0 c1 t0 t1 p0 p1 d0 d1 a0 a1 hz
   read -r -a p0 < <(counter profiling); read -r -a d0 < <(counter detection); a0=$(metric_or_zero wp_agent_gc_allocated_bytes)
+  thread_ns "$pid" > "$work/threads.before"
   c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
   sleep "$seconds"
   read -r -a p1 < <(counter profiling); read -r -a d1 < <(counter detection); a1=$(metric_or_zero wp_agent_gc_allocated_bytes)
   c1=$(cpu_ticks "$pid"); t1=$(date +%s.%N)
+  thread_ns "$pid" > "$work/threads.after"
+  [[ -n "${2:-}" ]] && thread_split "$work/threads.before" "$work/threads.after" "$seconds" > "$2"
   hz=$(getconf CLK_TCK)
   awk -v pe0="${p0[0]}" -v pb0="${p0[1]}" -v pe1="${p1[0]}" -v pb1="${p1[1]}" \
       -v de0="${d0[0]}" -v db0="${d0[1]}" -v de1="${d1[0]}" -v db1="${d1[1]}" \
@@ -134,7 +152,7 @@ log "reader: $seconds s on the paced load"
 read -r paced_reader_rate paced_reader_k _ < <(measure_reader "$(cgroup_of "$load")")
 log "agent: $seconds s on the paced load"
 run_agent 1
-read -r paced_rate paced_cpu paced_k paced_rss paced_drops _ _ _ _ paced_alloc paced_heap < <(measure_agent "$agent")
+read -r paced_rate paced_cpu paced_k paced_rss paced_drops _ _ _ _ paced_alloc paced_heap < <(measure_agent "$agent" "$work/paced.threads")
 paced_hwm=$(hwm_mb "$agent")
 stop_agent "$agent"
 podman rm -f -t 0 "$load" >/dev/null
@@ -150,7 +168,7 @@ log "reader: $seconds s on the fleet"
 read -r fleet_reader_rate fleet_reader_k fleet_reader_drops < <(measure_reader "${fleet_cgroups[@]}")
 log "agent: $seconds s on the fleet"
 run_agent 5
-read -r fleet_rate fleet_cpu fleet_k fleet_rss fleet_drops p_rate p_bytes d_rate d_bytes fleet_alloc fleet_heap < <(measure_agent "$agent")
+read -r fleet_rate fleet_cpu fleet_k fleet_rss fleet_drops p_rate p_bytes d_rate d_bytes fleet_alloc fleet_heap < <(measure_agent "$agent" "$work/fleet.threads")
 fleet_hwm=$(hwm_mb "$agent")
 watched=$(metric wp_agent_watched_containers)
 stop_agent "$agent"
@@ -165,6 +183,8 @@ echo "2. one container paced at ~5,000 opens/s"
 printf "  agent: %s events/s, CPU %s%% of one core, %s µs CPU per 1k events, RSS %s MB (peak %s MB), drops %s\n" \
   "$paced_rate" "$paced_cpu" "$paced_k" "$paced_rss" "$paced_hwm" "$paced_drops"
 printf "         managed heap %s MB, %s bytes allocated per event\n" "$paced_heap" "$paced_alloc"
+printf "         by thread, ms of CPU per second: %s (the reader: %s)\n" "$(cat "$work/paced.threads")" \
+  "$(awk -v k="$paced_reader_k" -v r="$paced_reader_rate" 'BEGIN { printf "%.1f", k * r / 1e6 }')"
 printf "  reader: %s records/s, %s µs CPU per 1k records → agent / reader CPU per event: " "$paced_reader_rate" "$paced_reader_k"
 awk -v a="$paced_k" -v r="$paced_reader_k" 'BEGIN { printf "%.2f\n", (r > 0 ? a / r : 0) }'
 printf "3. fleet: %s containers (%s watched, 5 profiled) sharing ~5,000 opens/s\n" "$fleet_size" "$watched"
@@ -174,5 +194,7 @@ printf "  %-22s %12s %14s\n" detection-only "$d_rate" "$d_bytes"
 printf "  agent: CPU %s%% of one core, %s µs CPU per 1k events, RSS %s MB (peak %s MB), kernel drops %s\n" \
   "$fleet_cpu" "$fleet_k" "$fleet_rss" "$fleet_hwm" "$fleet_drops"
 printf "         managed heap %s MB, %s bytes allocated per event\n" "$fleet_heap" "$fleet_alloc"
+printf "         by thread, ms of CPU per second: %s (the reader: %s)\n" "$(cat "$work/fleet.threads")" \
+  "$(awk -v k="$fleet_reader_k" -v r="$fleet_reader_rate" 'BEGIN { printf "%.1f", k * r / 1e6 }')"
 printf "  reader: %s records/s, %s µs CPU per 1k records (drops %s) → agent / reader CPU per event: " "$fleet_reader_rate" "$fleet_reader_k" "$fleet_reader_drops"
 awk -v a="$fleet_k" -v r="$fleet_reader_k" 'BEGIN { printf "%.2f\n", (r > 0 ? a / r : 0) }'
