@@ -55,8 +55,8 @@ public sealed class AgentOptions
     public IReadOnlyList<string> IgnoredReadPrefixes() =>
         DetectionOnlyIgnoredReads.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    /// <summary>A container's batch is published after this long even if it is not full (with every other container's
-    /// pending batch: they go out together).</summary>
+    /// <summary>A container's batch is published when its oldest event is this old, counted from when the kernel saw it,
+    /// even if it is not full (with every other container's pending batch: they go out together).</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A container's batch is published as soon as it holds this many events.</summary>

@@ -138,7 +138,8 @@ int main(int argc, char **argv)
 	unsigned long long cpu_at_start = cpu_microseconds();
 
 	double start = now_seconds(), end = start + seconds;
-	/* As the agent drains it: the sensor wakes the reader only when much is waiting, so poll on a short timer. */
+	/* The sensor wakes the reader only when much is waiting, so poll on a short timer: every 10 ms, as the agent did
+	 * until it learnt to sleep until its first batch is due (at most 50 ms; README, agent benchmark). */
 	while (!stop && now_seconds() < end) {
 		ring_buffer__poll(rb, 10);
 		ring_buffer__consume(rb);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The ring buffer every record goes to, and the per-CPU loss/volume counters. Submitting does not wake the consumer
- * for each record (a wakeup costs the agent more than decoding the record): the agent drains the buffer on a short
- * timer, and the kernel wakes it early only when WP_WAKEUP_BYTES are waiting, so a burst cannot fill the buffer.
+ * for each record (a wakeup costs the agent more than decoding the record): the agent drains the buffer on a timer
+ * (until its first batch is due, at most half its flush interval), and the kernel wakes it early only when
+ * WP_WAKEUP_BYTES are waiting, so a burst cannot fill the buffer.
  */
 #ifndef WP_LIB_OUTPUT_H
 #define WP_LIB_OUTPUT_H

@@ -13,7 +13,7 @@ namespace WorkloadProfiles.Agent.Publishing;
 /// <summary>
 /// The agent's hot path, on one dedicated thread: polls the sensor's ring buffer, decodes the records of every watched
 /// container into events, appends them to the container's pending batch and publishes a batch when it is full or its
-/// oldest event is <see cref="AgentOptions.FlushInterval"/> old — and with it every other container's pending batch, so
+/// oldest event is <see cref="AgentOptions.FlushInterval"/> old (from when the kernel stamped it) — and with it every other container's pending batch, so
 /// a host's batches go out together, in one Kafka request, rather than one wake-up of the producer per container.
 /// <para>
 /// Every container is watched (detection covers them all); a container holding a profiling slot has its batches marked
@@ -45,7 +45,7 @@ internal sealed class EventPump : ISensorRecordHandler
     private readonly byte[][] _ignoredReads;
     private readonly long _flushTicks;
     private readonly long _imageWaitTicks;
-    private readonly int _pollTimeoutMs;
+    private readonly long _maxPollTicks;
     private ulong _kernelDrops;
 
     public EventPump(ISensor sensor, SensorRecordDecoder decoder, IEventPublisher publisher, AgentOptions options,
@@ -61,8 +61,8 @@ internal sealed class EventPump : ISensorRecordHandler
         _ignoredReads = [.. options.IgnoredReadPrefixes().Select(Encoding.UTF8.GetBytes)];
         _flushTicks = (long)(options.FlushInterval.TotalSeconds * Stopwatch.Frequency);
         _imageWaitTicks = (long)(options.ImageWait.TotalSeconds * Stopwatch.Frequency);
-        // Records wait in the ring buffer for at most one poll interval: short against the flush interval.
-        _pollTimeoutMs = Math.Clamp((int)(options.FlushInterval.TotalMilliseconds / 10), 1, 10);
+        // Commands wait for the poll in progress: half a flush interval at most (see PollTimeoutMs).
+        _maxPollTicks = _flushTicks / 2;
     }
 
     /// <summary>Runs until cancelled, then publishes what is pending.</summary>
@@ -72,7 +72,7 @@ internal sealed class EventPump : ISensorRecordHandler
         while (!cancellationToken.IsCancellationRequested)
         {
             RunCommands();
-            _sensor.Poll(this, _pollTimeoutMs);
+            _sensor.Poll(this, PollTimeoutMs(Stopwatch.GetTimestamp()));
             var now = Stopwatch.GetTimestamp();
             FlushDue(now);
             if (now >= nextCounterRead)
@@ -317,11 +317,46 @@ internal sealed class EventPump : ISensorRecordHandler
 
     private void Append(ContainerSession session, RawEvent e)
     {
-        if (session.Pending.Count == 0) session.OldestPendingTicks = Stopwatch.GetTimestamp();
+        if (session.Pending.Count == 0) session.OldestPendingTicks = StampedAt(e);
         session.Pending.Add(e);
         // Waiting for the image holds a batch past its size, within bounds: at most four batches' worth.
         var limit = session.ImageWaitSinceTicks != 0 ? 4 * _options.MaxBatchEvents : _options.MaxBatchEvents;
         if (session.Pending.Count >= limit) Flush(session);
+    }
+
+    /// <summary>
+    /// How long the next poll may wait for records: until the first pending batch is due or a batch waiting for its image
+    /// gives up waiting, at most half a flush interval (commands wait for the poll), not at all with commands queued.
+    /// Records arriving meanwhile wait in the ring buffer — the kernel wakes the pump early when much is waiting
+    /// (bpf/lib/output.h) — and since a batch's interval runs from when the kernel stamped its oldest event (see
+    /// <see cref="StampedAt"/>), waiting longer delays no event past the interval. A wake-up costs more than decoding
+    /// the records it drains, so under steady load the pump wakes about twice per flush interval, not every 10 ms.
+    /// </summary>
+    private int PollTimeoutMs(long now)
+    {
+        if (!_commands.IsEmpty) return 0;
+        var wakeAt = now + _maxPollTicks;
+        foreach (var session in _sessions.Values)
+        {
+            if (session.ImageWaitSinceTicks != 0)
+                wakeAt = Math.Min(wakeAt, session.ImageWaitSinceTicks + _imageWaitTicks);
+            else if (session.Pending.Count > 0)
+                wakeAt = Math.Min(wakeAt, session.OldestPendingTicks + _flushTicks);
+        }
+        // Rounded up: a poll that ends just before the batch is due would only poll again.
+        var ticksPerMs = Stopwatch.Frequency / 1000;
+        return (int)Math.Max(0, (wakeAt - now + ticksPerMs - 1) / ticksPerMs);
+    }
+
+    /// <summary>When the kernel stamped <paramref name="e"/>, on the pump's clock (an age beyond the flush interval counts as
+    /// the interval, a time ahead as now): a batch is due a flush interval after its oldest event happened, however long
+    /// the records waited in the ring buffer.</summary>
+    private long StampedAt(RawEvent e)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var nowUs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / (TimeSpan.TicksPerMillisecond / 1000);
+        var ageUs = Math.Clamp(nowUs - e.TimestampUs, 0, _flushTicks * 1_000_000 / Stopwatch.Frequency);
+        return now - ageUs * Stopwatch.Frequency / 1_000_000;
     }
 
     private void FlushDue(long now)
