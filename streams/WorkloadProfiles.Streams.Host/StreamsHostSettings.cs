@@ -49,8 +49,8 @@ internal sealed record StreamsHostSettings
     public long MaxTaskIdleMs { get; init; }
     /// <summary>
     /// Compression of every record the jobs write: outputs and the state stores' changelogs. The snapshot job journals
-    /// each raw batch of an open window to its changelog, so the changelog carries as many bytes as the input; lz4 makes
-    /// that cheaper to produce, ship and store for little CPU (the pipeline bench's rate rose by about a quarter).
+    /// each raw batch of an open window to its changelog, so the changelog carries as many bytes as the input; lz4 costs
+    /// the job a little CPU and saves the broker more, in bytes to write and replicate (BENCH.md).
     /// </summary>
     public CompressionType Compression { get; init; } = CompressionType.Lz4;
     public double WindowMinutes { get; init; } = 30;

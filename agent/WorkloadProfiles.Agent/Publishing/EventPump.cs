@@ -13,8 +13,9 @@ namespace WorkloadProfiles.Agent.Publishing;
 /// <summary>
 /// The agent's hot path, on one dedicated thread: polls the sensor's ring buffer, decodes the records of every watched
 /// container into events, appends them to the container's pending batch and publishes a batch when it is full or its
-/// oldest event is <see cref="AgentOptions.FlushInterval"/> old (from when the kernel stamped it) — and with it every other container's pending batch, so
-/// a host's batches go out together, in one Kafka request, rather than one wake-up of the producer per container.
+/// oldest event is <see cref="AgentOptions.FlushInterval"/> old (from when the kernel stamped it) — and with it every
+/// other container's pending batch, so a host's batches go out together, in one Kafka request, rather than one wake-up
+/// of the producer per container.
 /// <para>
 /// Every container is watched (detection covers them all); a container holding a profiling slot has its batches marked
 /// <see cref="RawEventBatch.Profiling"/>, so only those form snapshots. The pump classifies each new cgroup the moment its
