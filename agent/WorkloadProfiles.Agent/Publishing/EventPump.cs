@@ -45,6 +45,7 @@ internal sealed class EventPump : ISensorRecordHandler
     private readonly Dictionary<ulong, string> _ignored = [];
     private readonly byte[][] _ignoredReads;
     private readonly long _flushTicks;
+    private readonly long _flushUs;
     private readonly long _imageWaitTicks;
     private readonly long _maxPollTicks;
     private ulong _kernelDrops;
@@ -61,6 +62,7 @@ internal sealed class EventPump : ISensorRecordHandler
         _logger = logger;
         _ignoredReads = [.. options.IgnoredReadPrefixes().Select(Encoding.UTF8.GetBytes)];
         _flushTicks = (long)(options.FlushInterval.TotalSeconds * Stopwatch.Frequency);
+        _flushUs = (long)options.FlushInterval.TotalMicroseconds;
         _imageWaitTicks = (long)(options.ImageWait.TotalSeconds * Stopwatch.Frequency);
         // Commands wait for the poll in progress: half a flush interval at most (see PollTimeoutMs).
         _maxPollTicks = _flushTicks / 2;
@@ -354,10 +356,9 @@ internal sealed class EventPump : ISensorRecordHandler
     /// the records waited in the ring buffer.</summary>
     private long StampedAt(RawEvent e)
     {
-        var now = Stopwatch.GetTimestamp();
-        var nowUs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / (TimeSpan.TicksPerMillisecond / 1000);
-        var ageUs = Math.Clamp(nowUs - e.TimestampUs, 0, _flushTicks * 1_000_000 / Stopwatch.Frequency);
-        return now - ageUs * Stopwatch.Frequency / 1_000_000;
+        // The age in the events' own time base (the decoder's clock), so a wall-clock step after start does not skew it.
+        var ageUs = Math.Clamp(_decoder.Clock.NowUnixMicroseconds() - e.TimestampUs, 0, _flushUs);
+        return Stopwatch.GetTimestamp() - ageUs * Stopwatch.Frequency / 1_000_000;
     }
 
     private void FlushDue(long now)

@@ -39,6 +39,9 @@ internal sealed partial class KernelClock
 
     public long ToUnixMicroseconds(ulong ktimeNs) => ((long)ktimeNs + _offsetNs) / 1000;
 
+    /// <summary>Now, in the time base of the events this clock stamps (immune to wall-clock steps after start).</summary>
+    public long NowUnixMicroseconds() => ToUnixMicroseconds(MonotonicNowNs());
+
     /// <summary>When the machine booted, wall-clock microseconds: the base of /proc's process start times.</summary>
     public static long BootWallClockUs() => (Now(ClockRealtime) - Now(ClockBoottime)) / 1000;
 

@@ -19,6 +19,9 @@ internal sealed class SensorRecordDecoder
     private readonly StringPool _strings;
     private readonly int _maxArgs;
 
+    /// <summary>The clock that stamps the decoded events.</summary>
+    public KernelClock Clock => _clock;
+
     public SensorRecordDecoder(KernelClock clock, StringPool strings, int maxArgs)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxArgs, 1);
