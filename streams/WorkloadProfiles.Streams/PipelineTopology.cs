@@ -55,6 +55,9 @@ public sealed class PipelineTopology
     /// <summary>Which tasks' stores are restored: the host follows its <c>KafkaStream</c> with it (see <see cref="StoreRestoration"/>).</summary>
     public StoreRestoration Restoration { get; } = new();
 
+    /// <summary>How many commits the snapshot job's task stores have been through (its outbox deletes what they delivered).</summary>
+    public StoreCommits Commits { get; } = new();
+
     /// <summary>The agents' container inventory (the <c>wp.containers</c> global store), for the Falco bridge.</summary>
     public ContainerInventory Containers { get; }
 
@@ -109,8 +112,8 @@ public sealed class PipelineTopology
                 Sink(raw.Transform(
                     TaskTransformer<string, Decoded<RawEventBatch>, string, Outgoing>.Supplier(
                         () => new SnapshotWindowProcessor(snapshots, _codecs, _metrics, _options.EventTime, Output("snapshots", "snapshot-job"),
-                            Restoration, drift?.Invoke()),
-                        SnapshotWindowProcessor.StoreBuilder()),
+                            Restoration, Commits, drift?.Invoke()),
+                        SnapshotWindowProcessor.StoreBuilder(Commits)),
                     "snapshot-windows"), "snapshot-sink");
             }
 

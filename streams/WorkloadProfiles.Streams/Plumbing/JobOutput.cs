@@ -27,12 +27,23 @@ internal sealed class JobOutput(string job, string consumer, PipelineCodecs code
     public const string ProcessingFailed = "processing-failed";
 
     ProcessorContext<string, Outgoing> _context = null!;
+    Outbox? _outbox;
 
     public string Job => job;
 
     public RecordLimits Limits => limits;
 
     public void Init(ProcessorContext<string, Outgoing> context) => _context = context;
+
+    /// <summary>From now on every record sent is kept in <paramref name="outbox"/> first (see <see cref="Outbox"/>).</summary>
+    public void KeepIn(Outbox outbox) => _outbox = outbox;
+
+    /// <summary>Sends again what a restored outbox held: it is in the store already.</summary>
+    public void Resend(string key, Outgoing value)
+    {
+        _context.Forward(key, value);
+        metrics.OutboxResent.WithLabels(job).Inc();
+    }
 
     /// <summary>Encodes <paramref name="value"/> and forwards it to <paramref name="topic"/>; false (and the source dead-lettered) when it cannot be.</summary>
     public bool Send<T>(string key, string topic, IAvroCodec<T> codec, T value, in Source source) where T : class
@@ -128,6 +139,7 @@ internal sealed class JobOutput(string job, string consumer, PipelineCodecs code
 
     void Forward(string key, Outgoing value)
     {
+        _outbox?.Add(key, value);
         _context.Forward(key, value);
         metrics.RecordsOut.WithLabels(job, value.Topic).Inc();
     }

@@ -28,6 +28,9 @@ public sealed class StreamsMetrics
         LateEvents = factory.CreateCounter("wp_streams_late_events_total", "Events that arrived after their window had closed.");
         ReplayedBatches = factory.CreateCounter("wp_streams_replayed_batches_total",
             "Raw batches skipped because their effect was already in the restored state (redelivery after a restart).");
+        OutboxResent = factory.CreateCounter("wp_streams_outbox_resent_total",
+            "Outputs sent again after a restart because the restored store still held them undelivered-for-sure (downstream collapses repeats), per job.", "job");
+        OutboxPending = factory.CreateGauge("wp_streams_outbox_pending", "Outputs kept in the store until a commit has delivered them, per job.", "job");
         ConsumerLag = factory.CreateGauge("wp_streams_consumer_lag",
             "Records in a source partition not yet committed by the application (high watermark minus committed offset).", "topic", "partition");
         DetectionOnlyBatches = factory.CreateCounter("wp_streams_detection_only_batches_total",
@@ -61,6 +64,8 @@ public sealed class StreamsMetrics
     public Counter WindowCloses { get; }
     public Counter LateEvents { get; }
     public Counter ReplayedBatches { get; }
+    public Counter OutboxResent { get; }
+    public Gauge OutboxPending { get; }
     public Gauge ConsumerLag { get; }
     public Counter DetectionOnlyBatches { get; }
     public Gauge HeldBatches { get; }

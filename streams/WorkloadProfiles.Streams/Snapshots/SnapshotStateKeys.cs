@@ -13,7 +13,8 @@ namespace WorkloadProfiles.Streams.Snapshots;
 /// window (the journal);</item>
 /// <item><c>h|{container}|{offset}</c> → wall-clock receipt time + raw batch bytes held for image resolution;</item>
 /// <item><c>m|{container}</c> → <see cref="ContainerMeta"/>: resolved image, closed watermark, last offset, lineage base;</item>
-/// <item><c>d|{container}</c> → the container's drift ledger (what drift it already reported in its current window).</item>
+/// <item><c>d|{container}</c> → the container's drift ledger (what drift it already reported in its current window);</item>
+/// <item><c>o|{sequence}</c> → an output not yet known to be delivered (<see cref="Plumbing.Outbox"/>).</item>
 /// </list>
 /// Storing the input bytes (not a serialized builder) keeps the per-batch cost at one put of bytes the job already has,
 /// and a restart rebuilds open windows by replaying them: keys are input offsets, so a redelivered batch overwrites
@@ -25,6 +26,7 @@ internal static class SnapshotStateKeys
     public const char Held = 'h';
     public const char Meta = 'm';
     public const char Drift = 'd';
+    public const string OutboxPrefix = "o|";
 
     public static string JournalKey(string containerId, long offset) => Compose(Journal, containerId, offset);
 

@@ -38,6 +38,7 @@ internal sealed class SnapshotWindowProcessor
     readonly JobOutput _output;
     readonly DriftWatch? _drift;
     readonly StoreRestoration _restoration;
+    readonly StoreCommits _commits;
     readonly long _windowUs;
     readonly long _graceUs;
     readonly Dictionary<string, ContainerActivity> _containers = new(StringComparer.Ordinal);
@@ -51,9 +52,10 @@ internal sealed class SnapshotWindowProcessor
     bool _recovered;
     // Whether the task's store has been restored since the processor was created: a punctuation recovers only then.
     StoreRestoration.Watch _restore = null!;
+    Outbox _outbox = null!;
 
     public SnapshotWindowProcessor(SnapshotJobOptions options, PipelineCodecs codecs, StreamsMetrics metrics, EventTimeLimits times, JobOutput output,
-        StoreRestoration restoration, DriftWatch? drift = null)
+        StoreRestoration restoration, StoreCommits commits, DriftWatch? drift = null)
     {
         if (options.Window <= TimeSpan.Zero)
         {
@@ -67,13 +69,15 @@ internal sealed class SnapshotWindowProcessor
         _output = output;
         _drift = drift;
         _restoration = restoration;
+        _commits = commits;
         _windowUs = (long)options.Window.TotalMicroseconds;
         _graceUs = Math.Max(0, (long)options.Grace.TotalMicroseconds);
         _leaves = new LeafIdentities(options.Limits.MaxKeyLength);
     }
 
-    public static IStoreBuilder StoreBuilder() =>
-        Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new Streamiz.Kafka.Net.SerDes.StringSerDes(),
+    /// <summary>The task store: in memory, changelog-backed, its commits counted for the outbox.</summary>
+    public static IStoreBuilder StoreBuilder(StoreCommits commits) =>
+        Stores.KeyValueStoreBuilder(commits.Supplier(StoreName), new Streamiz.Kafka.Net.SerDes.StringSerDes(),
             new Streamiz.Kafka.Net.SerDes.ByteArraySerDes());
 
     public void Init(ProcessorContext<string, Outgoing> context)
@@ -82,6 +86,12 @@ internal sealed class SnapshotWindowProcessor
         _output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
         _restore = _restoration.WatchFrom(StoreName, context.Id.Partition);
+        var partition = context.Id.Partition;
+        // Every output is kept until a commit has delivered it: a crash may leave a window's close in the changelog without
+        // its snapshot, and the redelivered batches are then skipped (see Outbox).
+        _outbox = new Outbox(SnapshotStateKeys.OutboxPrefix, () => _commits.Count(StoreName, partition), _metrics.OutboxPending.WithLabels(Job));
+        _outbox.Init(_store);
+        _output.KeepIn(_outbox);
         _drift?.Init(_output, _store);
         context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, _output.Guard(OnWallClock));
     }
@@ -89,6 +99,7 @@ internal sealed class SnapshotWindowProcessor
     public Record<string, Outgoing> Process(Record<string, Decoded<RawEventBatch>> record)
     {
         Recover();
+        _outbox.Confirm();
         _metrics.RecordsIn.WithLabels(Job).Inc();
         var decoded = record.Value;
         var source = new Source(record.TopicPartitionOffset, record.Key, decoded.Raw);
@@ -145,10 +156,13 @@ internal sealed class SnapshotWindowProcessor
                 return null!;
             }
 
-            Resolve(container, batch);
+            Resolve(container, batch, offset, raw, record.TopicPartitionOffset, record.Key);
+        }
+        else
+        {
+            Apply(container, batch, offset, raw, record.TopicPartitionOffset, record.Key, replaying: false);
         }
 
-        Apply(container, batch, offset, raw, record.TopicPartitionOffset, record.Key, replaying: false);
         CloseDue();
         return null!;
     }
@@ -183,18 +197,29 @@ internal sealed class SnapshotWindowProcessor
         _metrics.HeldBatches.Set(++_held);
     }
 
-    /// <summary>The first batch carrying the image resolves the container; batches held for it are applied first, in order.</summary>
-    void Resolve(ContainerActivity container, RawEventBatch batch)
+    /// <summary>
+    /// The first batch carrying the image resolves the container: the batches held for it are applied first, in order,
+    /// then the batch itself, then its meta is stored, and only then do the held entries go. A crash cuts the changelog
+    /// anywhere; before the resolving batch's journal entry the held ones are still the truth (a restart drops the
+    /// journal entries of a container it cannot resolve), after it the journal is (a restart drops the held entries of
+    /// a resolved container); see <see cref="Recover"/>.
+    /// </summary>
+    void Resolve(ContainerActivity container, RawEventBatch batch, long offset, byte[] raw, TopicPartitionOffset source, string key)
     {
         container.Container = batch.Container;
         container.HostName = batch.HostName;
+        foreach (var held in container.Held)
+        {
+            Apply(container, held.Batch, held.Offset, held.Raw,
+                new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, held.Offset), container.ContainerId,
+                replaying: false);
+        }
+
+        Apply(container, batch, offset, raw, source, key, replaying: false);
         PersistMeta(container);
         foreach (var held in container.Held)
         {
             _store.Delete(SnapshotStateKeys.HeldKey(container.ContainerId, held.Offset));
-            Apply(container, held.Batch, held.Offset, held.Raw,
-                new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, held.Offset), container.ContainerId,
-                replaying: false);
         }
 
         _held -= container.Held.Count;
@@ -203,7 +228,8 @@ internal sealed class SnapshotWindowProcessor
     }
 
     /// <summary>Adds a batch's events to their windows, journals the batch, dead-letters it if some events were late.</summary>
-    /// <param name="replaying">Rebuilding state after a restart: nothing is stored, dead-lettered or closed.</param>
+    /// <param name="replaying">Rebuilding state after a restart: the batch is not journaled or dead-lettered again, and
+    /// only its container's exit closes windows (the close had not reached the store, or the batch would be trimmed).</param>
     /// <param name="lateRule">Apply the stream-time lateness rule. A replay applies it too, from the stream time the batch
     /// was first applied at (kept with it in the journal), so an event late then is late again, not counted after all.</param>
     void Apply(ContainerActivity container, RawEventBatch batch, long offset, byte[] raw, TopicPartitionOffset source,
@@ -286,12 +312,7 @@ internal sealed class SnapshotWindowProcessor
             }
         }
 
-        if (replaying)
-        {
-            return;
-        }
-
-        if (late > 0)
+        if (late > 0 && !replaying)
         {
             _metrics.LateEvents.Inc(late);
             _output.DeadLetter(new Source(source, key, raw), "late-events",
@@ -299,6 +320,7 @@ internal sealed class SnapshotWindowProcessor
                 "(stream time minus grace passed their end); the rest of the batch was applied.");
         }
 
+        // Also in a replay: a journaled exit whose close is not in the store came just before the crash; it closes now.
         if (exitWindow != long.MinValue)
         {
             CloseThrough(container, exitWindow, "container-exit");
@@ -360,7 +382,7 @@ internal sealed class SnapshotWindowProcessor
             }
         }
 
-        if (exitWindow != long.MinValue && !replaying)
+        if (exitWindow != long.MinValue)
         {
             if (container.Windows.Count > 0)
             {
@@ -370,7 +392,6 @@ internal sealed class SnapshotWindowProcessor
             container.Processes = new ProcessTable(_options.Limits.MaxKeyLength);
             container.ProcessBytes = 0;
             TrimJournal(container);
-            PersistMeta(container);
         }
     }
 
@@ -497,7 +518,9 @@ internal sealed class SnapshotWindowProcessor
     /// <summary>
     /// Drops the journal's prefix no open window needs: the new base is the latest lineage checkpoint at or before the
     /// first batch that still feeds an open window, and every batch from it on stays, so a replay from the base applies
-    /// the same lineage events in the same order as the first run.
+    /// the same lineage events in the same order as the first run. The meta (the new base, the closed watermark) is
+    /// stored before the entries are deleted: a changelog cut between them restores the new base with entries it already
+    /// holds (dropped on restore), never the old base without the entries it needs.
     /// </summary>
     void TrimJournal(ContainerActivity container)
     {
@@ -513,6 +536,7 @@ internal sealed class SnapshotWindowProcessor
             container.Lineage.RemoveRange(0, container.Lineage.FindLastIndex(checkpoint => checkpoint.Offset <= keepFrom));
         }
 
+        PersistMeta(container);
         var baseOffset = container.Lineage[0].Offset;
         var drop = container.Journal.FindIndex(entry => entry.Offset >= baseOffset);
         drop = drop < 0 ? container.Journal.Count : drop;
@@ -584,7 +608,6 @@ internal sealed class SnapshotWindowProcessor
         }
 
         TrimJournal(container);
-        PersistMeta(container);
     }
 
     /// <summary>A snapshot that cannot be written (a bug: its builder bounds it) dead-letters the container's last batch.</summary>
@@ -610,6 +633,7 @@ internal sealed class SnapshotWindowProcessor
         }
 
         Recover();
+        _outbox.Confirm();
         _metrics.Punctuations.WithLabels(Job).Inc();
         var holdMs = (long)_options.ImageHold.TotalMilliseconds;
         var idleMs = (long)_options.EffectiveIdleClose.TotalMilliseconds;
@@ -626,7 +650,6 @@ internal sealed class SnapshotWindowProcessor
                 // Only detection-only batches since the last close: the live table becomes the base (one put per
                 // punctuation instead of one per batch).
                 TrimJournal(container);
-                PersistMeta(container);
             }
 
             // A container long gone costs memory and a store entry; a redelivery this late cannot happen.
@@ -654,15 +677,40 @@ internal sealed class SnapshotWindowProcessor
         var expired = container.Held.TakeWhile(h => nowMs - h.ReceivedWallMs >= holdMs).ToList();
         foreach (var held in expired)
         {
-            _store.Delete(SnapshotStateKeys.HeldKey(container.ContainerId, held.Offset));
+            // The letter (kept in the outbox) before the delete: a changelog cut between them keeps the batch held.
             _output.DeadLetter(new Source(new TopicPartitionOffset(PipelineTopics.RawEvents.Name, _context.Id.Partition, held.Offset),
                 container.ContainerId, held.Raw), "image-unresolved",
                 $"No batch of container {container.ContainerId} carried its image within {_options.ImageHold}.");
+            _store.Delete(SnapshotStateKeys.HeldKey(container.ContainerId, held.Offset));
         }
 
         container.Held.RemoveRange(0, expired.Count);
         _held -= expired.Count;
         _metrics.HeldBatches.Set(_held);
+    }
+
+    /// <summary>
+    /// A container with journal entries but no stored meta resolved just before the crash (its meta follows the resolving
+    /// batch's entry): its image is on the first journaled batch that carries one, and the held batches journaled before
+    /// that one need it to replay.
+    /// </summary>
+    void ResolveFromJournal(List<(long Offset, string ContainerId, byte[] Value)> journal)
+    {
+        foreach (var (_, containerId, value) in journal)
+        {
+            var container = _containers[containerId];
+            if (container.Container is not null)
+            {
+                continue;
+            }
+
+            var batch = _codecs.Batches.Deserialize(SnapshotStateKeys.DecodeJournal(value).Raw);
+            if (batch.Container.HasImage)
+            {
+                container.Container = batch.Container;
+                container.HostName = batch.HostName;
+            }
+        }
     }
 
     /// <summary>
@@ -680,9 +728,16 @@ internal sealed class SnapshotWindowProcessor
 
         _recovered = true;
         var journal = new List<(long Offset, string ContainerId, byte[] Value)>();
+        var outbox = new List<KeyValuePair<string, byte[]>>();
         var streamTime = long.MinValue;
         foreach (var (key, value) in _store.All())
         {
+            if (_outbox.Owns(key))
+            {
+                outbox.Add(new(key, value));
+                continue;
+            }
+
             if (!SnapshotStateKeys.TryParse(key, out var kind, out var containerId, out var offset))
             {
                 continue;
@@ -722,7 +777,16 @@ internal sealed class SnapshotWindowProcessor
             }
         }
 
-        foreach (var (offset, containerId, value) in journal.OrderBy(j => j.Offset))
+        // What the crashed run sent may not have been delivered: sent again (downstream, repeats collapse), before the replay
+        // can add to the outbox.
+        foreach (var (key, value) in _outbox.Restore(outbox))
+        {
+            _output.Resend(key, value);
+        }
+
+        journal.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        ResolveFromJournal(journal);
+        foreach (var (offset, containerId, value) in journal)
         {
             var container = _containers[containerId];
             if (offset < container.Lineage[0].Offset)
@@ -734,10 +798,12 @@ internal sealed class SnapshotWindowProcessor
 
             var (appliedAt, raw) = SnapshotStateKeys.DecodeJournal(value);
             var batch = _codecs.Batches.Deserialize(raw);
-            if (container.Container is null && batch.Container.HasImage)
+            if (container.Container is null && batch.Profiling)
             {
-                container.Container = batch.Container;
-                container.HostName = batch.HostName;
+                // A held batch journaled while its container resolved, the crash before the resolving batch's own entry:
+                // it is still held (held entries go after), and the resolving batch comes again.
+                _store.Delete(SnapshotStateKeys.JournalKey(containerId, offset));
+                continue;
             }
 
             // Journal entries in offset order carry the stream time each batch was first applied at; entries written before
@@ -753,9 +819,22 @@ internal sealed class SnapshotWindowProcessor
 
         foreach (var container in _containers.Values)
         {
+            if (container.Container is not null && container.Held.Count > 0)
+            {
+                // Resolving applies every held batch: these were journaled before the crash, their deletes did not follow.
+                foreach (var held in container.Held)
+                {
+                    _store.Delete(SnapshotStateKeys.HeldKey(container.ContainerId, held.Offset));
+                }
+
+                _held -= container.Held.Count;
+                container.Held.Clear();
+            }
+
             container.Held.Sort((a, b) => a.Offset.CompareTo(b.Offset));
         }
 
         _metrics.HeldBatches.Set(_held);
+        CloseDue();
     }
 }

@@ -13,9 +13,12 @@ namespace WorkloadProfiles.Streams.Tests.Broker;
 internal static class RunningPipeline
 {
     /// <summary>Starts the stream (a fresh application id and state directory named after <paramref name="prefix"/>) and waits until it runs.</summary>
-    public static async Task<KafkaStream> StartAsync(LocalKafkaBroker broker, StreamsJobOptions options, PipelineCodecs codecs, string prefix, TimeSpan timeout)
+    public static Task<KafkaStream> StartAsync(LocalKafkaBroker broker, StreamsJobOptions options, PipelineCodecs codecs, string prefix, TimeSpan timeout) =>
+        StartAsync(broker, new PipelineTopology(options, codecs, new StreamsMetrics(Metrics.NewCustomRegistry())), prefix, timeout);
+
+    /// <summary>Runs <paramref name="pipeline"/>, whose metrics and commit counts the caller then reads.</summary>
+    public static async Task<KafkaStream> StartAsync(LocalKafkaBroker broker, PipelineTopology pipeline, string prefix, TimeSpan timeout)
     {
-        var pipeline = new PipelineTopology(options, codecs, new StreamsMetrics(Metrics.NewCustomRegistry()));
         var config = LocalStreamsDefaults.ApplyTo(new StreamConfig<StringSerDes, ByteArraySerDes>
         {
             ApplicationId = LocalKafkaBrokerFixture.UniqueName(prefix),

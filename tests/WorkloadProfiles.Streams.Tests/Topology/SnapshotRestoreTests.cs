@@ -99,6 +99,65 @@ public sealed class SnapshotRestoreTests
         Assert.Equal(3, snapshot.EventCount);
     }
 
+    [Fact]
+    public void A_snapshot_whose_close_reached_the_changelog_but_not_its_topic_is_sent_again_after_a_restart()
+    {
+        // Window 0 of web-1 closes when web-2's batch moves stream time past it: the close (journal trimmed, window marked
+        // closed) is in the store, the snapshot on its way out.
+        using var first = new TopologyHarness(Options);
+        Send(first, Batch(Web1, NginxStart(Minutes(1))));
+        var later = Batch(Web2, NginxStart(Minutes(63)));
+        Send(first, later);
+        var sent = Assert.Single(first.Read(PipelineTopics.Snapshots.Name, first.Codecs.Snapshots)).Value;
+        Assert.Equal(ActivitySnapshot.MakeId(Web1.Id, Minutes(0)), sent.SnapshotId);
+
+        // The crash: the changelog got everything, wp.snapshots nothing, the input offsets were not committed.
+        var crashed = Contents(first);
+        using var restarted = new TopologyHarness(Options);
+        restarted.Input(Raw);
+        var store = restarted.RestoredStore(SnapshotWindowProcessor.StoreName);
+        foreach (var (key, value) in crashed)
+        {
+            store.Put(Key(key), value);
+        }
+
+        restarted.Pipeline.Restoration.Ended(SnapshotWindowProcessor.StoreName, 0);
+        Send(restarted, Batch(Web1, NginxStart(Minutes(1))));
+        Send(restarted, later);
+
+        // Both redelivered batches are skipped (their effect is in the store); the snapshot comes from the outbox, whole.
+        Assert.Equal(2, restarted.Counter(restarted.Metrics.ReplayedBatches));
+        var again = Assert.Single(restarted.Read(PipelineTopics.Snapshots.Name, restarted.Codecs.Snapshots)).Value;
+        Assert.Equal(sent.SnapshotId, again.SnapshotId);
+        Assert.Equal(sent.EventCount, again.EventCount);
+        Assert.Equal(sent.Nodes.Select(n => (n.Id, n.Key, n.EventCount)), again.Nodes.Select(n => (n.Id, n.Key, n.EventCount)));
+        Assert.Equal(1, restarted.Counter(restarted.Metrics.OutboxResent, "snapshots"));
+    }
+
+    [Fact]
+    public void An_output_leaves_the_outbox_once_a_commit_has_delivered_it()
+    {
+        using var harness = new TopologyHarness(Options);
+        Send(harness, Batch(Web1, NginxStart(Minutes(1))));
+        Send(harness, Batch(Web2, NginxStart(Minutes(63))));
+        Assert.Single(harness.Read(PipelineTopics.Snapshots.Name, harness.Codecs.Snapshots));
+        Assert.Single(OutboxKeys(harness));
+
+        // No commit yet: more records and punctuations keep it.
+        Send(harness, Batch(Web2, Open(Minutes(64), 1, "/etc/nginx/mime.types")));
+        harness.AdvanceWallClock(TimeSpan.FromSeconds(6));
+        Assert.Single(OutboxKeys(harness));
+
+        // A commit flushed the task store, then the producer; the next punctuation deletes the entry.
+        harness.Pipeline.Commits.Flushed(SnapshotWindowProcessor.StoreName, 0);
+        harness.AdvanceWallClock(TimeSpan.FromSeconds(6));
+        Assert.Empty(OutboxKeys(harness));
+        Assert.Equal(0, harness.Metrics.OutboxPending.WithLabels("snapshots").Value);
+    }
+
+    static List<string> OutboxKeys(TopologyHarness harness) =>
+        [.. Contents(harness).Keys.Where(k => k.StartsWith(SnapshotStateKeys.OutboxPrefix, StringComparison.Ordinal))];
+
     static void Send(TopologyHarness harness, RawEventBatch batch) =>
         harness.Pipe(Raw, batch.Container.Id, harness.Codecs.Batches.Serialize(batch),
             DateTimeOffset.FromUnixTimeMilliseconds(batch.Events[^1].TimestampUs / 1000).UtcDateTime);

@@ -27,12 +27,15 @@ internal sealed class TopologyHarness : IDisposable
         Metrics = new StreamsMetrics(Registry);
         Codecs = PipelineCodecs.From(AvroCodecs.Default);
         Pipeline = new PipelineTopology(options, Codecs, Metrics);
-        var config = new StreamConfig<StringSerDes, ByteArraySerDes>
-        {
-            ApplicationId = "wp-streams-test-" + Guid.NewGuid().ToString("N")[..8],
-        };
+        ApplicationId = "wp-streams-test-" + Guid.NewGuid().ToString("N")[..8];
+        var config = new StreamConfig<StringSerDes, ByteArraySerDes> { ApplicationId = ApplicationId };
         Driver = new TopologyTestDriver(Pipeline.Build(), config, TopologyTestDriver.Mode.SYNC_TASK);
     }
+
+    public string ApplicationId { get; }
+
+    /// <summary>The changelog topic of a task store: what a restarted task restores it from.</summary>
+    public string Changelog(string store) => $"{ApplicationId}-{store}-changelog";
 
     public CollectorRegistry Registry { get; }
     public StreamsMetrics Metrics { get; }
