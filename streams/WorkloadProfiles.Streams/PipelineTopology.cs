@@ -55,7 +55,7 @@ public sealed class PipelineTopology
     /// <summary>Which tasks' stores are restored: the host follows its <c>KafkaStream</c> with it (see <see cref="StoreRestoration"/>).</summary>
     public StoreRestoration Restoration { get; } = new();
 
-    /// <summary>How many commits the snapshot job's task stores have been through (its outbox deletes what they delivered).</summary>
+    /// <summary>How many commits the snapshot and detection jobs' task stores have been through (their outboxes delete what they delivered).</summary>
     public StoreCommits Commits { get; } = new();
 
     /// <summary>The agents' container inventory (the <c>wp.containers</c> global store), for the Falco bridge.</summary>
@@ -166,7 +166,7 @@ public sealed class PipelineTopology
         Sink(raw.Transform(
             TaskTransformer<string, Decoded<RawEventBatch>, string, Outgoing>.Supplier(
                 () => new DetectionProcessor(detection, rules, suppressions, _codecs, _metrics, _options.EventTime,
-                    Output("detection", "detection-job"), deadLetterUndecodable), DetectionProcessor.StoreBuilder()),
+                    Output("detection", "detection-job"), deadLetterUndecodable, Commits), DetectionProcessor.StoreBuilder(Commits)),
             "detection"), "detection-sink");
 
         var falco = builder.Stream(detection.FalcoTopic, new SourceKeySerDes(), new ByteArraySerDes(), "falco-alerts");

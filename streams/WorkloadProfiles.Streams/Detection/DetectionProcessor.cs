@@ -43,35 +43,51 @@ internal sealed class DetectionProcessor(
     StreamsMetrics metrics,
     EventTimeLimits times,
     JobOutput output,
-    bool deadLetterRefused) : ITransformer<string, Decoded<RawEventBatch>, string, Outgoing>, ISkipsFailedRecords<string, Decoded<RawEventBatch>>
+    bool deadLetterRefused,
+    StoreCommits commits) : ITransformer<string, Decoded<RawEventBatch>, string, Outgoing>, ISkipsFailedRecords<string, Decoded<RawEventBatch>>
 {
     public const string StoreName = "detection-lineage";
     const string Job = "detection";
     const int FoldEvery = 64;
+    // Store keys of outputs not yet known to be delivered (Outbox); checkpoints are "c|", journal slots "j|".
+    const string OutboxPrefix = "o|";
     static readonly TimeSpan CounterInterval = TimeSpan.FromSeconds(5);
 
     readonly DetectionEngine _engine = new(rules, suppressions, options.Engine);
     readonly Dictionary<string, Lineage> _lineages = new(StringComparer.Ordinal);
     ProcessorContext<string, Outgoing> _context = null!;
     IKeyValueStore<string, byte[]> _store = null!;
+    Outbox _outbox = null!;
     long _suppressedReported;
     bool _restored;
 
-    public static IStoreBuilder StoreBuilder() =>
-        Stores.KeyValueStoreBuilder(Stores.InMemoryKeyValueStore(StoreName), new StringSerDes(), new ByteArraySerDes());
+    /// <summary>The task store: in memory, changelog-backed, its commits counted for the outbox.</summary>
+    public static IStoreBuilder StoreBuilder(StoreCommits commits) =>
+        Stores.KeyValueStoreBuilder(commits.Supplier(StoreName), new StringSerDes(), new ByteArraySerDes());
 
     public void Init(ProcessorContext<string, Outgoing> context)
     {
         _context = context;
         output.Init(context);
         _store = (IKeyValueStore<string, byte[]>)context.GetStateStore(StoreName);
-        context.Schedule(CounterInterval, PunctuationType.PROCESSING_TIME, output.Guard(_ => ReportSuppressed()));
+        // Every output is kept until a commit has delivered it: a fold can store a checkpoint past batches whose signals a
+        // crash then kept from the topic, and their redelivery finds no journal entry to send them from (see Outbox).
+        var partition = context.Id.Partition;
+        _outbox = new Outbox(OutboxPrefix, () => commits.Count(StoreName, partition), metrics.OutboxPending.WithLabels(Job));
+        _outbox.Init(_store);
+        output.KeepIn(_outbox);
+        context.Schedule(CounterInterval, PunctuationType.PROCESSING_TIME, output.Guard(_ =>
+        {
+            ReportSuppressed();
+            _outbox.Confirm();
+        }));
         context.Schedule(TimeSpan.FromMinutes(1), PunctuationType.PROCESSING_TIME, output.Guard(ForgetExited));
     }
 
     public Record<string, Outgoing> Process(Record<string, Decoded<RawEventBatch>> record)
     {
         Restore();
+        _outbox.Confirm();
         metrics.RecordsIn.WithLabels(Job).Inc();
         var decoded = record.Value;
         var source = new Source(record.TopicPartitionOffset, record.Key, decoded.Raw);
@@ -288,9 +304,14 @@ internal sealed class DetectionProcessor(
 
         _restored = true;
         var journal = new List<(long Offset, string ContainerId, int Slot, byte[] Value)>();
+        var outbox = new List<KeyValuePair<string, byte[]>>();
         foreach (var (key, value) in _store.All())
         {
-            if (key.StartsWith("c|", StringComparison.Ordinal))
+            if (_outbox.Owns(key))
+            {
+                outbox.Add(new(key, value));
+            }
+            else if (key.StartsWith("c|", StringComparison.Ordinal))
             {
                 var containerId = key[2..];
                 using var reader = new BinaryReader(new MemoryStream(value), Encoding.UTF8);
@@ -327,6 +348,12 @@ internal sealed class DetectionProcessor(
             lineage.LastOffset = Math.Max(lineage.LastOffset, offset);
             var (_, events, _) = DecodeJournal(value);
             _engine.ReplayLineage(codecs.Batches.Deserialize(events));
+        }
+
+        // What the crashed run sent may not have been delivered: sent again (signal ids collapse downstream).
+        foreach (var (key, value) in _outbox.Restore(outbox))
+        {
+            output.Resend(key, value);
         }
     }
 

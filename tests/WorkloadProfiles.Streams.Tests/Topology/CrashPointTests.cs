@@ -3,19 +3,22 @@ using Streamiz.Kafka.Net.Crosscutting;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Snapshots;
 using WorkloadProfiles.Kafka;
+using WorkloadProfiles.Streams.Detection;
 using WorkloadProfiles.Streams.Snapshots;
 using static WorkloadProfiles.Streams.Tests.Topology.Activity;
 
 namespace WorkloadProfiles.Streams.Tests.Topology;
 
 /// <summary>
-/// A snapshot job that crashes after any batch — its store restored from the changelog, its input redelivered from the
-/// start — must end with exactly the snapshots of a job that never crashed: the same ids, counts and node identities.
+/// A job that crashes at any point — its store restored from whatever prefix of its changelog the broker had, none of
+/// what it sent delivered, its input redelivered from the start — must end with exactly the outputs of a job that never
+/// crashed: the snapshot job the same snapshots (ids, counts, node identities), the detection job the same signals
+/// (ids, times, acting process and ancestry).
 /// </summary>
-public sealed class SnapshotCrashPointTests
+public sealed class CrashPointTests
 {
     static readonly string Raw = PipelineTopics.RawEvents.Name;
-    static readonly StreamsJobOptions Options = new()
+    static readonly StreamsJobOptions SnapshotJob = new()
     {
         Jobs = StreamJobs.Snapshots,
         Snapshots = new SnapshotJobOptions
@@ -25,17 +28,47 @@ public sealed class SnapshotCrashPointTests
         },
     };
 
+    static readonly Job Snapshots = new(SnapshotJob, SnapshotWindowProcessor.StoreName, (harness, outputs) =>
+    {
+        foreach (var (_, s) in harness.Read(PipelineTopics.Snapshots.Name, harness.Codecs.Snapshots))
+        {
+            outputs[s.SnapshotId] = $"{s.EventCount} events, {s.Nodes.Count} nodes: " +
+                string.Join(" ", s.Nodes.OrderBy(n => n.Id).Select(n => $"{n.Kind}:{n.Key}:{n.Id:x16}<{n.ParentId:x16}x{n.EventCount}"));
+        }
+    });
+
+    static readonly Job Detection = new(new StreamsJobOptions { Jobs = StreamJobs.Detection }, DetectionProcessor.StoreName, (harness, outputs) =>
+    {
+        foreach (var (_, s) in harness.Read(PipelineTopics.Signals.Name, harness.Codecs.Signals))
+        {
+            outputs[s.SignalId] = $"{s.RuleId} at {s.TimestampUs} by {s.Process?.ExecutablePath} {s.Process?.Pid}: " +
+                string.Join(" > ", s.Behaviour.Ancestry.Select(a => $"{a.ExecutablePath} {string.Join(' ', a.Args)} ({a.Pid})")) +
+                $" {s.Behaviour.FilePath}";
+        }
+    });
+
+    /// <summary>A job under test: its options, its task store, and what of its outputs must come out the same.</summary>
+    sealed record Job(StreamsJobOptions Options, string Store, Action<TopologyHarness, Dictionary<string, string>> Collect);
+
     [Fact]
-    public void A_crash_at_any_point_of_the_changelog_ends_with_the_snapshots_of_a_run_without_one()
+    public void A_snapshot_job_crashed_at_any_point_of_its_changelog_ends_with_the_snapshots_of_a_run_without_a_crash() =>
+        AssertEveryCutPoint(Snapshots, minimumOutputs: 40);
+
+    [Fact]
+    public void A_detection_job_crashed_at_any_point_of_its_changelog_ends_with_the_signals_of_a_run_without_a_crash() =>
+        AssertEveryCutPoint(Detection, minimumOutputs: 20);
+
+    static void AssertEveryCutPoint(Job job, int minimumOutputs)
     {
         var batches = Workload();
-        var (expected, changelog) = Uninterrupted(batches);
-        Assert.True(expected.Count >= 30, $"{expected.Count} snapshots");
+        var (expected, changelog) = Uninterrupted(job, batches);
+        Assert.True(expected.Count >= minimumOutputs, $"{expected.Count} outputs");
+        Assert.NotEmpty(changelog);
 
         var differences = new List<string>();
         for (var cut = 0; cut <= changelog.Count; cut++)
         {
-            var actual = Restarted(batches, changelog.Take(cut));
+            var actual = Restarted(job, batches, changelog.Take(cut));
             foreach (var id in expected.Keys.Union(actual.Keys).Order(StringComparer.Ordinal))
             {
                 var want = expected.GetValueOrDefault(id) ?? "(none)";
@@ -50,30 +83,30 @@ public sealed class SnapshotCrashPointTests
         Assert.True(differences.Count == 0, string.Join("\n", differences.Take(5)) + $"\n({differences.Count} in all)");
     }
 
-    /// <summary>The snapshots of a run without a crash, and the changelog of its store in the order it was written.</summary>
-    static (Dictionary<string, string> Snapshots, List<(string Key, byte[]? Value)> Changelog) Uninterrupted(IReadOnlyList<RawEventBatch> batches)
+    /// <summary>The outputs of a run without a crash, and the changelog of its store in the order it was written.</summary>
+    static (Dictionary<string, string> Outputs, List<(string Key, byte[]? Value)> Changelog) Uninterrupted(Job job, IReadOnlyList<RawEventBatch> batches)
     {
-        using var harness = new TopologyHarness(Options);
-        harness.Read(harness.Changelog(SnapshotWindowProcessor.StoreName));
+        using var harness = new TopologyHarness(job.Options);
+        harness.Read(harness.Changelog(job.Store));
         foreach (var batch in batches)
         {
             Send(harness, batch);
         }
 
-        var snapshots = new Dictionary<string, string>(StringComparer.Ordinal);
-        Collect(harness, snapshots);
-        return (snapshots, harness.Read(harness.Changelog(SnapshotWindowProcessor.StoreName)).Select(r => (r.Key, (byte[]?)r.Value)).ToList());
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        job.Collect(harness, outputs);
+        return (outputs, harness.Read(harness.Changelog(job.Store)).Select(r => (r.Key, (byte[]?)r.Value)).ToList());
     }
 
     /// <summary>
     /// A run that crashed when the changelog held <paramref name="restored"/> and nothing it sent had been delivered or
-    /// committed: the restarted task restores that, gets every batch again, and must send every snapshot.
+    /// committed: the restarted task restores that, gets every batch again, and must send every output.
     /// </summary>
-    static Dictionary<string, string> Restarted(IReadOnlyList<RawEventBatch> batches, IEnumerable<(string Key, byte[]? Value)> restored)
+    static Dictionary<string, string> Restarted(Job job, IReadOnlyList<RawEventBatch> batches, IEnumerable<(string Key, byte[]? Value)> restored)
     {
-        using var harness = new TopologyHarness(Options);
+        using var harness = new TopologyHarness(job.Options);
         harness.Input(Raw);
-        var store = harness.RestoredStore(SnapshotWindowProcessor.StoreName);
+        var store = harness.RestoredStore(job.Store);
         foreach (var (key, value) in restored)
         {
             if (value is null)
@@ -86,24 +119,15 @@ public sealed class SnapshotCrashPointTests
             }
         }
 
-        harness.Pipeline.Restoration.Ended(SnapshotWindowProcessor.StoreName, 0);
+        harness.Pipeline.Restoration.Ended(job.Store, 0);
         foreach (var batch in batches)
         {
             Send(harness, batch);
         }
 
-        var snapshots = new Dictionary<string, string>(StringComparer.Ordinal);
-        Collect(harness, snapshots);
-        return snapshots;
-    }
-
-    static void Collect(TopologyHarness harness, Dictionary<string, string> snapshots)
-    {
-        foreach (var (_, s) in harness.Read(PipelineTopics.Snapshots.Name, harness.Codecs.Snapshots))
-        {
-            snapshots[s.SnapshotId] = $"{s.EventCount} events, {s.Nodes.Count} nodes: " +
-                string.Join(" ", s.Nodes.OrderBy(n => n.Id).Select(n => $"{n.Kind}:{n.Key}:{n.Id:x16}<{n.ParentId:x16}x{n.EventCount}"));
-        }
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        job.Collect(harness, outputs);
+        return outputs;
     }
 
     static void Send(TopologyHarness harness, RawEventBatch batch) =>
