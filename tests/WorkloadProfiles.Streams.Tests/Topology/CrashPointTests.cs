@@ -3,7 +3,10 @@ using Streamiz.Kafka.Net.Crosscutting;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Snapshots;
 using WorkloadProfiles.Kafka;
+using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Streams.Detection;
+using WorkloadProfiles.Streams.Plumbing;
+using WorkloadProfiles.Streams.Profiles;
 using WorkloadProfiles.Streams.Snapshots;
 using static WorkloadProfiles.Streams.Tests.Topology.Activity;
 
@@ -13,7 +16,7 @@ namespace WorkloadProfiles.Streams.Tests.Topology;
 /// A job that crashes at any point — its store restored from whatever prefix of its changelog the broker had, none of
 /// what it sent delivered, its input redelivered from the start — must end with exactly the outputs of a job that never
 /// crashed: the snapshot job the same snapshots (ids, counts, node identities), the detection job the same signals
-/// (ids, times, acting process and ancestry).
+/// (ids, times, acting process and ancestry), the profile job the same profiles (counts, status, commonality, nodes).
 /// </summary>
 public sealed class CrashPointTests
 {
@@ -47,8 +50,45 @@ public sealed class CrashPointTests
         }
     });
 
-    /// <summary>A job under test: its options, its task store, and what of its outputs must come out the same.</summary>
-    sealed record Job(StreamsJobOptions Options, string Store, Action<TopologyHarness, Dictionary<string, string>> Collect);
+    static readonly Job Profiles = new(new StreamsJobOptions { Jobs = StreamJobs.Profiles }, ProfileAggregationProcessor.StoreName,
+        (harness, outputs) =>
+        {
+            // The last profile published per key; what a redelivery must not change (duplicates are counted, revisions move).
+            foreach (var (_, p) in harness.Read(PipelineTopics.Profiles.Name, harness.Codecs.Profiles))
+            {
+                outputs[p.Key.ToString()] = $"{p.Status} {p.SnapshotCount} snapshots, {p.ContainerCount} containers, commonality " +
+                    $"{p.Commonality:F6}: " + string.Join(" ", p.Nodes.OrderBy(n => n.Id).Select(n =>
+                        $"{n.Id:x16}<{n.ParentId:x16} {n.Kind}:{n.Key} s{n.SnapshotCount} c{n.ContainerCount} e{n.EventCount} {n.Commonality:F4}"));
+            }
+        },
+        Input: SnapshotsOf);
+
+    /// <summary>A job under test: its options, its task store, what of its outputs must come out the same, and its input
+    /// (raw batches of <see cref="Workload"/> unless given).</summary>
+    sealed record Job(StreamsJobOptions Options, string Store, Action<TopologyHarness, Dictionary<string, string>> Collect,
+        Func<IReadOnlyList<RawEventBatch>, IReadOnlyList<Piped>>? Input = null)
+    {
+        public IReadOnlyList<Piped> Records(IReadOnlyList<RawEventBatch> batches) => Input?.Invoke(batches) ??
+            [.. batches.Select(b => new Piped(Raw, b.Container.Id, Codec.Batches.Serialize(b), DateTimeOffset.FromUnixTimeMilliseconds(b.Events[^1].TimestampUs / 1000).UtcDateTime))];
+    }
+
+    sealed record Piped(string Topic, string Key, byte[] Value, DateTime Time);
+
+    static readonly PipelineCodecs Codec = PipelineCodecs.From(AvroCodecs.Default);
+
+    /// <summary>The snapshot job's output for the workload, in the order it was sent: the profile job's input.</summary>
+    static IReadOnlyList<Piped> SnapshotsOf(IReadOnlyList<RawEventBatch> batches)
+    {
+        using var harness = new TopologyHarness(SnapshotJob);
+        foreach (var batch in batches)
+        {
+            harness.Pipe(Raw, batch.Container.Id, harness.Codecs.Batches.Serialize(batch),
+                DateTimeOffset.FromUnixTimeMilliseconds(batch.Events[^1].TimestampUs / 1000).UtcDateTime);
+        }
+
+        return [.. harness.Read(PipelineTopics.Snapshots.Name).Select(r =>
+            new Piped(PipelineTopics.Snapshots.Name, r.Key, r.Value, DateTimeOffset.FromUnixTimeMilliseconds(Codec.Snapshots.Deserialize(r.Value).WindowEndUs / 1000).UtcDateTime))];
+    }
 
     [Fact]
     public void A_snapshot_job_crashed_at_any_point_of_its_changelog_ends_with_the_snapshots_of_a_run_without_a_crash() =>
@@ -58,17 +98,21 @@ public sealed class CrashPointTests
     public void A_detection_job_crashed_at_any_point_of_its_changelog_ends_with_the_signals_of_a_run_without_a_crash() =>
         AssertEveryCutPoint(Detection, minimumOutputs: 20);
 
+    [Fact]
+    public void A_profile_job_crashed_at_any_point_of_its_changelog_ends_with_the_profiles_of_a_run_without_a_crash() =>
+        AssertEveryCutPoint(Profiles, minimumOutputs: 3);
+
     static void AssertEveryCutPoint(Job job, int minimumOutputs)
     {
-        var batches = Workload();
-        var (expected, changelog) = Uninterrupted(job, batches);
+        var records = job.Records(Workload());
+        var (expected, changelog) = Uninterrupted(job, records);
         Assert.True(expected.Count >= minimumOutputs, $"{expected.Count} outputs");
         Assert.NotEmpty(changelog);
 
         var differences = new List<string>();
         for (var cut = 0; cut <= changelog.Count; cut++)
         {
-            var actual = Restarted(job, batches, changelog.Take(cut));
+            var actual = Restarted(job, records, changelog.Take(cut));
             foreach (var id in expected.Keys.Union(actual.Keys).Order(StringComparer.Ordinal))
             {
                 var want = expected.GetValueOrDefault(id) ?? "(none)";
@@ -84,13 +128,13 @@ public sealed class CrashPointTests
     }
 
     /// <summary>The outputs of a run without a crash, and the changelog of its store in the order it was written.</summary>
-    static (Dictionary<string, string> Outputs, List<(string Key, byte[]? Value)> Changelog) Uninterrupted(Job job, IReadOnlyList<RawEventBatch> batches)
+    static (Dictionary<string, string> Outputs, List<(string Key, byte[]? Value)> Changelog) Uninterrupted(Job job, IReadOnlyList<Piped> records)
     {
         using var harness = new TopologyHarness(job.Options);
         harness.Read(harness.Changelog(job.Store));
-        foreach (var batch in batches)
+        foreach (var record in records)
         {
-            Send(harness, batch);
+            harness.Pipe(record.Topic, record.Key, record.Value, record.Time);
         }
 
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -102,10 +146,10 @@ public sealed class CrashPointTests
     /// A run that crashed when the changelog held <paramref name="restored"/> and nothing it sent had been delivered or
     /// committed: the restarted task restores that, gets every batch again, and must send every output.
     /// </summary>
-    static Dictionary<string, string> Restarted(Job job, IReadOnlyList<RawEventBatch> batches, IEnumerable<(string Key, byte[]? Value)> restored)
+    static Dictionary<string, string> Restarted(Job job, IReadOnlyList<Piped> records, IEnumerable<(string Key, byte[]? Value)> restored)
     {
         using var harness = new TopologyHarness(job.Options);
-        harness.Input(Raw);
+        harness.Input(records[0].Topic);
         var store = harness.RestoredStore(job.Store);
         foreach (var (key, value) in restored)
         {
@@ -120,19 +164,15 @@ public sealed class CrashPointTests
         }
 
         harness.Pipeline.Restoration.Ended(job.Store, 0);
-        foreach (var batch in batches)
+        foreach (var record in records)
         {
-            Send(harness, batch);
+            harness.Pipe(record.Topic, record.Key, record.Value, record.Time);
         }
 
         var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
         job.Collect(harness, outputs);
         return outputs;
     }
-
-    static void Send(TopologyHarness harness, RawEventBatch batch) =>
-        harness.Pipe(Raw, batch.Container.Id, harness.Codecs.Batches.Serialize(batch),
-            DateTimeOffset.FromUnixTimeMilliseconds(batch.Events[^1].TimestampUs / 1000).UtcDateTime);
 
     /// <summary>Seven containers of three images over six one-minute windows: a start with a fork, file and DNS work, a shell
     /// now and then, an exit at the end; the last one's image known only from its fourth batch; in event-time order across
