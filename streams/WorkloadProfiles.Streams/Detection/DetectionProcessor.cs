@@ -73,9 +73,7 @@ internal sealed class DetectionProcessor(
         // Every output is kept until a commit has delivered it: a fold can store a checkpoint past batches whose signals a
         // crash then kept from the topic, and their redelivery finds no journal entry to send them from (see Outbox).
         var partition = context.Id.Partition;
-        _outbox = new Outbox(OutboxPrefix, () => commits.Count(StoreName, partition), metrics.OutboxPending.WithLabels(Job));
-        _outbox.Init(_store);
-        output.KeepIn(_outbox);
+        _outbox = output.KeepIn(_store, OutboxPrefix, () => commits.Count(StoreName, partition));
         context.Schedule(CounterInterval, PunctuationType.PROCESSING_TIME, output.Guard(_ =>
         {
             ReportSuppressed();
@@ -351,10 +349,7 @@ internal sealed class DetectionProcessor(
         }
 
         // What the crashed run sent may not have been delivered: sent again (signal ids collapse downstream).
-        foreach (var (key, value) in _outbox.Restore(outbox))
-        {
-            output.Resend(key, value);
-        }
+        output.Resend(_outbox.Restore(outbox));
     }
 
     /// <summary>An exited container's checkpoint (its last offset) goes an hour after the exit: no redelivery comes that late.</summary>

@@ -2,6 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.State;
 using WorkloadProfiles.Contracts;
 using WorkloadProfiles.Kafka;
 
@@ -35,14 +36,21 @@ internal sealed class JobOutput(string job, string consumer, PipelineCodecs code
 
     public void Init(ProcessorContext<string, Outgoing> context) => _context = context;
 
-    /// <summary>From now on every record sent is kept in <paramref name="outbox"/> first (see <see cref="Outbox"/>).</summary>
-    public void KeepIn(Outbox outbox) => _outbox = outbox;
+    /// <summary>
+    /// From now on every record sent is kept first in an outbox in <paramref name="store"/> under keys starting with
+    /// <paramref name="prefix"/>, until <paramref name="commits"/> (the store's flush count) moves (see <see cref="Outbox"/>).
+    /// </summary>
+    public Outbox KeepIn(IKeyValueStore<string, byte[]> store, string prefix, Func<long> commits) =>
+        _outbox = new Outbox(store, prefix, commits, metrics.OutboxPending.WithLabels(job));
 
-    /// <summary>Sends again what a restored outbox held: it is in the store already.</summary>
-    public void Resend(string key, Outgoing value)
+    /// <summary>Sends again what a restored outbox held (<see cref="Outbox.Restore"/>): it is in the store already.</summary>
+    public void Resend(IEnumerable<(string Key, Outgoing Value)> outputs)
     {
-        _context.Forward(key, value);
-        metrics.OutboxResent.WithLabels(job).Inc();
+        foreach (var (key, value) in outputs)
+        {
+            _context.Forward(key, value);
+            metrics.OutboxResent.WithLabels(job).Inc();
+        }
     }
 
     /// <summary>Encodes <paramref name="value"/> and forwards it to <paramref name="topic"/>; false (and the source dead-lettered) when it cannot be.</summary>

@@ -26,16 +26,10 @@ namespace WorkloadProfiles.Streams.Plumbing;
 /// <para>Key: <c>{prefix}{sequence:D20}</c>; value: key length (int32, big-endian), key, topic length, topic, value (the
 /// rest; a tombstone is not kept).</para>
 /// </remarks>
-internal sealed class Outbox(string prefix, Func<long> commits, Gauge.Child? pending = null)
+internal sealed class Outbox(IKeyValueStore<string, byte[]> store, string prefix, Func<long> commits, Gauge.Child? pending = null)
 {
     readonly Queue<(string StoreKey, long SentAtCommit)> _pending = new();
-    IKeyValueStore<string, byte[]> _store = null!;
     long _next;
-
-    /// <summary>Entries not yet known to be delivered.</summary>
-    public int Pending => _pending.Count;
-
-    public void Init(IKeyValueStore<string, byte[]> store) => _store = store;
 
     /// <summary>Whether <paramref name="storeKey"/> is one of this outbox's keys.</summary>
     public bool Owns(string storeKey) => storeKey.StartsWith(prefix, StringComparison.Ordinal);
@@ -49,14 +43,14 @@ internal sealed class Outbox(string prefix, Func<long> commits, Gauge.Child? pen
         }
 
         var storeKey = StoreKey(_next++);
-        _store.Put(storeKey, Encode(key, value));
+        store.Put(storeKey, Encode(key, value));
         _pending.Enqueue((storeKey, commits()));
         pending?.Inc();
     }
 
     /// <summary>
-    /// The outputs a restored store holds, oldest first, to be sent again; they stay until the next commit. Called once,
-    /// after the restore, before anything is added.
+    /// The outputs a restored store holds (its entries whose keys this outbox <see cref="Owns"/>), oldest first, to be sent
+    /// again; they stay until the next commit. Called once, after the restore, before anything is added.
     /// </summary>
     public List<(string Key, Outgoing Value)> Restore(IEnumerable<KeyValuePair<string, byte[]>> entries)
     {
@@ -64,7 +58,7 @@ internal sealed class Outbox(string prefix, Func<long> commits, Gauge.Child? pen
         var restored = new List<(long Sequence, string StoreKey, string Key, Outgoing Value)>();
         foreach (var (storeKey, value) in entries)
         {
-            if (Owns(storeKey) && long.TryParse(storeKey.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+            if (long.TryParse(storeKey.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
             {
                 var (key, outgoing) = Decode(value);
                 restored.Add((sequence, storeKey, key, outgoing));
@@ -86,10 +80,16 @@ internal sealed class Outbox(string prefix, Func<long> commits, Gauge.Child? pen
     /// <summary>Deletes the entries a commit has delivered.</summary>
     public void Confirm()
     {
+        // Runs before every record: nothing to read while nothing waits.
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
         var now = commits();
         while (_pending.TryPeek(out var oldest) && now > oldest.SentAtCommit)
         {
-            _store.Delete(oldest.StoreKey);
+            store.Delete(oldest.StoreKey);
             _pending.Dequeue();
             pending?.Dec();
         }

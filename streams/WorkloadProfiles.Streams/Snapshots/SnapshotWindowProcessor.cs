@@ -89,9 +89,7 @@ internal sealed class SnapshotWindowProcessor
         var partition = context.Id.Partition;
         // Every output is kept until a commit has delivered it: a crash may leave a window's close in the changelog without
         // its snapshot, and the redelivered batches are then skipped (see Outbox).
-        _outbox = new Outbox(SnapshotStateKeys.OutboxPrefix, () => _commits.Count(StoreName, partition), _metrics.OutboxPending.WithLabels(Job));
-        _outbox.Init(_store);
-        _output.KeepIn(_outbox);
+        _outbox = _output.KeepIn(_store, SnapshotStateKeys.OutboxPrefix, () => _commits.Count(StoreName, partition));
         _drift?.Init(_output, _store);
         context.Schedule(_options.PunctuationInterval, PunctuationType.PROCESSING_TIME, _output.Guard(OnWallClock));
     }
@@ -779,10 +777,7 @@ internal sealed class SnapshotWindowProcessor
 
         // What the crashed run sent may not have been delivered: sent again (downstream, repeats collapse), before the replay
         // can add to the outbox.
-        foreach (var (key, value) in _outbox.Restore(outbox))
-        {
-            _output.Resend(key, value);
-        }
+        _output.Resend(_outbox.Restore(outbox));
 
         journal.Sort((a, b) => a.Offset.CompareTo(b.Offset));
         ResolveFromJournal(journal);
