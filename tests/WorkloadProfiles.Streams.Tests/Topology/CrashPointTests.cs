@@ -1,5 +1,3 @@
-using System.Text;
-using Streamiz.Kafka.Net.Crosscutting;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Snapshots;
 using WorkloadProfiles.Kafka;
@@ -150,20 +148,7 @@ public sealed class CrashPointTests
     {
         using var harness = new TopologyHarness(job.Options);
         harness.Input(records[0].Topic);
-        var store = harness.RestoredStore(job.Store);
-        foreach (var (key, value) in restored)
-        {
-            if (value is null)
-            {
-                store.Delete(Bytes.Wrap(Encoding.UTF8.GetBytes(key)));
-            }
-            else
-            {
-                store.Put(Bytes.Wrap(Encoding.UTF8.GetBytes(key)), value);
-            }
-        }
-
-        harness.Pipeline.Restoration.Ended(job.Store, 0);
+        harness.Restore(job.Store, restored);
         foreach (var record in records)
         {
             harness.Pipe(record.Topic, record.Key, record.Value, record.Time);

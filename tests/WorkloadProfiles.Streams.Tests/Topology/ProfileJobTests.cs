@@ -1,5 +1,3 @@
-using System.Text;
-using Streamiz.Kafka.Net.Crosscutting;
 using WorkloadProfiles.Domain.Events;
 using WorkloadProfiles.Domain.Profiles;
 using WorkloadProfiles.Domain.Snapshots;
@@ -136,13 +134,7 @@ public sealed class ProfileJobTests : IDisposable
         using var restarted = new TopologyHarness(options);
         restarted.Input(SnapshotTopic);
         restarted.AdvanceWallClock(TimeSpan.FromMinutes(20), step: TimeSpan.FromMinutes(10));
-        var store = restarted.RestoredStore(ProfileAggregationProcessor.StoreName);
-        foreach (var (key, value) in stored)
-        {
-            store.Put(Bytes.Wrap(Encoding.UTF8.GetBytes(key)), value);
-        }
-
-        restarted.Pipeline.Restoration.Ended(ProfileAggregationProcessor.StoreName, 0);
+        restarted.Restore(ProfileAggregationProcessor.StoreName, stored.Select(e => (e.Key, (byte[]?)e.Value)));
         restarted.AdvanceWallClock(TimeSpan.FromHours(50), step: TimeSpan.FromHours(1));
 
         var stable = Assert.Single(restarted.Read(ProfileTopic, restarted.Codecs.Profiles));

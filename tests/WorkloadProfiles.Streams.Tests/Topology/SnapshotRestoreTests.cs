@@ -85,13 +85,7 @@ public sealed class SnapshotRestoreTests
         // Idle close is wall-clock work: a restarted task whose input stays quiet must still close the restored window.
         using var restarted = new TopologyHarness(Options);
         restarted.Input(Raw);
-        var store = restarted.RestoredStore(SnapshotWindowProcessor.StoreName);
-        foreach (var (key, value) in crashed)
-        {
-            store.Put(Key(key), value);
-        }
-
-        restarted.Pipeline.Restoration.Ended(SnapshotWindowProcessor.StoreName, 0);
+        restarted.Restore(SnapshotWindowProcessor.StoreName, crashed.Select(e => (e.Key, (byte[]?)e.Value)));
         restarted.AdvanceWallClock(Options.Snapshots.EffectiveIdleClose + TimeSpan.FromMinutes(1));
 
         var snapshot = Assert.Single(restarted.Read(PipelineTopics.Snapshots.Name, restarted.Codecs.Snapshots)).Value;
@@ -115,13 +109,7 @@ public sealed class SnapshotRestoreTests
         var crashed = Contents(first);
         using var restarted = new TopologyHarness(Options);
         restarted.Input(Raw);
-        var store = restarted.RestoredStore(SnapshotWindowProcessor.StoreName);
-        foreach (var (key, value) in crashed)
-        {
-            store.Put(Key(key), value);
-        }
-
-        restarted.Pipeline.Restoration.Ended(SnapshotWindowProcessor.StoreName, 0);
+        restarted.Restore(SnapshotWindowProcessor.StoreName, crashed.Select(e => (e.Key, (byte[]?)e.Value)));
         Send(restarted, Batch(Web1, NginxStart(Minutes(1))));
         Send(restarted, later);
 

@@ -1,3 +1,4 @@
+using System.Text;
 using Prometheus;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.Mock;
@@ -75,6 +76,29 @@ internal sealed class TopologyHarness : IDisposable
         }
 
         return (InMemoryKeyValueStore)store;
+    }
+
+    /// <summary>
+    /// Restores task store <paramref name="name"/> from <paramref name="changelog"/> (a null value deletes, as a tombstone
+    /// does) and ends its restore, as a restarted task gets it from its changelog.
+    /// </summary>
+    public void Restore(string name, IEnumerable<(string Key, byte[]? Value)> changelog)
+    {
+        var store = RestoredStore(name);
+        foreach (var (key, value) in changelog)
+        {
+            var bytes = Bytes.Wrap(Encoding.UTF8.GetBytes(key));
+            if (value is null)
+            {
+                store.Delete(bytes);
+            }
+            else
+            {
+                store.Put(bytes, value);
+            }
+        }
+
+        Pipeline.Restoration.Ended(name, 0);
     }
 
     /// <summary>Everything written to <paramref name="topic"/> since the last read.</summary>
